@@ -1,0 +1,1 @@
+"""Kassa's adapters layer."""

@@ -1,0 +1,1 @@
+"""Where domain events go after commit."""

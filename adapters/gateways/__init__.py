@@ -1,0 +1,1 @@
+"""Payment gateways: the fake (default) and Stripe."""

@@ -1,0 +1,1 @@
+"""Persistence adapters: SQL (SQLAlchemy) and in-memory."""

@@ -1,0 +1,1 @@
+"""In-memory repositories and unit of work: fast, transactional enough for tests and demos."""

@@ -1,0 +1,197 @@
+"""In-memory repositories: copies in and out, optimistic versions checked at save."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from adapters.persistence.memory.store import InMemoryStore
+from application.errors import IdempotencyKeyInUseError, StaleAggregateError
+from application.ports import Page, PageRequest, PaymentFilter
+from domain.fees import FeeTier
+from domain.idempotency import IdempotencyRecord
+from domain.payment import Payment
+from domain.tenant import Tenant
+
+K = TypeVar("K")
+A = TypeVar("A")
+
+
+class _Staging:
+    """Writes of one unit of work, applied to the store only on commit."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.writes: list[Callable[[], None]] = []
+        self.checks: list[Callable[[], None]] = []
+        self.seen: list[Any] = []
+
+    def put(
+        self, table: dict[Any, Any], key: Any, value: Any, expected_version: int | None
+    ) -> None:
+        def check() -> None:
+            current = table.get(key)
+            if expected_version is None:
+                if current is not None:
+                    raise StaleAggregateError(f"{key} exists already.")
+            elif current is None or current.version != expected_version:
+                raise StaleAggregateError(f"{key} changed concurrently.")
+
+        check()
+        snapshot = copy.deepcopy(value)
+        self.checks.append(check)
+        self.writes.append(lambda: table.__setitem__(key, snapshot))
+
+    def remove(self, table: dict[Any, Any], key: Any) -> None:
+        self.writes.append(lambda: table.pop(key, None))
+
+
+def _fresh(value: A | None) -> A | None:
+    return copy.deepcopy(value) if value is not None else None
+
+
+def _versioned_save(staging: _Staging, table: dict[Any, Any], key: Any, aggregate: Any) -> None:
+    expected = aggregate.version
+    aggregate.version += 1
+    staging.put(table, key, aggregate, expected)
+    staging.seen.append(aggregate)
+
+
+class InMemoryPaymentRepository:
+    def __init__(self, staging: _Staging) -> None:
+        self._s = staging
+        self._table = staging.store.payments
+
+    async def add(self, payment: Payment) -> None:
+        self._s.put(self._table, payment.id, payment, None)
+        self._s.seen.append(payment)
+
+    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
+        payment = self._table.get(payment_id)
+        if payment is None or payment.tenant_id != tenant_id:
+            return None
+        return _fresh(payment)
+
+    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None:
+        found = next(
+            (p for p in self._table.values() if p.gateway_payment_id == gateway_payment_id), None
+        )
+        return _fresh(found)
+
+    async def save(self, payment: Payment) -> None:
+        _versioned_save(self._s, self._table, payment.id, payment)
+
+    async def discard(self, payment: Payment) -> None:
+        self._s.remove(self._table, payment.id)
+
+    async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]:
+        found = [
+            p for p in self._table.values() if p.tenant_id == tenant_id and p.order_id == order_id
+        ]
+        return [copy.deepcopy(p) for p in sorted(found, key=_newest_first)]
+
+    async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
+        rows = sorted(
+            (p for p in self._table.values() if p.tenant_id == tenant_id and _matches(p, where)),
+            key=_newest_first,
+        )
+        return paginate(rows, page, key=lambda p: p.id, sort_key=_newest_first)
+
+
+def _newest_first(p: Payment) -> tuple[float, str]:
+    return (-p.created_at.timestamp(), _invert(p.id))
+
+
+def _invert(text: str) -> str:
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
+def _matches(p: Payment, where: PaymentFilter) -> bool:
+    return (
+        (where.status is None or p.status is where.status)
+        and (where.customer_id is None or p.customer_id == where.customer_id)
+        and (where.order_id is None or p.order_id == where.order_id)
+        and (where.created_gte is None or p.created_at >= where.created_gte)
+        and (where.created_lte is None or p.created_at <= where.created_lte)
+    )
+
+
+def paginate(
+    rows: list[A], page: PageRequest, key: Callable[[A], str], sort_key: Callable[[A], Any]
+) -> Page[A]:
+    """Stripe's cursor pages over rows already sorted newest first."""
+    if page.starting_after is not None:
+        idx = next((i for i, r in enumerate(rows) if key(r) == page.starting_after), None)
+        rows = rows[idx + 1 :] if idx is not None else []
+        return Page([copy.deepcopy(r) for r in rows[: page.limit]], len(rows) > page.limit)
+    if page.ending_before is not None:
+        idx = next((i for i, r in enumerate(rows) if key(r) == page.ending_before), None)
+        rows = rows[:idx] if idx is not None else []
+        chosen = rows[-page.limit :] if page.limit else []
+        return Page([copy.deepcopy(r) for r in chosen], len(rows) > page.limit)
+    return Page([copy.deepcopy(r) for r in rows[: page.limit]], len(rows) > page.limit)
+
+
+class InMemoryTenantRepository:
+    def __init__(self, staging: _Staging) -> None:
+        self._s = staging
+        self._table = staging.store.tenants
+
+    async def add(self, tenant: Tenant) -> None:
+        self._s.put(self._table, tenant.id, tenant, None)
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        return _fresh(self._table.get(tenant_id))
+
+    async def save(self, tenant: Tenant) -> None:
+        _versioned_save(self._s, self._table, tenant.id, tenant)
+
+    async def list(self) -> Sequence[Tenant]:
+        return [copy.deepcopy(t) for t in sorted(self._table.values(), key=lambda t: t.id)]
+
+
+class InMemoryFeeTierRepository:
+    def __init__(self, staging: _Staging) -> None:
+        self._s = staging
+        self._table = staging.store.fee_tiers
+
+    async def add(self, tier: FeeTier) -> None:
+        self._s.put(self._table, tier.code, tier, None)
+
+    async def get(self, code: str) -> FeeTier | None:
+        return _fresh(self._table.get(code))
+
+    async def save(self, tier: FeeTier) -> None:
+        _versioned_save(self._s, self._table, tier.code, tier)
+
+    async def list(self) -> Sequence[FeeTier]:
+        return [copy.deepcopy(t) for t in sorted(self._table.values(), key=lambda t: t.level)]
+
+
+class InMemoryIdempotencyRepository:
+    def __init__(self, staging: _Staging) -> None:
+        self._s = staging
+        self._table = staging.store.idempotency
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        try:
+            self._s.put(self._table, (record.tenant_id, record.key), record, None)
+        except StaleAggregateError:
+            raise IdempotencyKeyInUseError("This Idempotency-Key is taken.") from None
+
+    async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None:
+        return _fresh(self._table.get((tenant_id, key)))
+
+    async def save(self, record: IdempotencyRecord) -> None:
+        _versioned_save(self._s, self._table, (record.tenant_id, record.key), record)
+
+    async def delete(self, tenant_id: str, key: str) -> None:
+        self._s.remove(self._table, (tenant_id, key))
+
+    async def purge_expired(self, now: datetime) -> int:
+        expired = [k for k, r in self._table.items() if r.is_expired(now)]
+        for k in expired:
+            self._s.remove(self._table, k)
+        return len(expired)

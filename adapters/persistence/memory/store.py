@@ -1,0 +1,18 @@
+"""The committed state an in-memory unit of work reads from and writes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.fees import FeeTier
+from domain.idempotency import IdempotencyRecord
+from domain.payment import Payment
+from domain.tenant import Tenant
+
+
+@dataclass
+class InMemoryStore:
+    payments: dict[str, Payment] = field(default_factory=dict)
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    fee_tiers: dict[str, FeeTier] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)

@@ -1,0 +1,63 @@
+"""The in-memory unit of work: staged writes, applied atomically on commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from adapters.persistence.memory.repositories import (
+    InMemoryFeeTierRepository,
+    InMemoryIdempotencyRepository,
+    InMemoryPaymentRepository,
+    InMemoryTenantRepository,
+    _Staging,
+)
+from adapters.persistence.memory.store import InMemoryStore
+from application.ports import EventPublisher
+from domain.events import DomainEvent
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore, publisher: EventPublisher) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._staging = _Staging(store)
+        self.payments = InMemoryPaymentRepository(self._staging)
+        self.tenants = InMemoryTenantRepository(self._staging)
+        self.fee_tiers = InMemoryFeeTierRepository(self._staging)
+        self.idempotency = InMemoryIdempotencyRepository(self._staging)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        # No await between the checks and the writes: the commit is atomic on the loop.
+        for check in self._staging.checks:
+            check()
+        for write in self._staging.writes:
+            write()
+        events: list[DomainEvent] = []
+        for aggregate in self._staging.seen:
+            events.extend(aggregate.pull_events() if hasattr(aggregate, "pull_events") else [])
+        self._staging = _Staging(self._store)
+        self._rebind()
+        if events:
+            await self._publisher.publish(events)
+
+    async def rollback(self) -> None:
+        self._staging = _Staging(self._store)
+        self._rebind()
+
+    def _rebind(self) -> None:
+        self.payments = InMemoryPaymentRepository(self._staging)
+        self.tenants = InMemoryTenantRepository(self._staging)
+        self.fee_tiers = InMemoryFeeTierRepository(self._staging)
+        self.idempotency = InMemoryIdempotencyRepository(self._staging)

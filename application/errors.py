@@ -1,0 +1,55 @@
+"""Errors raised by use cases and ports (the HTTP edge maps each to one §9 envelope)."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class NotFoundError(DomainError):
+    code = "resource_missing"
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+
+
+class StaleAggregateError(ConflictError):
+    """Another writer saved the aggregate first; the use case reloads and retries."""
+
+    code = "concurrent_update"
+
+
+class DuplicatePaymentError(ConflictError):
+    code = "duplicate_payment"
+    param = "order_id"
+
+
+class PermissionDeniedError(DomainError):
+    code = "forbidden"
+
+
+class IdempotencyKeyReusedError(DomainError):
+    code = "idempotency_key_reused"
+    param = "Idempotency-Key"
+
+
+class IdempotencyKeyInUseError(ConflictError):
+    code = "idempotency_key_in_use"
+
+
+class GatewayError(DomainError):
+    """The gateway failed and did not act (unreachable before sending, or refused)."""
+
+    code = "gateway_error"
+
+
+class GatewayRejectedError(DomainError):
+    """The gateway refused the request as invalid: nothing happened there."""
+
+    code = "gateway_invalid_request"
+
+
+class GatewayOutcomeUnknownError(DomainError):
+    """The request may have reached the gateway; only asking it again tells."""
+
+    code = "gateway_outcome_unknown"

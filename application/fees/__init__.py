@@ -1,0 +1,1 @@
+"""Fee use cases: the terms in force for a payment, tiers and overrides."""

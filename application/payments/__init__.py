@@ -1,0 +1,1 @@
+"""Payment use cases: one per module."""

@@ -1,0 +1,56 @@
+"""Capture an authorized payment, fully or in part (the rest is released)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.errors import ConflictError
+from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.retry import retry_on_conflict
+from domain.payment import Payment
+from domain.statuses import PaymentStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CapturePaymentCommand:
+    tenant_id: str
+    payment_id: str
+    amount: int | None = None
+
+
+class CapturePayment(PaymentUseCase):
+    """Two concurrent captures share the gateway key, so the gateway captures once; the
+    loser of the save race reloads, finds the payment captured and gets a conflict."""
+
+    async def execute(self, cmd: CapturePaymentCommand) -> Payment:
+        return await retry_on_conflict(lambda: self._attempt(cmd))
+
+    async def _attempt(self, cmd: CapturePaymentCommand) -> Payment:
+        async with self._uow_factory() as uow:
+            payment = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
+            fees = await self._fees.resolve(uow, cmd.tenant_id, payment.currency)
+        amount = payment.ensure_capturable(cmd.amount)
+        gateway_id = payment.gateway_payment_id
+        assert gateway_id is not None, "a payment awaiting capture has an intent"
+        application_fee = None
+        if fees.tenant.connected_account_id:
+            application_fee = fees.terms.platform_fee(
+                amount, fees.terms.gateway_fee_estimate(amount)
+            )
+        intent = await self._gateway.capture_intent(
+            gateway_id, amount, gateway_key(payment.id, "capture"), application_fee
+        )
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            current = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
+            if current.version != payment.version:
+                # Someone else changed it since we read it: start over from their state.
+                current.ensure_capturable(cmd.amount)
+            current.sync(intent, fees.terms, now)
+            if current.status is not PaymentStatus.SUCCEEDED:
+                raise ConflictError(
+                    f"The gateway reports payment {current.id} as {intent.status.value}."
+                )
+            await uow.payments.save(current)
+            await uow.commit()
+        return current

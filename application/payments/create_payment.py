@@ -1,0 +1,120 @@
+"""Create a payment: an intent to confirm later, an authorization, or a charge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
+from application.idempotency import IdempotencyContext, attach_payment
+from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.ports import IntentRequest
+from domain.money import Money
+from domain.payment import Payment
+from domain.statuses import CaptureMethod
+
+
+@dataclass(frozen=True, slots=True)
+class CreatePaymentCommand:
+    tenant_id: str
+    order_id: str
+    amount: int
+    currency: str
+    capture_method: CaptureMethod
+    confirm: bool
+    payment_method: str | None = None
+    customer_id: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    allow_additional: bool = False
+    idempotency: IdempotencyContext | None = None
+
+
+class CreatePayment(PaymentUseCase):
+    """Create the payment, then its intent at the gateway (confirmed, for authorize/charge).
+
+    The payment is saved before the gateway is called, together with the idempotency
+    record, so a retry after any failure continues with it under the same gateway key.
+    """
+
+    async def execute(self, cmd: CreatePaymentCommand) -> Payment:
+        resumed = cmd.idempotency.payment_id if cmd.idempotency else None
+        if resumed is not None:
+            async with self._uow_factory() as uow:
+                payment = await load_payment(uow, cmd.tenant_id, resumed)
+            if payment.gateway_payment_id is not None and not payment.outcome_unknown:
+                return payment
+        else:
+            payment = await self._create(cmd)
+        return await self._open_intent(payment, cmd)
+
+    async def _create(self, cmd: CreatePaymentCommand) -> Payment:
+        amount = Money(cmd.amount, cmd.currency)
+        async with self._uow_factory() as uow:
+            fees = await self._fees.resolve(uow, cmd.tenant_id, amount.currency)
+            fees.tenant.ensure_active()
+            if not cmd.allow_additional:
+                for existing in await uow.payments.for_order(cmd.tenant_id, cmd.order_id):
+                    if existing.is_settled_for_order:
+                        raise DuplicatePaymentError(
+                            f"Order {cmd.order_id} already has payment {existing.id}; "
+                            "send allow_additional: true to take another."
+                        )
+            payment = Payment.create(
+                id=self._ids.new("pay"),
+                tenant_id=cmd.tenant_id,
+                order_id=cmd.order_id,
+                amount=amount,
+                capture_method=cmd.capture_method,
+                now=self._clock.now(),
+                gateway=self._gateway.name,
+                payment_method=cmd.payment_method,
+                customer_id=cmd.customer_id,
+                description=cmd.description,
+                metadata=cmd.metadata,
+            )
+            await uow.payments.add(payment)
+            await attach_payment(uow, cmd.idempotency, payment.id)
+            await uow.commit()
+        return payment
+
+    async def _open_intent(self, payment: Payment, cmd: CreatePaymentCommand) -> Payment:
+        async with self._uow_factory() as uow:
+            fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+        connected = fees.tenant.connected_account_id
+        application_fee = None
+        if connected and cmd.capture_method is CaptureMethod.AUTOMATIC:
+            gateway_fee = fees.terms.gateway_fee_estimate(payment.amount)
+            application_fee = fees.terms.platform_fee(payment.amount, gateway_fee)
+        request = IntentRequest(
+            amount=payment.amount,
+            capture_method=payment.capture_method,
+            confirm=cmd.confirm,
+            payment_method=payment.payment_method,
+            description=payment.description,
+            metadata={
+                **payment.metadata,
+                "kassa_payment_id": payment.id,
+                "kassa_tenant_id": payment.tenant_id,
+                "order_id": payment.order_id,
+            },
+            application_fee=application_fee,
+            connected_account=connected,
+        )
+        try:
+            return await self._call_gateway(
+                payment,
+                "create",
+                lambda: self._gateway.create_intent(request, gateway_key(payment.id, "create")),
+            )
+        except GatewayRejectedError:
+            await self._discard(payment)
+            raise
+
+    async def _discard(self, payment: Payment) -> None:
+        """The gateway refused the request outright: nothing happened, so keep nothing."""
+        async with self._uow_factory() as uow:
+            stored = await uow.payments.get(payment.tenant_id, payment.id)
+            if stored is None:
+                raise NotFoundError(f"No such payment: {payment.id}.")
+            await uow.payments.discard(stored)
+            await uow.commit()

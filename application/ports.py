@@ -1,0 +1,210 @@
+"""Ports: what the application needs from the outside world, in domain terms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from domain.events import DomainEvent
+from domain.fees import FeeTier
+from domain.gateway_results import GatewayIntent, GatewayRefund
+from domain.idempotency import IdempotencyRecord
+from domain.money import Money
+from domain.payment import Payment
+from domain.statuses import CaptureMethod, PaymentStatus
+from domain.tenant import Tenant
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+class IdFactory(Protocol):
+    def new(self, prefix: str) -> str:
+        """A new unique id such as `pay_…`."""
+        ...
+
+
+# ------------------------------------------------------------------ gateway
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRequest:
+    amount: Money
+    capture_method: CaptureMethod
+    confirm: bool
+    payment_method: str | None = None
+    gateway_customer_id: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    application_fee: Money | None = None
+    connected_account: str | None = None
+
+
+class PaymentGateway(Protocol):
+    """A card gateway (Stripe, or the fake). Declines are results, not exceptions.
+
+    Raises GatewayRejectedError when the gateway refused the request and did nothing,
+    GatewayOutcomeUnknownError when it may have acted, GatewayError when it is unreachable.
+    Every mutating call carries an idempotency key derived from the payment and operation.
+    """
+
+    name: str
+
+    async def create_intent(
+        self, request: IntentRequest, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def confirm_intent(
+        self, gateway_payment_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def capture_intent(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        idempotency_key: str,
+        application_fee: Money | None = None,
+    ) -> GatewayIntent: ...
+
+    async def cancel_intent(
+        self, gateway_payment_id: str, reason: str | None, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def retrieve_intent(self, gateway_payment_id: str) -> GatewayIntent: ...
+
+    async def create_refund(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        reason: str | None,
+        idempotency_key: str,
+        refund_application_fee: bool = False,
+    ) -> GatewayRefund: ...
+
+    async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund: ...
+
+    async def ping(self) -> None:
+        """Raise GatewayError unless the gateway answers."""
+        ...
+
+
+# ------------------------------------------------------------- repositories
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int = 10
+    starting_after: str | None = None
+    ending_before: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    status: PaymentStatus | None = None
+    customer_id: str | None = None
+    order_id: str | None = None
+    created_gte: datetime | None = None
+    created_lte: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    data: Sequence[T]
+    has_more: bool
+
+
+class PaymentRepository(Protocol):
+    async def add(self, payment: Payment) -> None: ...
+
+    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
+        """The tenant's payment, or None (another tenant's payment is None too)."""
+        ...
+
+    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None: ...
+
+    async def save(self, payment: Payment) -> None:
+        """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
+        ...
+
+    async def discard(self, payment: Payment) -> None:
+        """Remove a payment the gateway never saw (its request was refused)."""
+        ...
+
+    async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]: ...
+
+    async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
+        """Newest first, cursor-paginated by payment id."""
+        ...
+
+
+class TenantRepository(Protocol):
+    async def add(self, tenant: Tenant) -> None: ...
+
+    async def get(self, tenant_id: str) -> Tenant | None: ...
+
+    async def save(self, tenant: Tenant) -> None: ...
+
+    async def list(self) -> Sequence[Tenant]: ...
+
+
+class FeeTierRepository(Protocol):
+    async def add(self, tier: FeeTier) -> None: ...
+
+    async def get(self, code: str) -> FeeTier | None: ...
+
+    async def save(self, tier: FeeTier) -> None: ...
+
+    async def list(self) -> Sequence[FeeTier]: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Insert; raise IdempotencyKeyInUseError if the (tenant, key) exists already."""
+        ...
+
+    async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def save(self, record: IdempotencyRecord) -> None:
+        """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
+        ...
+
+    async def delete(self, tenant_id: str, key: str) -> None: ...
+
+    async def purge_expired(self, now: datetime) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Rolls back unless `commit()` is called; events flow after commit."""
+
+    payments: PaymentRepository
+    tenants: TenantRepository
+    fee_tiers: FeeTierRepository
+    idempotency: IdempotencyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[DomainEvent]) -> None: ...

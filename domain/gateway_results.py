@@ -1,0 +1,38 @@
+"""What a gateway reports about an intent or a refund, in domain terms (never SDK objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.money import Money
+from domain.statuses import PaymentStatus, RefundState
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayIntent:
+    """A snapshot of the gateway's payment intent: the single input to `Payment.sync`."""
+
+    gateway_payment_id: str
+    status: PaymentStatus
+    amount: Money
+    amount_capturable: int = 0
+    amount_received: int = 0
+    client_secret: str | None = None
+    charge_id: str | None = None
+    payment_method: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    decline_code: str | None = None
+    cancellation_reason: str | None = None
+    next_action: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRefund:
+    gateway_refund_id: str
+    gateway_payment_id: str
+    amount: Money
+    status: RefundState
+    reason: str | None = None
+    failure_reason: str | None = None

@@ -1,0 +1,84 @@
+"""The status vocabularies of payments, refunds and disputes (Stripe's names)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PaymentStatus(StrEnum):
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
+
+    @property
+    def rank(self) -> int:
+        """Progress along the happy path; a transition never lowers it."""
+        return _RANK[self]
+
+
+_RANK = {
+    PaymentStatus.REQUIRES_PAYMENT_METHOD: 0,
+    PaymentStatus.REQUIRES_CONFIRMATION: 1,
+    PaymentStatus.REQUIRES_ACTION: 2,
+    PaymentStatus.PROCESSING: 3,
+    PaymentStatus.FAILED: 3,
+    PaymentStatus.REQUIRES_CAPTURE: 4,
+    PaymentStatus.SUCCEEDED: 5,
+    PaymentStatus.CANCELED: 5,
+}
+
+
+class CaptureMethod(StrEnum):
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+
+
+class RefundStatus(StrEnum):
+    """The payment-level refund sub-state."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class RefundState(StrEnum):
+    """The status of one refund."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DisputeStatus(StrEnum):
+    NONE = "none"
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+
+
+class GatewayFeeSource(StrEnum):
+    ESTIMATED = "estimated"
+    ACTUAL = "actual"
+
+
+class SyncResult(StrEnum):
+    """What applying a gateway snapshot did to a payment."""
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+
+
+CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
+AUTOMATIC_CANCELLATION = "automatic"
+REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
