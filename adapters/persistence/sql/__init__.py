@@ -1,0 +1,1 @@
+"""SQL persistence (SQLAlchemy Core, async): tables, mapping, repositories, unit of work."""

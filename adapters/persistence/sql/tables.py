@@ -1,0 +1,146 @@
+"""The schema, in SQLAlchemy Core: money as BIGINT minor units plus a CHAR(3) currency."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from adapters.persistence.sql.types import UtcDateTime, json_type
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = 64  # our ids (prefixed ULIDs are 30 characters); free text from callers is Text
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", CHAR(3), nullable=False),
+    Column("capture_method", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("refund_status", String(16), nullable=False),  # derived, kept for queries
+    Column("dispute_status", String(16), nullable=False),
+    Column("dispute_amount", BigInteger, nullable=False),
+    Column("payment_method", Text),
+    Column("description", Text),
+    Column("metadata", json_type(), nullable=False, key="metadata_"),
+    Column("amount_capturable", BigInteger, nullable=False),
+    Column("amount_captured", BigInteger, nullable=False),
+    Column("amount_refunded", BigInteger, nullable=False),  # derived, kept for queries
+    Column("captured_at", UtcDateTime()),
+    Column("fee_terms", json_type()),
+    Column("platform_fee", BigInteger, nullable=False),
+    Column("gateway_fee", BigInteger, nullable=False),
+    Column("gateway_fee_source", String(16), nullable=False),
+    Column("gateway", String(32), nullable=False),
+    Column("gateway_payment_id", String(255)),
+    Column("gateway_charge_id", String(255)),
+    Column("client_secret", String(255)),
+    Column("next_action", json_type()),
+    Column("failure_code", Text),
+    Column("failure_message", Text),
+    Column("decline_code", Text),
+    Column("cancellation_reason", Text),
+    Column("outcome_unknown", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
+Index("ix_payments_tenant_order", payments.c.tenant_id, payments.c.order_id)
+Index("uq_payments_gateway_payment_id", payments.c.gateway_payment_id, unique=True)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column(
+        "payment_id",
+        String(ID),
+        ForeignKey("payments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),  # order within the payment's refund list
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", CHAR(3), nullable=False),
+    Column("platform_fee_reversed", BigInteger, nullable=False),
+    Column("reason", Text),
+    Column("status", String(16), nullable=False),
+    Column("gateway_refund_id", String(255)),
+    Column("failure_reason", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_refunds_payment_id", refunds.c.payment_id)
+Index(
+    "uq_refunds_gateway_refund_id",
+    refunds.c.gateway_refund_id,
+    unique=True,
+    sqlite_where=refunds.c.gateway_refund_id.is_not(None),
+    postgresql_where=refunds.c.gateway_refund_id.is_not(None),
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("fee_tier", String(32), nullable=False),
+    Column("fee_override", json_type()),
+    Column("connected_account_id", String(255)),
+    Column("status", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+fee_tiers = Table(
+    "fee_tiers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("percentage_bps", Integer, nullable=False),
+    Column("fixed_amounts", json_type(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("payment_id", String(ID)),
+    Column("response_status", Integer),
+    Column("response_body", LargeBinary),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=False),
+)
+Index("ix_idempotency_keys_expires_at", idempotency_keys.c.expires_at)

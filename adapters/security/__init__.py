@@ -1,0 +1,1 @@
+"""Security adapters: access tokens (JWT) and secret hashing."""

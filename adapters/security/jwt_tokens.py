@@ -1,0 +1,70 @@
+"""Merchant API access tokens: HS256 JWTs with `sub`, `tenant_id`, `roles`, `exp` (SPEC §9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+ROLES = ("merchant", "merchant_admin", "platform_admin")
+# What each role may also do: an admin is a merchant too.
+IMPLIED_ROLES = {
+    "merchant": {"merchant"},
+    "merchant_admin": {"merchant", "merchant_admin"},
+    "platform_admin": {"platform_admin"},
+}
+
+
+class InvalidAccessTokenError(Exception):
+    """Missing, malformed, forged or expired; the reason stays in the process."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    subject: str
+    tenant_id: str
+    roles: frozenset[str]
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+class JwtAccessTokens:
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def issue(
+        self, *, subject: str, tenant_id: str, roles: list[str], now: datetime, ttl: timedelta
+    ) -> str:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
+        claims = {
+            "sub": subject,
+            "tenant_id": tenant_id,
+            "roles": roles,
+            "iat": int(now.timestamp()),
+            "exp": int((now + ttl).timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                options={"require": ["sub", "tenant_id", "roles", "exp"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessTokenError(str(exc)) from None
+        roles = claims["roles"]
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise InvalidAccessTokenError("roles must be a list of strings")
+        granted: set[str] = set()
+        for role in roles:
+            granted |= IMPLIED_ROLES.get(role, set())
+        if not isinstance(claims["tenant_id"], str) or not isinstance(claims["sub"], str):
+            raise InvalidAccessTokenError("sub and tenant_id must be strings")
+        return Principal(claims["sub"], claims["tenant_id"], frozenset(granted))

@@ -1,0 +1,56 @@
+"""Create a tenant (a merchant of the platform) on a fee tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.errors import ConflictError, NotFoundError
+from application.ports import Clock, IdFactory, UnitOfWorkFactory
+from domain.fees import DEFAULT_TIER_CODE
+from domain.tenant import Tenant
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTenantCommand:
+    name: str
+    fee_tier: str = DEFAULT_TIER_CODE
+    tenant_id: str | None = None
+    connected_account_id: str | None = None
+
+
+class CreateTenant:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdFactory) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+
+    async def execute(self, cmd: CreateTenantCommand) -> Tenant:
+        now = self._clock.now()
+        tenant = Tenant(
+            id=cmd.tenant_id or self._ids.new("ten"),
+            name=cmd.name,
+            created_at=now,
+            updated_at=now,
+            fee_tier=cmd.fee_tier,
+            connected_account_id=cmd.connected_account_id,
+        )
+        async with self._uow_factory() as uow:
+            if await uow.fee_tiers.get(cmd.fee_tier) is None:
+                raise NotFoundError(f"No fee tier {cmd.fee_tier!r}.", param="fee_tier")
+            if await uow.tenants.get(tenant.id) is not None:
+                raise ConflictError(f"Tenant {tenant.id} exists already.", param="tenant_id")
+            await uow.tenants.add(tenant)
+            await uow.commit()
+        return tenant
+
+
+class GetTenant:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def execute(self, tenant_id: str) -> Tenant:
+        async with self._uow_factory() as uow:
+            tenant = await uow.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFoundError(f"No such tenant: {tenant_id}.", param="id")
+        return tenant

@@ -1,0 +1,93 @@
+"""Kassa's configuration: `KASSA_*` environment variables over embedded defaults (SPEC §11)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DEV_JWT_SECRET = "kassa-dev-only-jwt-secret-change-me"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kassa.db"
+
+
+class SettingsError(Exception):
+    """The configuration cannot run; the message is one line for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    gateway: str = "fake"
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    fake_webhook_secret: str = "whsec_fake_kassa"
+    jwt_secret: str = DEV_JWT_SECRET
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    refund_window_days: int = 90
+    bcrypt_rounds: int = 10
+    portal_token_ttl_days: int = 7
+    consumer_in_process: bool = True
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(f"KASSA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise SettingsError(f"KASSA_{f.name.upper()} must be a whole number.") from None
+            elif f.type == "bool":
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+    @property
+    def store(self) -> str:
+        return "memory" if self.database_url == "memory://" else "sql"
+
+    def check(self) -> None:
+        """Refuse settings that cannot run safely, with a one-line reason."""
+        if self.gateway not in ("fake", "stripe"):
+            raise SettingsError("KASSA_GATEWAY is 'fake' or 'stripe'.")
+        if not self.is_dev:
+            if self.jwt_secret == DEV_JWT_SECRET:
+                raise SettingsError("KASSA_JWT_SECRET must be set outside dev (KASSA_ENV).")
+            if self.gateway == "stripe" and not (
+                self.stripe_secret_key and self.stripe_webhook_secret
+            ):
+                raise SettingsError(
+                    "KASSA_STRIPE_SECRET_KEY and KASSA_STRIPE_WEBHOOK_SECRET must be set."
+                )
+        if len(self.jwt_secret) < 32:
+            raise SettingsError("KASSA_JWT_SECRET must be at least 32 characters.")
+        if not 1 <= self.portal_token_ttl_days <= 30:
+            raise SettingsError("KASSA_PORTAL_TOKEN_TTL_DAYS is from 1 to 30.")
+        if self.refund_window_days < 1:
+            raise SettingsError("KASSA_REFUND_WINDOW_DAYS is at least 1.")
+
+    def ensure_local_dirs(self) -> None:
+        """Create the folder of an embedded SQLite file (`./var/` by default)."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix) :]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
