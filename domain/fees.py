@@ -49,6 +49,9 @@ class FeeSchedule:
     def fixed_for(self, currency: str) -> int:
         return self.fixed_amounts.get(currency.upper(), 0)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> FeeSchedule:
+        return self  # immutable, fixed_amounts included
+
 
 @dataclass(slots=True)
 class FeeTier:
@@ -75,6 +78,9 @@ class FeeOverride:
             _checked_bps(self.percentage_bps)
         if self.fixed_amounts is not None:
             object.__setattr__(self, "fixed_amounts", _checked_fixed(self.fixed_amounts))
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FeeOverride:
+        return self  # immutable, fixed_amounts included
 
     def apply_to(self, schedule: FeeSchedule) -> FeeSchedule:
         return FeeSchedule(

@@ -51,8 +51,16 @@ def test_subtraction_never_goes_negative() -> None:
 
 @pytest.mark.parametrize(
     ("numerator", "denominator", "expected"),
-    [(5, 10, 1), (4, 10, 0), (15, 10, 2), (25, 10, 3), (0, 7, 0), (300_000, 10_000, 30),
-     (145, 100, 1), (150, 100, 2)],
+    [
+        (5, 10, 1),
+        (4, 10, 0),
+        (15, 10, 2),
+        (25, 10, 3),
+        (0, 7, 0),
+        (300_000, 10_000, 30),
+        (145, 100, 1),
+        (150, 100, 2),
+    ],
 )
 def test_round_half_up(numerator: int, denominator: int, expected: int) -> None:
     assert round_half_up(numerator, denominator) == expected

@@ -82,9 +82,17 @@ def test_cancel_needs_a_known_reason_and_a_non_final_payment() -> None:
 
 def test_a_decline_keeps_its_detail() -> None:
     payment = new_payment()
-    payment.sync(intent(payment, PaymentStatus.FAILED, failure_code="card_declined",
-                        decline_code="insufficient_funds", failure_message="No funds."),
-                 STARTER_USD, T0)
+    payment.sync(
+        intent(
+            payment,
+            PaymentStatus.FAILED,
+            failure_code="card_declined",
+            decline_code="insufficient_funds",
+            failure_message="No funds.",
+        ),
+        STARTER_USD,
+        T0,
+    )
     assert payment.status is PaymentStatus.FAILED
     assert (payment.failure_code, payment.decline_code) == ("card_declined", "insufficient_funds")
     with pytest.raises(InvalidStateTransitionError):
@@ -94,8 +102,9 @@ def test_a_decline_keeps_its_detail() -> None:
 def test_late_failure_after_success_is_stale_and_changes_nothing() -> None:
     payment = captured()
     before = (payment.status, payment.amount_captured, payment.platform_fee)
-    result = payment.sync(intent(payment, PaymentStatus.FAILED, failure_code="card_declined"),
-                          STARTER_USD, T0)
+    result = payment.sync(
+        intent(payment, PaymentStatus.FAILED, failure_code="card_declined"), STARTER_USD, T0
+    )
     assert result is SyncResult.STALE
     assert (payment.status, payment.amount_captured, payment.platform_fee) == before
 
@@ -103,15 +112,17 @@ def test_late_failure_after_success_is_stale_and_changes_nothing() -> None:
 def test_failure_after_authorization_is_stale() -> None:
     payment = authorized()
     assert payment.sync(intent(payment, PaymentStatus.FAILED), STARTER_USD, T0) is (
-        SyncResult.STALE)
+        SyncResult.STALE
+    )
     assert payment.status is PaymentStatus.REQUIRES_CAPTURE
 
 
 def test_success_after_failure_moves_the_payment_on() -> None:
     payment = new_payment(capture_method=CaptureMethod.AUTOMATIC)
     payment.sync(intent(payment, PaymentStatus.FAILED), STARTER_USD, T0)
-    result = payment.sync(intent(payment, PaymentStatus.SUCCEEDED, amount_received=10_000),
-                          STARTER_USD, T0)
+    result = payment.sync(
+        intent(payment, PaymentStatus.SUCCEEDED, amount_received=10_000), STARTER_USD, T0
+    )
     assert result is SyncResult.APPLIED
     assert payment.status is PaymentStatus.SUCCEEDED
     assert payment.amount_captured == 10_000
@@ -133,14 +144,16 @@ def test_outcome_unknown_parks_the_payment_in_processing_until_the_gateway_answe
 
 def test_refunds_several_partial_then_full() -> None:
     payment = captured(10_000)
-    first = payment.request_refund(refund_id="re_1", amount=2_500, reason=None, now=T0,
-                                   window=WINDOW)
+    first = payment.request_refund(
+        refund_id="re_1", amount=2_500, reason=None, now=T0, window=WINDOW
+    )
     assert first.status is RefundState.PENDING
     assert payment.refundable == Money(7_500, "USD")
     payment.complete_refund("re_1", "gre_1", T0)
     assert payment.refund_status is RefundStatus.PARTIAL
-    payment.request_refund(refund_id="re_2", amount=None, reason="requested_by_customer",
-                           now=T0, window=WINDOW)
+    payment.request_refund(
+        refund_id="re_2", amount=None, reason="requested_by_customer", now=T0, window=WINDOW
+    )
     payment.complete_refund("re_2", "gre_2", T0)
     assert payment.refund_status is RefundStatus.FULL
     assert payment.amount_refunded == 10_000
@@ -151,8 +164,7 @@ def test_pending_refunds_count_against_the_refundable_balance() -> None:
     payment = captured(10_000)
     payment.request_refund(refund_id="re_1", amount=6_000, reason=None, now=T0, window=WINDOW)
     with pytest.raises(RefundExceedsCapturedError):
-        payment.request_refund(refund_id="re_2", amount=4_001, reason=None, now=T0,
-                               window=WINDOW)
+        payment.request_refund(refund_id="re_2", amount=4_001, reason=None, now=T0, window=WINDOW)
 
 
 def test_a_failed_refund_gives_its_amount_back() -> None:
@@ -166,21 +178,29 @@ def test_a_failed_refund_gives_its_amount_back() -> None:
 def test_refund_window_and_reason() -> None:
     payment = captured()
     with pytest.raises(RefundWindowClosedError):
-        payment.request_refund(refund_id="re_1", amount=100, reason=None,
-                               now=T0 + WINDOW + timedelta(seconds=1), window=WINDOW)
+        payment.request_refund(
+            refund_id="re_1",
+            amount=100,
+            reason=None,
+            now=T0 + WINDOW + timedelta(seconds=1),
+            window=WINDOW,
+        )
     with pytest.raises(InvalidReasonError):
-        payment.request_refund(refund_id="re_1", amount=100, reason="changed_mind", now=T0,
-                               window=WINDOW)
+        payment.request_refund(
+            refund_id="re_1", amount=100, reason="changed_mind", now=T0, window=WINDOW
+        )
     with pytest.raises(InvalidStateTransitionError):
-        authorized().request_refund(refund_id="re_1", amount=100, reason=None, now=T0,
-                                    window=WINDOW)
+        authorized().request_refund(
+            refund_id="re_1", amount=100, reason=None, now=T0, window=WINDOW
+        )
 
 
 def test_proportional_fee_reversal_and_the_last_refund_takes_the_rest() -> None:
     payment = captured(10_000)  # platform fee 300
     for i, amount in enumerate((3_333, 3_333, 3_334)):
-        payment.request_refund(refund_id=f"re_{i}", amount=amount, reason=None, now=T0,
-                               window=WINDOW)
+        payment.request_refund(
+            refund_id=f"re_{i}", amount=amount, reason=None, now=T0, window=WINDOW
+        )
         payment.complete_refund(f"re_{i}", f"gre_{i}", T0)
     reversed_ = [r.platform_fee_reversed.amount for r in payment.refunds]
     assert reversed_ == [100, 100, 100]
@@ -197,7 +217,8 @@ def test_actual_gateway_fee_replaces_the_estimate_and_keeps_the_invariant() -> N
 def test_disputes_open_and_close_once() -> None:
     payment = captured()
     assert payment.open_dispute(Money(10_000, "USD"), DisputeStatus.NEEDS_RESPONSE, T0) is (
-        SyncResult.APPLIED)
+        SyncResult.APPLIED
+    )
     assert payment.close_dispute(won=False, now=T0) is SyncResult.APPLIED
     assert payment.dispute_status is DisputeStatus.LOST
     assert payment.close_dispute(won=True, now=T0) is SyncResult.STALE

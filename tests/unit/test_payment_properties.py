@@ -37,7 +37,8 @@ class PaymentMoneyMachine(RuleBasedStateMachine):
             return
         self.payment.sync(
             intent(self.payment, PaymentStatus.SUCCEEDED, amount_received=to_capture.amount),
-            self.terms, T0,
+            self.terms,
+            T0,
         )
 
     @rule(amount=st.one_of(st.none(), st.integers(min_value=0, max_value=120_000)))
@@ -45,11 +46,16 @@ class PaymentMoneyMachine(RuleBasedStateMachine):
         self.counter += 1
         before = self.payment.refundable.amount
         try:
-            self.payment.request_refund(refund_id=f"re_{self.counter}", amount=amount,
-                                        reason=None, now=T0, window=WINDOW)
+            self.payment.request_refund(
+                refund_id=f"re_{self.counter}", amount=amount, reason=None, now=T0, window=WINDOW
+            )
         except DomainError:
-            assert (self.payment.status is not PaymentStatus.SUCCEEDED or amount == 0
-                    or (amount or before) > before or before == 0)
+            assert (
+                self.payment.status is not PaymentStatus.SUCCEEDED
+                or amount == 0
+                or (amount or before) > before
+                or before == 0
+            )
 
     @rule(data=st.data(), succeed=st.booleans())
     def settle_a_refund(self, data: st.DataObject, succeed: bool) -> None:
@@ -99,8 +105,7 @@ def test_fees_add_up_and_a_full_refund_reverses_the_whole_fee(
     currency: str, major: int, bps: int, fixed: int, splits: list[int]
 ) -> None:
     amount = major * 10 ** currency_exponent(currency)
-    terms = FeeTerms.resolve(FeeSchedule(bps, {currency: fixed}), STRIPE_STANDARD_PRICING,
-                             currency)
+    terms = FeeTerms.resolve(FeeSchedule(bps, {currency: fixed}), STRIPE_STANDARD_PRICING, currency)
     payment = authorized(amount, currency)
     payment.sync(intent(payment, PaymentStatus.SUCCEEDED, amount_received=amount), terms, T0)
     assert payment.platform_fee + payment.gateway_fee + payment.net_amount == amount
@@ -109,8 +114,9 @@ def test_fees_add_up_and_a_full_refund_reverses_the_whole_fee(
     shares = [amount * s // total for s in splits]
     shares[-1] += amount - sum(shares)
     for i, share in enumerate(s for s in shares if s > 0):
-        payment.request_refund(refund_id=f"re_{i}", amount=share, reason=None, now=T0,
-                               window=WINDOW)
+        payment.request_refund(
+            refund_id=f"re_{i}", amount=share, reason=None, now=T0, window=WINDOW
+        )
         payment.complete_refund(f"re_{i}", f"g{i}", T0)
     assert payment.amount_refunded == amount
     assert payment.platform_fee_reversed == payment.platform_fee

@@ -27,12 +27,13 @@ class _Staging:
         self.writes: list[Callable[[], None]] = []
         self.checks: list[Callable[[], None]] = []
         self.seen: list[Any] = []
+        self.removed: set[tuple[int, Any]] = set()
 
     def put(
         self, table: dict[Any, Any], key: Any, value: Any, expected_version: int | None
     ) -> None:
         def check() -> None:
-            current = table.get(key)
+            current = None if (id(table), key) in self.removed else table.get(key)
             if expected_version is None:
                 if current is not None:
                     raise StaleAggregateError(f"{key} exists already.")
@@ -45,6 +46,7 @@ class _Staging:
         self.writes.append(lambda: table.__setitem__(key, snapshot))
 
     def remove(self, table: dict[Any, Any], key: Any) -> None:
+        self.removed.add((id(table), key))
         self.writes.append(lambda: table.pop(key, None))
 
 
