@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
+from domain.audit import AuditEntry
 from domain.events import DomainEvent
 from domain.fees import FeeTier
 from domain.gateway_results import GatewayIntent, GatewayRefund
@@ -181,6 +182,21 @@ class IdempotencyRepository(Protocol):
     async def purge_expired(self, now: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    tenant_id: str | None = None
+    action: str | None = None
+    entity_id: str | None = None
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+
+    async def list(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        """Newest first, cursor-paginated by entry id; tenant None means every tenant."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Rolls back unless `commit()` is called; events flow after commit."""
 
@@ -188,6 +204,7 @@ class UnitOfWork(Protocol):
     tenants: TenantRepository
     fee_tiers: FeeTierRepository
     idempotency: IdempotencyRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -46,6 +46,9 @@ class FeeSchedule:
         object.__setattr__(self, "percentage_bps", _checked_bps(self.percentage_bps))
         object.__setattr__(self, "fixed_amounts", _checked_fixed(self.fixed_amounts))
 
+    def describe(self) -> dict[str, object]:
+        return {"percentage_bps": self.percentage_bps, "fixed_amounts": dict(self.fixed_amounts)}
+
     def fixed_for(self, currency: str) -> int:
         return self.fixed_amounts.get(currency.upper(), 0)
 
@@ -62,6 +65,12 @@ class FeeTier:
     level: int
     schedule: FeeSchedule
     version: int = 0
+
+    def reprice(self, schedule: FeeSchedule, name: str | None = None) -> None:
+        """New terms for payments captured from now on; captured ones keep theirs."""
+        self.schedule = schedule
+        if name:
+            self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +90,10 @@ class FeeOverride:
 
     def __deepcopy__(self, memo: dict[int, object]) -> FeeOverride:
         return self  # immutable, fixed_amounts included
+
+    def describe(self) -> dict[str, object]:
+        fixed = None if self.fixed_amounts is None else dict(self.fixed_amounts)
+        return {"percentage_bps": self.percentage_bps, "fixed_amounts": fixed}
 
     def apply_to(self, schedule: FeeSchedule) -> FeeSchedule:
         return FeeSchedule(

@@ -40,3 +40,15 @@ class Tenant:
         if self.fee_override is None:
             return tier.schedule
         return self.fee_override.apply_to(tier.schedule)
+
+    def move_to_tier(self, tier: FeeTier, now: datetime) -> None:
+        self.fee_tier = tier.code
+        self.updated_at = now
+
+    def set_override(self, override: FeeOverride | None, now: datetime) -> None:
+        self.fee_override = override
+        self.updated_at = now
+
+    def set_status(self, status: TenantStatus, now: datetime) -> None:
+        self.status = status
+        self.updated_at = now

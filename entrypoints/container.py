@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.persistence.sql.engine import create_engine
-from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from dependency_injector import containers, providers
 
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.persistence.sql.engine import create_engine
+from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from adapters.security.jwt_tokens import JwtAccessTokens
 from adapters.system.clock import SystemClock
 from adapters.system.ids import UlidIdFactory
+from application.audit import AuditTrail, ListAuditEntries
+from application.fees.simulate import SimulateFees
 from application.fees.terms import FeeTermsResolver
+from application.fees.tiers import ListFeeTiers, UpdateFeeTier
 from application.idempotency import IdempotencyService
 from application.payments.cancel_payment import CancelPayment
 from application.payments.capture_payment import CapturePayment
@@ -23,7 +26,9 @@ from application.payments.confirm_payment import ConfirmPayment
 from application.payments.create_payment import CreatePayment
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
 from application.payments.refund_payment import RefundPayment
-from application.tenants.create_tenant import CreateTenant, GetTenant
+from application.tenants.create_tenant import CreateTenant
+from application.tenants.queries import GetTenant, ListTenants
+from application.tenants.update_tenant import SetFeeOverride, UpdateTenant
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.settings import Settings
 
@@ -72,10 +77,25 @@ class Container(containers.DeclarativeContainer):
     list_payments = providers.Factory(ListPayments, uow_factory=unit_of_work.provider)
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
 
+    audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
+    list_audit_entries = providers.Factory(ListAuditEntries, uow_factory=unit_of_work.provider)
+
     create_tenant = providers.Factory(
-        CreateTenant, uow_factory=unit_of_work.provider, clock=clock, ids=ids
+        CreateTenant, uow_factory=unit_of_work.provider, clock=clock, ids=ids, audit=audit_trail
     )
     get_tenant = providers.Factory(GetTenant, uow_factory=unit_of_work.provider)
+    list_tenants = providers.Factory(ListTenants, uow_factory=unit_of_work.provider)
+    update_tenant = providers.Factory(
+        UpdateTenant, uow_factory=unit_of_work.provider, clock=clock, audit=audit_trail
+    )
+    set_fee_override = providers.Factory(
+        SetFeeOverride, uow_factory=unit_of_work.provider, clock=clock, audit=audit_trail
+    )
+    list_fee_tiers = providers.Factory(ListFeeTiers, uow_factory=unit_of_work.provider)
+    update_fee_tier = providers.Factory(
+        UpdateFeeTier, uow_factory=unit_of_work.provider, audit=audit_trail
+    )
+    simulate_fees = providers.Factory(SimulateFees, uow_factory=unit_of_work.provider)
 
     access_tokens = providers.Singleton(JwtAccessTokens, config.jwt_secret)
 

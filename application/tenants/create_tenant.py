@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.errors import ConflictError, NotFoundError
 from application.ports import Clock, IdFactory, UnitOfWorkFactory
+from domain.audit import SYSTEM, Actor
 from domain.fees import DEFAULT_TIER_CODE
 from domain.tenant import Tenant
 
@@ -16,13 +18,17 @@ class CreateTenantCommand:
     fee_tier: str = DEFAULT_TIER_CODE
     tenant_id: str | None = None
     connected_account_id: str | None = None
+    actor: Actor = SYSTEM
 
 
 class CreateTenant:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdFactory, audit: AuditTrail
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
+        self._audit = audit
 
     async def execute(self, cmd: CreateTenantCommand) -> Tenant:
         now = self._clock.now()
@@ -40,17 +46,15 @@ class CreateTenant:
             if await uow.tenants.get(tenant.id) is not None:
                 raise ConflictError(f"Tenant {tenant.id} exists already.", param="tenant_id")
             await uow.tenants.add(tenant)
+            await self._audit.record(
+                uow,
+                cmd.actor,
+                "tenant.created",
+                entity_type="tenant",
+                entity_id=tenant.id,
+                tenant_id=tenant.id,
+                name=tenant.name,
+                fee_tier=tenant.fee_tier,
+            )
             await uow.commit()
-        return tenant
-
-
-class GetTenant:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
-
-    async def execute(self, tenant_id: str) -> Tenant:
-        async with self._uow_factory() as uow:
-            tenant = await uow.tenants.get(tenant_id)
-        if tenant is None:
-            raise NotFoundError(f"No such tenant: {tenant_id}.", param="id")
         return tenant

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from adapters.persistence.memory.store import InMemoryStore
 from application.errors import IdempotencyKeyInUseError, StaleAggregateError
-from application.ports import Page, PageRequest, PaymentFilter
+from application.ports import AuditFilter, Page, PageRequest, PaymentFilter
+from domain.audit import AuditEntry
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.payment import Payment
@@ -99,7 +100,7 @@ class InMemoryPaymentRepository:
             (p for p in self._table.values() if p.tenant_id == tenant_id and _matches(p, where)),
             key=_newest_first,
         )
-        return paginate(rows, page, key=lambda p: p.id, sort_key=_newest_first)
+        return paginate(rows, page, key=lambda p: p.id)
 
 
 def _newest_first(p: Payment) -> tuple[float, str]:
@@ -120,9 +121,7 @@ def _matches(p: Payment, where: PaymentFilter) -> bool:
     )
 
 
-def paginate(
-    rows: list[A], page: PageRequest, key: Callable[[A], str], sort_key: Callable[[A], Any]
-) -> Page[A]:
+def paginate(rows: list[A], page: PageRequest, key: Callable[[A], str]) -> Page[A]:
     """Stripe's cursor pages over rows already sorted newest first."""
     if page.starting_after is not None:
         idx = next((i for i, r in enumerate(rows) if key(r) == page.starting_after), None)
@@ -197,3 +196,26 @@ class InMemoryIdempotencyRepository:
         for k in expired:
             self._s.remove(self._table, k)
         return len(expired)
+
+
+class InMemoryAuditRepository:
+    def __init__(self, staging: _Staging) -> None:
+        self._s = staging
+        self._table = staging.store.audit
+
+    async def add(self, entry: AuditEntry) -> None:
+        self._s.writes.append(lambda: self._table.__setitem__(entry.id, entry))
+
+    async def list(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        rows = sorted(
+            (
+                e
+                for e in self._table.values()
+                if (where.tenant_id is None or e.tenant_id == where.tenant_id)
+                and (where.action is None or e.action == where.action)
+                and (where.entity_id is None or e.entity_id == where.entity_id)
+            ),
+            key=lambda e: (e.created_at, e.id),
+            reverse=True,
+        )
+        return paginate(rows, page, key=lambda e: e.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.audit import AuditEntry
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.payment import Payment
@@ -16,3 +17,4 @@ class InMemoryStore:
     tenants: dict[str, Tenant] = field(default_factory=dict)
     fee_tiers: dict[str, FeeTier] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    audit: dict[str, AuditEntry] = field(default_factory=dict)

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from adapters.persistence.memory.repositories import (
+    InMemoryAuditRepository,
     InMemoryFeeTierRepository,
     InMemoryIdempotencyRepository,
     InMemoryPaymentRepository,
@@ -26,6 +27,7 @@ class InMemoryUnitOfWork:
         self.tenants = InMemoryTenantRepository(self._staging)
         self.fee_tiers = InMemoryFeeTierRepository(self._staging)
         self.idempotency = InMemoryIdempotencyRepository(self._staging)
+        self.audit = InMemoryAuditRepository(self._staging)
 
     async def __aenter__(self) -> Self:
         return self
@@ -61,3 +63,4 @@ class InMemoryUnitOfWork:
         self.tenants = InMemoryTenantRepository(self._staging)
         self.fee_tiers = InMemoryFeeTierRepository(self._staging)
         self.idempotency = InMemoryIdempotencyRepository(self._staging)
+        self.audit = InMemoryAuditRepository(self._staging)

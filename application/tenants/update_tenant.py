@@ -1,0 +1,110 @@
+"""Change a tenant's fee tier, status or fee override; every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.errors import NotFoundError
+from application.ports import Clock, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from application.tenants.queries import load_tenant
+from domain.audit import Actor
+from domain.fees import FeeOverride
+from domain.tenant import Tenant, TenantStatus
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateTenantCommand:
+    tenant_id: str
+    actor: Actor
+    fee_tier: str | None = None
+    status: TenantStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetFeeOverrideCommand:
+    """`percentage_bps` and/or `fixed_amounts`; both None removes the override."""
+
+    tenant_id: str
+    actor: Actor
+    percentage_bps: int | None = None
+    fixed_amounts: Mapping[str, int] | None = None
+
+
+class _TenantChange:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, audit: AuditTrail) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._audit = audit
+
+
+class UpdateTenant(_TenantChange):
+    async def execute(self, cmd: UpdateTenantCommand) -> Tenant:
+        async def attempt() -> Tenant:
+            now = self._clock.now()
+            async with self._uow_factory() as uow:
+                tenant = await load_tenant(uow, cmd.tenant_id)
+                if cmd.fee_tier is not None and cmd.fee_tier != tenant.fee_tier:
+                    tier = await uow.fee_tiers.get(cmd.fee_tier)
+                    if tier is None:
+                        raise NotFoundError(f"No fee tier {cmd.fee_tier!r}.", param="fee_tier")
+                    old = tenant.fee_tier
+                    tenant.move_to_tier(tier, now)
+                    await self._audit.record(
+                        uow,
+                        cmd.actor,
+                        "tenant.fee_tier_changed",
+                        entity_type="tenant",
+                        entity_id=tenant.id,
+                        tenant_id=tenant.id,
+                        old=old,
+                        new=tier.code,
+                    )
+                if cmd.status is not None and cmd.status is not tenant.status:
+                    old_status = tenant.status
+                    tenant.set_status(cmd.status, now)
+                    await self._audit.record(
+                        uow,
+                        cmd.actor,
+                        "tenant.status_changed",
+                        entity_type="tenant",
+                        entity_id=tenant.id,
+                        tenant_id=tenant.id,
+                        old=old_status.value,
+                        new=cmd.status.value,
+                    )
+                await uow.tenants.save(tenant)
+                await uow.commit()
+                return tenant
+
+        return await retry_on_conflict(attempt)
+
+
+class SetFeeOverride(_TenantChange):
+    async def execute(self, cmd: SetFeeOverrideCommand) -> Tenant:
+        override = None
+        if cmd.percentage_bps is not None or cmd.fixed_amounts is not None:
+            override = FeeOverride(cmd.percentage_bps, cmd.fixed_amounts)
+
+        async def attempt() -> Tenant:
+            async with self._uow_factory() as uow:
+                tenant = await load_tenant(uow, cmd.tenant_id)
+                old = tenant.fee_override.describe() if tenant.fee_override else None
+                tenant.set_override(override, self._clock.now())
+                await self._audit.record(
+                    uow,
+                    cmd.actor,
+                    "tenant.fee_override_set" if override else "tenant.fee_override_removed",
+                    entity_type="tenant",
+                    entity_id=tenant.id,
+                    tenant_id=tenant.id,
+                    old=old,
+                    new=override.describe() if override else None,
+                )
+                await uow.tenants.save(tenant)
+                await uow.commit()
+                return tenant
+
+        return await retry_on_conflict(attempt)
