@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -17,6 +17,7 @@ from domain.money import Money
 from domain.payment import Payment
 from domain.statuses import CaptureMethod, PaymentStatus
 from domain.tenant import Tenant
+from domain.webhook_event import WebhookEvent, WebhookStatus
 
 T = TypeVar("T")
 
@@ -197,6 +198,43 @@ class AuditRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class InboxStats:
+    counts: dict[str, int]
+    oldest_pending_received_at: datetime | None
+
+
+class WebhookInbox(Protocol):
+    """The `webhook_events` table: receipt and processing kept apart."""
+
+    async def add(self, event: WebhookEvent) -> bool:
+        """Insert; False (and nothing changed) when the event id is there already."""
+        ...
+
+    async def get(self, event_id: str) -> WebhookEvent | None: ...
+
+    async def save(self, event: WebhookEvent) -> None:
+        """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> Sequence[WebhookEvent]:
+        """Lease up to `limit` due events (oldest first) to the caller, skipping any another
+        consumer holds (FOR UPDATE SKIP LOCKED); each comes back with its new version."""
+        ...
+
+    async def list(
+        self, status: WebhookStatus | None, event_type: str | None, page: PageRequest
+    ) -> Page[WebhookEvent]:
+        """Newest first by receipt, cursor-paginated by event id."""
+        ...
+
+    async def ids_with_status(self, status: WebhookStatus) -> Sequence[str]: ...
+
+    async def stats(self) -> InboxStats: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Rolls back unless `commit()` is called; events flow after commit."""
 
@@ -205,6 +243,7 @@ class UnitOfWork(Protocol):
     fee_tiers: FeeTierRepository
     idempotency: IdempotencyRepository
     audit: AuditRepository
+    webhooks: WebhookInbox
 
     async def __aenter__(self) -> Self: ...
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from application.errors import (
-    GatewayError,
-    GatewayOutcomeUnknownError,
-    GatewayRejectedError,
+from adapters.gateways.fake_events import (
+    FakeEventLog,
+    charge_object,
+    intent_object,
+    refund_object,
 )
-from application.ports import IntentRequest
+from adapters.gateways.fake_state import FakeDispute, FakeIntent, FakeRefund
+from adapters.system.clock import SystemClock
+from application.errors import GatewayError, GatewayOutcomeUnknownError, GatewayRejectedError
+from application.ports import Clock, IntentRequest
+from domain.fees import STRIPE_STANDARD_PRICING
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.money import Money
 from domain.statuses import CaptureMethod, PaymentStatus, RefundState
 
-_SUCCEEDING = frozenset(
-    {"pm_card_visa", "pm_card_mastercard", "pm_card_amex", "pm_card_refundFail"}
-)
+T = TypeVar("T")
+
+_SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard", "pm_card_amex"})
 _DECLINES = {
     "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
     "pm_card_chargeDeclinedInsufficientFunds": (
@@ -30,8 +36,13 @@ _DECLINES = {
 }
 THREE_D_SECURE = "pm_card_threeDSecureRequired"
 TIMEOUT = "pm_card_timeout"
-REFUND_FAILS = "pm_card_refundFail"  # Stripe's: the refund is accepted, then fails later
-KNOWN_PAYMENT_METHODS = _SUCCEEDING | set(_DECLINES) | {THREE_D_SECURE, TIMEOUT}
+REFUND_FAILS = "pm_card_refundFail"  # as Stripe's: refunds are accepted, then fail later
+KNOWN_PAYMENT_METHODS = _SUCCEEDING | set(_DECLINES) | {THREE_D_SECURE, TIMEOUT, REFUND_FAILS}
+_CONFIRMABLE = (
+    PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    PaymentStatus.REQUIRES_CONFIRMATION,
+    PaymentStatus.FAILED,
+)
 
 
 @dataclass
@@ -40,59 +51,34 @@ class _Call:
     result: Any
 
 
-@dataclass
-class FakeIntent:
-    id: str
-    amount: Money
-    capture_method: CaptureMethod
-    status: PaymentStatus
-    client_secret: str
-    payment_method: str | None = None
-    amount_capturable: int = 0
-    amount_received: int = 0
-    charge_id: str | None = None
-    failure: tuple[str, str, str] | None = None
-    cancellation_reason: str | None = None
-    application_fee: Money | None = None
-    connected_account: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class FakeRefund:
-    id: str
-    intent_id: str
-    amount: Money
-    reason: str | None
-    status: RefundState
-    refund_application_fee: bool = False
-
-
 class FakePaymentGateway:
-    """Keeps intents, charges and refunds in memory and honours idempotency keys.
+    """Keeps intents, charges, refunds and disputes in memory, honours idempotency keys and
+    logs Stripe-format events for all it does (`log`; see FakeGatewayConsole for what
+    customers and dashboards do outside Kassa).
 
-    Test payment methods: see KNOWN_PAYMENT_METHODS. `pm_card_timeout` acts, then
-    raises GatewayOutcomeUnknownError, as a network timeout after sending would.
+    `pm_card_timeout` acts, then raises GatewayOutcomeUnknownError, as a timeout would.
     """
 
     name = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.log = FakeEventLog()
         self.intents: dict[str, FakeIntent] = {}
         self.refunds: dict[str, FakeRefund] = {}
+        self.disputes: dict[str, FakeDispute] = {}
         self.calls: list[tuple[str, str]] = []  # (operation, idempotency key)
+        self.available = True
         self._idempotent: dict[str, _Call] = {}
         self._sequence = itertools.count(1)
-        self.available = True
 
     # ------------------------------------------------------------ plumbing
 
-    def _next_id(self, prefix: str) -> str:
+    def next_id(self, prefix: str) -> str:
         return f"{prefix}_fake_{next(self._sequence):08d}"
 
-    def _once(self, operation: str, key: str, params: tuple[Any, ...], act: Any) -> Any:
-        if not self.available:
-            raise GatewayError("The fake gateway is switched off.")
+    def _once(self, operation: str, key: str, params: tuple[Any, ...], act: Callable[[], T]) -> T:
+        self._ensure_available()
         self.calls.append((operation, key))
         fingerprint = hashlib.sha256(repr((operation, params)).encode()).hexdigest()
         previous = self._idempotent.get(key)
@@ -101,12 +87,17 @@ class FakePaymentGateway:
                 raise GatewayRejectedError(
                     "Keys for idempotent requests can only be used with the same parameters."
                 )
-            return previous.result
+            result: T = previous.result
+            return result
         result = act()
         self._idempotent[key] = _Call(fingerprint, result)
         return result
 
-    def _intent(self, gateway_payment_id: str) -> FakeIntent:
+    def _ensure_available(self) -> None:
+        if not self.available:
+            raise GatewayError("The fake gateway is switched off.")
+
+    def intent(self, gateway_payment_id: str) -> FakeIntent:
         try:
             return self.intents[gateway_payment_id]
         except KeyError:
@@ -114,8 +105,21 @@ class FakePaymentGateway:
                 f"No such payment_intent: {gateway_payment_id}", param="id"
             ) from None
 
+    def emit(self, event_type: str, obj: dict[str, Any]) -> None:
+        self.log.emit(event_type, obj, self.clock.now())
+
+    def charge(self, intent: FakeIntent) -> dict[str, Any]:
+        refunds = [r for r in self.refunds.values() if r.intent_id == intent.id]
+        fee = (
+            STRIPE_STANDARD_PRICING.fixed_for(intent.amount.currency)
+            + Money(intent.amount_received, intent.amount.currency)
+            .basis_points(STRIPE_STANDARD_PRICING.percentage_bps)
+            .amount
+        )
+        return charge_object(intent, refunds, fee)
+
     @staticmethod
-    def _snapshot(intent: FakeIntent) -> GatewayIntent:
+    def snapshot(intent: FakeIntent) -> GatewayIntent:
         code, decline, message = intent.failure or (None, None, None)
         next_action = None
         if intent.status is PaymentStatus.REQUIRES_ACTION:
@@ -142,39 +146,57 @@ class FakePaymentGateway:
             next_action=next_action,
         )
 
-    def _settle(self, intent: FakeIntent) -> None:
-        """The card was authorized: hold it, or take it at once."""
-        intent.charge_id = intent.charge_id or self._next_id("ch")
+    def settle(self, intent: FakeIntent) -> None:
+        """The card was authorized: hold it, or take it at once; say so in events."""
+        intent.failure = None
+        intent.charge_id = self.next_id("ch")
         if intent.capture_method is CaptureMethod.MANUAL:
             intent.status = PaymentStatus.REQUIRES_CAPTURE
             intent.amount_capturable = intent.amount.amount
+            self.emit("charge.succeeded", self.charge(intent))
+            self.emit("payment_intent.amount_capturable_updated", intent_object(intent))
         else:
             intent.status = PaymentStatus.SUCCEEDED
             intent.amount_received = intent.amount.amount
+            self.emit("charge.succeeded", self.charge(intent))
+            self.emit("payment_intent.succeeded", intent_object(intent))
 
-    def _confirm(self, intent: FakeIntent, method: str) -> None:
+    def decline(self, intent: FakeIntent, failure: tuple[str, str, str]) -> None:
+        intent.status = PaymentStatus.FAILED
+        intent.failure = failure
+        intent.charge_id = self.next_id("ch")
+        self.emit("charge.failed", self.charge(intent))
+        self.emit("payment_intent.payment_failed", intent_object(intent))
+
+    @staticmethod
+    def _known(method: str | None) -> str:
         if method not in KNOWN_PAYMENT_METHODS:
             raise GatewayRejectedError(f"No such PaymentMethod: '{method}'", param="payment_method")
-        intent.payment_method = method
-        intent.failure = None
+        return method
+
+    def _confirm(self, intent: FakeIntent, method: str) -> None:
+        intent.payment_method = self._known(method)
         if method in _DECLINES:
-            intent.status = PaymentStatus.FAILED
-            intent.failure = _DECLINES[method]
+            self.decline(intent, _DECLINES[method])
         elif method == THREE_D_SECURE:
             intent.status = PaymentStatus.REQUIRES_ACTION
+            self.emit("payment_intent.requires_action", intent_object(intent))
         else:
-            self._settle(intent)
+            self.settle(intent)
 
-    def _confirmed(self, intent: FakeIntent) -> GatewayIntent:
+    def _answer(self, intent: FakeIntent) -> GatewayIntent:
         if intent.payment_method == TIMEOUT:
             raise GatewayOutcomeUnknownError("The gateway did not answer in time.")
-        return self._snapshot(intent)
+        return self.snapshot(intent)
 
     # ------------------------------------------------------------ the port
 
     async def create_intent(self, request: IntentRequest, idempotency_key: str) -> GatewayIntent:
         def act() -> FakeIntent:
-            intent_id = self._next_id("pi")
+            if request.confirm:
+                self._known(request.payment_method)
+            intent_id = self.next_id("pi")
+            digest = hashlib.sha256(intent_id.encode()).hexdigest()[:24]
             intent = FakeIntent(
                 id=intent_id,
                 amount=request.amount,
@@ -184,19 +206,17 @@ class FakePaymentGateway:
                     if request.payment_method
                     else PaymentStatus.REQUIRES_PAYMENT_METHOD
                 ),
-                client_secret=f"{intent_id}_secret_{hashlib.sha256(intent_id.encode()).hexdigest()[:16]}",
-                payment_method=request.payment_method,
+                client_secret=f"{intent_id}_secret_{digest}",
                 application_fee=request.application_fee,
                 connected_account=request.connected_account,
                 metadata=dict(request.metadata),
             )
-            if request.confirm:
-                if not request.payment_method:
-                    raise GatewayRejectedError(
-                        "Confirming needs a payment_method.", param="payment_method"
-                    )
-                self._confirm(intent, request.payment_method)
             self.intents[intent.id] = intent
+            self.emit("payment_intent.created", intent_object(intent))
+            if request.confirm and request.payment_method:
+                self._confirm(intent, request.payment_method)
+            else:
+                intent.payment_method = request.payment_method
             return intent
 
         params = (
@@ -207,29 +227,23 @@ class FakePaymentGateway:
             request.application_fee,
             request.connected_account,
         )
-        intent = self._once("create_intent", idempotency_key, params, act)
-        return self._confirmed(intent)
+        return self._answer(self._once("create_intent", idempotency_key, params, act))
 
     async def confirm_intent(
         self, gateway_payment_id: str, payment_method: str, idempotency_key: str
     ) -> GatewayIntent:
         def act() -> FakeIntent:
-            intent = self._intent(gateway_payment_id)
-            if intent.status not in (
-                PaymentStatus.REQUIRES_PAYMENT_METHOD,
-                PaymentStatus.REQUIRES_CONFIRMATION,
-                PaymentStatus.FAILED,
-            ):
+            intent = self.intent(gateway_payment_id)
+            if intent.status not in _CONFIRMABLE:
                 raise GatewayRejectedError(
                     f"This PaymentIntent's status is {intent.status.value}; it cannot be confirmed."
                 )
             self._confirm(intent, payment_method)
             return intent
 
-        intent = self._once(
-            "confirm_intent", idempotency_key, (gateway_payment_id, payment_method), act
+        return self._answer(
+            self._once("confirm_intent", idempotency_key, (gateway_payment_id, payment_method), act)
         )
-        return self._confirmed(intent)
 
     async def capture_intent(
         self,
@@ -239,7 +253,7 @@ class FakePaymentGateway:
         application_fee: Money | None = None,
     ) -> GatewayIntent:
         def act() -> GatewayIntent:
-            intent = self._intent(gateway_payment_id)
+            intent = self.intent(gateway_payment_id)
             if intent.status is not PaymentStatus.REQUIRES_CAPTURE:
                 raise GatewayRejectedError(
                     f"This PaymentIntent's status is {intent.status.value}; it cannot be captured."
@@ -253,34 +267,60 @@ class FakePaymentGateway:
             intent.amount_capturable = 0
             if application_fee is not None:
                 intent.application_fee = application_fee
-            return self._snapshot(intent)
+            self.emit("charge.captured", self.charge(intent))
+            self.emit("payment_intent.succeeded", intent_object(intent))
+            return self.snapshot(intent)
 
-        result: GatewayIntent = self._once(
+        return self._once(
             "capture_intent", idempotency_key, (gateway_payment_id, amount, application_fee), act
         )
-        return result
 
     async def cancel_intent(
         self, gateway_payment_id: str, reason: str | None, idempotency_key: str
     ) -> GatewayIntent:
         def act() -> GatewayIntent:
-            intent = self._intent(gateway_payment_id)
-            if intent.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
-                return self._snapshot(intent)
-            intent.status = PaymentStatus.CANCELED
-            intent.cancellation_reason = reason
-            intent.amount_capturable = 0
-            return self._snapshot(intent)
+            intent = self.intent(gateway_payment_id)
+            if intent.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
+                intent.status = PaymentStatus.CANCELED
+                intent.cancellation_reason = reason
+                intent.amount_capturable = 0
+                self.emit("payment_intent.canceled", intent_object(intent))
+            return self.snapshot(intent)
 
-        result: GatewayIntent = self._once(
-            "cancel_intent", idempotency_key, (gateway_payment_id, reason), act
-        )
-        return result
+        return self._once("cancel_intent", idempotency_key, (gateway_payment_id, reason), act)
 
     async def retrieve_intent(self, gateway_payment_id: str) -> GatewayIntent:
-        if not self.available:
-            raise GatewayError("The fake gateway is switched off.")
-        return self._snapshot(self._intent(gateway_payment_id))
+        self._ensure_available()
+        return self.snapshot(self.intent(gateway_payment_id))
+
+    def refund(
+        self,
+        intent: FakeIntent,
+        amount: Money,
+        reason: str | None,
+        refund_application_fee: bool = False,
+    ) -> FakeRefund:
+        """Refund at the gateway (from Kassa or from the dashboard) and say so in events."""
+        if intent.status is not PaymentStatus.SUCCEEDED:
+            raise GatewayRejectedError("Only a succeeded payment can be refunded.")
+        already = sum(
+            r.amount.amount
+            for r in self.refunds.values()
+            if r.intent_id == intent.id and r.status is not RefundState.FAILED
+        )
+        if already + amount.amount > intent.amount_received:
+            raise GatewayRejectedError("Refund amount exceeds the charge.", param="amount")
+        status = (
+            RefundState.PENDING if intent.payment_method == REFUND_FAILS else RefundState.SUCCEEDED
+        )
+        refund = FakeRefund(
+            self.next_id("re"), intent.id, amount, reason, status, refund_application_fee
+        )
+        self.refunds[refund.id] = refund
+        self.emit("refund.created", refund_object(refund))
+        if status is RefundState.SUCCEEDED:
+            self.emit("charge.refunded", self.charge(intent))
+        return refund
 
     async def create_refund(
         self,
@@ -290,82 +330,35 @@ class FakePaymentGateway:
         idempotency_key: str,
         refund_application_fee: bool = False,
     ) -> GatewayRefund:
-        def act() -> FakeRefund:
-            intent = self._intent(gateway_payment_id)
-            if intent.status is not PaymentStatus.SUCCEEDED:
-                raise GatewayRejectedError("Only a succeeded payment can be refunded.")
-            already = sum(
-                r.amount.amount
-                for r in self.refunds.values()
-                if r.intent_id == intent.id and r.status is not RefundState.FAILED
-            )
-            if already + amount.amount > intent.amount_received:
-                raise GatewayRejectedError("Refund amount exceeds the charge.", param="amount")
-            status = (
-                RefundState.PENDING
-                if intent.payment_method == REFUND_FAILS
-                else RefundState.SUCCEEDED
-            )
-            refund = FakeRefund(
-                self._next_id("re"), intent.id, amount, reason, status, refund_application_fee
-            )
-            self.refunds[refund.id] = refund
-            return refund
-
         refund = self._once(
             "create_refund",
             idempotency_key,
             (gateway_payment_id, amount, reason, refund_application_fee),
-            act,
+            lambda: self.refund(
+                self.intent(gateway_payment_id), amount, reason, refund_application_fee
+            ),
         )
-        return self._refund_snapshot(refund)
+        return self.refund_snapshot(refund)
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund:
+        self._ensure_available()
         try:
-            return self._refund_snapshot(self.refunds[gateway_refund_id])
+            return self.refund_snapshot(self.refunds[gateway_refund_id])
         except KeyError:
             raise GatewayRejectedError(f"No such refund: {gateway_refund_id}") from None
 
     @staticmethod
-    def _refund_snapshot(refund: FakeRefund) -> GatewayRefund:
+    def refund_snapshot(refund: FakeRefund) -> GatewayRefund:
         return GatewayRefund(
             gateway_refund_id=refund.id,
             gateway_payment_id=refund.intent_id,
             amount=refund.amount,
             status=refund.status,
             reason=refund.reason,
-            failure_reason="expired_or_canceled_card"
-            if refund.status is RefundState.FAILED
-            else None,
+            failure_reason=(
+                "expired_or_canceled_card" if refund.status is RefundState.FAILED else None
+            ),
         )
 
     async def ping(self) -> None:
-        if not self.available:
-            raise GatewayError("The fake gateway is switched off.")
-
-    # ------------------------------------------------ what a customer would do
-
-    def complete_action(self, gateway_payment_id: str, succeed: bool = True) -> GatewayIntent:
-        """The customer finishes (or fails) 3-D Secure, as Stripe.js would."""
-        intent = self._intent(gateway_payment_id)
-        if intent.status is not PaymentStatus.REQUIRES_ACTION:
-            raise GatewayRejectedError("This PaymentIntent does not require an action.")
-        if succeed:
-            self._settle(intent)
-        else:
-            intent.status = PaymentStatus.FAILED
-            intent.failure = (
-                "authentication_required",
-                "authentication_required",
-                "The customer did not complete 3-D Secure.",
-            )
-        return self._snapshot(intent)
-
-    def settle_refund(self, gateway_refund_id: str, succeed: bool) -> GatewayRefund:
-        """A pending refund resolves at the bank, as `pm_card_refundFail`'s do."""
-        refund = self.refunds[gateway_refund_id]
-        refund.status = RefundState.SUCCEEDED if succeed else RefundState.FAILED
-        return self._refund_snapshot(refund)
-
-    def intent_for(self, gateway_payment_id: str) -> GatewayIntent:
-        return self._snapshot(self._intent(gateway_payment_id))
+        self._ensure_available()

@@ -56,7 +56,8 @@ async def test_authorize_capture_part_and_refund_twice(world: World) -> None:
         CapturePaymentCommand("ten_1", payment.id, amount=6_000)
     )
     assert (captured.status, captured.amount_captured) == (PaymentStatus.SUCCEEDED, 6_000)
-    assert world.gateway.intent_for(captured.gateway_payment_id or "").amount_received == 6_000
+    at_gateway = await world.gateway.retrieve_intent(captured.gateway_payment_id or "")
+    assert at_gateway.amount_received == 6_000
     first = await world.refund().execute(RefundPaymentCommand("ten_1", payment.id, 1_000))
     second = await world.refund().execute(RefundPaymentCommand("ten_1", payment.id))
     assert first.refund.status is second.refund.status is RefundState.SUCCEEDED
@@ -144,7 +145,7 @@ async def test_cancel_releases_the_authorization(world: World) -> None:
     )
     assert canceled.status is PaymentStatus.CANCELED
     assert canceled.cancellation_reason == "requested_by_customer"
-    gateway_intent = world.gateway.intent_for(canceled.gateway_payment_id or "")
+    gateway_intent = await world.gateway.retrieve_intent(canceled.gateway_payment_id or "")
     assert gateway_intent.status is PaymentStatus.CANCELED
     with pytest.raises(InvalidStateTransitionError):
         await world.capture().execute(CapturePaymentCommand("ten_1", payment.id))

@@ -20,7 +20,7 @@ K = TypeVar("K")
 A = TypeVar("A")
 
 
-class _Staging:
+class Staging:
     """Writes of one unit of work, applied to the store only on commit."""
 
     def __init__(self, store: InMemoryStore) -> None:
@@ -51,11 +51,11 @@ class _Staging:
         self.writes.append(lambda: table.pop(key, None))
 
 
-def _fresh(value: A | None) -> A | None:
+def fresh_copy(value: A | None) -> A | None:
     return copy.deepcopy(value) if value is not None else None
 
 
-def _versioned_save(staging: _Staging, table: dict[Any, Any], key: Any, aggregate: Any) -> None:
+def versioned_save(staging: Staging, table: dict[Any, Any], key: Any, aggregate: Any) -> None:
     expected = aggregate.version
     aggregate.version += 1
     staging.put(table, key, aggregate, expected)
@@ -63,7 +63,7 @@ def _versioned_save(staging: _Staging, table: dict[Any, Any], key: Any, aggregat
 
 
 class InMemoryPaymentRepository:
-    def __init__(self, staging: _Staging) -> None:
+    def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.payments
 
@@ -75,16 +75,16 @@ class InMemoryPaymentRepository:
         payment = self._table.get(payment_id)
         if payment is None or payment.tenant_id != tenant_id:
             return None
-        return _fresh(payment)
+        return fresh_copy(payment)
 
     async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None:
         found = next(
             (p for p in self._table.values() if p.gateway_payment_id == gateway_payment_id), None
         )
-        return _fresh(found)
+        return fresh_copy(found)
 
     async def save(self, payment: Payment) -> None:
-        _versioned_save(self._s, self._table, payment.id, payment)
+        versioned_save(self._s, self._table, payment.id, payment)
 
     async def discard(self, payment: Payment) -> None:
         self._s.remove(self._table, payment.id)
@@ -136,7 +136,7 @@ def paginate(rows: list[A], page: PageRequest, key: Callable[[A], str]) -> Page[
 
 
 class InMemoryTenantRepository:
-    def __init__(self, staging: _Staging) -> None:
+    def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.tenants
 
@@ -144,17 +144,17 @@ class InMemoryTenantRepository:
         self._s.put(self._table, tenant.id, tenant, None)
 
     async def get(self, tenant_id: str) -> Tenant | None:
-        return _fresh(self._table.get(tenant_id))
+        return fresh_copy(self._table.get(tenant_id))
 
     async def save(self, tenant: Tenant) -> None:
-        _versioned_save(self._s, self._table, tenant.id, tenant)
+        versioned_save(self._s, self._table, tenant.id, tenant)
 
     async def list(self) -> Sequence[Tenant]:
         return [copy.deepcopy(t) for t in sorted(self._table.values(), key=lambda t: t.id)]
 
 
 class InMemoryFeeTierRepository:
-    def __init__(self, staging: _Staging) -> None:
+    def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.fee_tiers
 
@@ -162,17 +162,17 @@ class InMemoryFeeTierRepository:
         self._s.put(self._table, tier.code, tier, None)
 
     async def get(self, code: str) -> FeeTier | None:
-        return _fresh(self._table.get(code))
+        return fresh_copy(self._table.get(code))
 
     async def save(self, tier: FeeTier) -> None:
-        _versioned_save(self._s, self._table, tier.code, tier)
+        versioned_save(self._s, self._table, tier.code, tier)
 
     async def list(self) -> Sequence[FeeTier]:
         return [copy.deepcopy(t) for t in sorted(self._table.values(), key=lambda t: t.level)]
 
 
 class InMemoryIdempotencyRepository:
-    def __init__(self, staging: _Staging) -> None:
+    def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.idempotency
 
@@ -183,10 +183,10 @@ class InMemoryIdempotencyRepository:
             raise IdempotencyKeyInUseError("This Idempotency-Key is taken.") from None
 
     async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None:
-        return _fresh(self._table.get((tenant_id, key)))
+        return fresh_copy(self._table.get((tenant_id, key)))
 
     async def save(self, record: IdempotencyRecord) -> None:
-        _versioned_save(self._s, self._table, (record.tenant_id, record.key), record)
+        versioned_save(self._s, self._table, (record.tenant_id, record.key), record)
 
     async def delete(self, tenant_id: str, key: str) -> None:
         self._s.remove(self._table, (tenant_id, key))
@@ -199,7 +199,7 @@ class InMemoryIdempotencyRepository:
 
 
 class InMemoryAuditRepository:
-    def __init__(self, staging: _Staging) -> None:
+    def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.audit
 

@@ -9,6 +9,7 @@ from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.payment import Payment
 from domain.tenant import Tenant
+from domain.webhook_event import WebhookEvent
 
 
 @dataclass
@@ -18,3 +19,4 @@ class InMemoryStore:
     fee_tiers: dict[str, FeeTier] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     audit: dict[str, AuditEntry] = field(default_factory=dict)
+    webhooks: dict[str, WebhookEvent] = field(default_factory=dict)

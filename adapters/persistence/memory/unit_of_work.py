@@ -11,9 +11,10 @@ from adapters.persistence.memory.repositories import (
     InMemoryIdempotencyRepository,
     InMemoryPaymentRepository,
     InMemoryTenantRepository,
-    _Staging,
+    Staging,
 )
 from adapters.persistence.memory.store import InMemoryStore
+from adapters.persistence.memory.webhook_inbox import InMemoryWebhookInbox
 from application.ports import EventPublisher
 from domain.events import DomainEvent
 
@@ -22,12 +23,8 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore, publisher: EventPublisher) -> None:
         self._store = store
         self._publisher = publisher
-        self._staging = _Staging(store)
-        self.payments = InMemoryPaymentRepository(self._staging)
-        self.tenants = InMemoryTenantRepository(self._staging)
-        self.fee_tiers = InMemoryFeeTierRepository(self._staging)
-        self.idempotency = InMemoryIdempotencyRepository(self._staging)
-        self.audit = InMemoryAuditRepository(self._staging)
+        self._staging = Staging(store)
+        self._rebind()
 
     async def __aenter__(self) -> Self:
         return self
@@ -49,18 +46,20 @@ class InMemoryUnitOfWork:
         events: list[DomainEvent] = []
         for aggregate in self._staging.seen:
             events.extend(aggregate.pull_events() if hasattr(aggregate, "pull_events") else [])
-        self._staging = _Staging(self._store)
+        self._staging = Staging(self._store)
         self._rebind()
         if events:
             await self._publisher.publish(events)
 
     async def rollback(self) -> None:
-        self._staging = _Staging(self._store)
+        self._staging = Staging(self._store)
         self._rebind()
 
     def _rebind(self) -> None:
+        """Fresh repositories over the current staging (after commit or rollback)."""
         self.payments = InMemoryPaymentRepository(self._staging)
         self.tenants = InMemoryTenantRepository(self._staging)
         self.fee_tiers = InMemoryFeeTierRepository(self._staging)
         self.idempotency = InMemoryIdempotencyRepository(self._staging)
         self.audit = InMemoryAuditRepository(self._staging)
+        self.webhooks = InMemoryWebhookInbox(self._staging)

@@ -1,0 +1,1 @@
+"""Webhook use cases: signed receipt into the inbox, and the consumer that applies events."""

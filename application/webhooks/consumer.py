@@ -1,0 +1,109 @@
+"""The webhook consumer: claims due inbox events under a lease and applies each one in
+the same transaction that marks it done, so its effect happens exactly once."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+from application.errors import StaleAggregateError
+from application.fees.terms import FeeTermsResolver
+from application.ports import Clock, IdFactory, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from application.webhooks.effects import INFORMATIONAL, effect_for
+from domain.errors import DomainError
+from domain.statuses import SyncResult
+from domain.webhook_event import WebhookEvent, WebhookStatus
+
+
+class UnknownPaymentError(DomainError):
+    code = "unknown_payment"
+
+
+class _LeaseLostError(Exception):
+    """Another consumer re-claimed the event after our lease ran out: leave it to them."""
+
+
+class WebhookConsumer:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdFactory,
+        fees: FeeTermsResolver,
+        lease: timedelta = timedelta(seconds=60),
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ids = ids
+        self._fees = fees
+        self._lease = lease
+        self._jitter = jitter
+
+    async def claim(self, limit: int) -> list[WebhookEvent]:
+        async with self._uow_factory() as uow:
+            events = await uow.webhooks.claim_due(self._clock.now(), self._lease, limit)
+            await uow.commit()
+        return list(events)
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Claim up to `limit` due events and apply them; the number applied or failed."""
+        events = await self.claim(limit)
+        for event in events:
+            await self.process(event)
+        return len(events)
+
+    async def process(self, claimed: WebhookEvent) -> WebhookStatus | None:
+        """Apply one claimed event; None when its lease was lost to another consumer."""
+        try:
+            return await retry_on_conflict(lambda: self._apply(claimed))
+        except _LeaseLostError:
+            return None
+        except Exception as exc:  # any failure is recorded on the event and retried later
+            return await self._fail(claimed, exc)
+
+    async def _apply(self, claimed: WebhookEvent) -> WebhookStatus:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            event = await uow.webhooks.get(claimed.id)
+            if event is None or event.version != claimed.version:
+                raise _LeaseLostError(claimed.id)
+            outcome = WebhookStatus.PROCESSED
+            if event.type not in INFORMATIONAL:
+                body = json.loads(event.payload)
+                effect = effect_for(event.type, body["data"]["object"])
+                if effect is None:
+                    outcome = WebhookStatus.IGNORED
+                else:
+                    payment = await uow.payments.get_by_gateway_id(effect.gateway_payment_id)
+                    if payment is None:
+                        raise UnknownPaymentError(
+                            f"unknown_payment: no payment for {effect.gateway_payment_id}"
+                        )
+                    fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+                    result = effect.apply(payment, fees.terms, now, self._ids)
+                    if result is SyncResult.APPLIED:
+                        await uow.payments.save(payment)
+                    elif result is SyncResult.STALE:
+                        outcome = WebhookStatus.STALE
+            event.finish(outcome, now)
+            try:
+                await uow.webhooks.save(event)
+            except StaleAggregateError:
+                raise _LeaseLostError(claimed.id) from None
+            await uow.commit()
+        return outcome
+
+    async def _fail(self, claimed: WebhookEvent, exc: Exception) -> WebhookStatus | None:
+        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        async with self._uow_factory() as uow:
+            event = await uow.webhooks.get(claimed.id)
+            if event is None or event.version != claimed.version:
+                return None
+            event.fail(message, self._clock.now(), self._jitter())
+            await uow.webhooks.save(event)
+            await uow.commit()
+        return event.status

@@ -1,0 +1,52 @@
+"""Receiving a signed gateway event into the inbox: verify, insert once, answer at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from application.ports import Clock, UnitOfWorkFactory
+from application.webhooks.signature import SignatureError, verify
+from domain.webhook_event import WebhookEvent
+
+
+class MalformedEventError(Exception):
+    """Signed correctly, but not a gateway event; store nothing."""
+
+
+# Reads `(event id, event type)` from a raw body; raises ValueError when it cannot.
+EnvelopeReader = Callable[[bytes], tuple[str, str]]
+
+
+class ReceiveWebhook:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        secrets: Mapping[str, str],
+        read_envelope: EnvelopeReader,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._secrets = secrets
+        self._read_envelope = read_envelope
+
+    async def execute(self, gateway: str, payload: bytes, signature: str | None) -> bool:
+        """Store the event; False if it was delivered before.
+
+        Raises SignatureError or MalformedEventError, having stored nothing."""
+        secret = self._secrets.get(gateway)
+        if not secret:
+            raise SignatureError(f"No webhook secret is configured for {gateway!r}.")
+        now = self._clock.now()
+        verify(payload, signature, secret, now)
+        try:
+            event_id, event_type = self._read_envelope(payload)
+        except ValueError as exc:
+            raise MalformedEventError(f"Signed, but not an event: {exc}") from None
+        event = WebhookEvent.receive(
+            id=event_id, gateway=gateway, type=event_type, payload=payload, now=now
+        )
+        async with self._uow_factory() as uow:
+            stored = await uow.webhooks.add(event)
+            await uow.commit()
+        return stored

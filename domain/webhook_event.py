@@ -1,0 +1,96 @@
+"""An inbox entry: one gateway event, received once, applied exactly once in effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+class WebhookStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    STALE = "stale"
+    IGNORED = "ignored"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+DONE = frozenset({WebhookStatus.PROCESSED, WebhookStatus.STALE, WebhookStatus.IGNORED})
+
+
+def retry_delay(attempts: int, jitter: float) -> timedelta:
+    """30 s doubling per attempt, capped at 1 h, with `jitter` ∈ [0, 1) spreading the
+    second half of the delay so failing consumers do not retry in lockstep."""
+    base = min(FIRST_RETRY * (1 << max(attempts - 1, 0)), LONGEST_RETRY)
+    return base / 2 + base / 2 * jitter
+
+
+@dataclass(eq=False, slots=True)
+class WebhookEvent:
+    id: str  # the gateway's event id (`evt_…`): unique in the inbox
+    gateway: str
+    type: str
+    payload: bytes  # the raw body as received, never re-serialised
+    received_at: datetime
+    next_attempt_at: datetime
+    status: WebhookStatus = WebhookStatus.PENDING
+    attempts: int = 0
+    locked_until: datetime | None = None
+    last_error: str | None = None
+    processed_at: datetime | None = None
+    version: int = 0
+
+    @classmethod
+    def receive(
+        cls, *, id: str, gateway: str, type: str, payload: bytes, now: datetime
+    ) -> WebhookEvent:
+        return cls(
+            id=id, gateway=gateway, type=type, payload=payload, received_at=now, next_attempt_at=now
+        )
+
+    def is_due(self, now: datetime) -> bool:
+        if self.status in (WebhookStatus.PENDING, WebhookStatus.FAILED):
+            return self.next_attempt_at <= now
+        return (
+            self.status is WebhookStatus.PROCESSING
+            and self.locked_until is not None
+            and self.locked_until <= now
+        )
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        self.status = WebhookStatus.PROCESSING
+        self.locked_until = now + lease
+
+    def finish(self, outcome: WebhookStatus, now: datetime) -> None:
+        if outcome not in DONE:
+            raise ValueError(f"{outcome} is not a final outcome")
+        self.status = outcome
+        self.attempts += 1
+        self.locked_until = None
+        self.last_error = None
+        self.processed_at = now
+
+    def fail(self, error: str, now: datetime, jitter: float) -> None:
+        """Count the attempt; retry later with backoff, or give up after the last one."""
+        self.attempts += 1
+        self.locked_until = None
+        self.last_error = error[:500]
+        if self.attempts >= MAX_ATTEMPTS:
+            self.status = WebhookStatus.DEAD
+        else:
+            self.status = WebhookStatus.FAILED
+            self.next_attempt_at = now + retry_delay(self.attempts, jitter)
+
+    def replay(self, now: datetime) -> None:
+        """An operator sends the event back for another full round of attempts."""
+        self.status = WebhookStatus.PENDING
+        self.attempts = 0
+        self.next_attempt_at = now
+        self.locked_until = None
+        self.processed_at = None
