@@ -43,6 +43,8 @@ class Staging:
 
         check()
         snapshot = copy.deepcopy(value)
+        if hasattr(snapshot, "events"):
+            snapshot.events = []  # events are published once, by the unit of work that saw them
         self.checks.append(check)
         self.writes.append(lambda: table.__setitem__(key, snapshot))
 

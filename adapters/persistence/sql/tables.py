@@ -46,7 +46,7 @@ payments = Table(
     Column("dispute_amount", BigInteger, nullable=False),
     Column("payment_method", Text),
     Column("description", Text),
-    Column("metadata", json_type(), nullable=False, key="metadata_"),
+    Column("metadata", json_type(), nullable=False),
     Column("amount_capturable", BigInteger, nullable=False),
     Column("amount_captured", BigInteger, nullable=False),
     Column("amount_refunded", BigInteger, nullable=False),  # derived, kept for queries

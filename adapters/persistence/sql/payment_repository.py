@@ -1,0 +1,147 @@
+"""The SQL payment repository: a payment row plus its refund rows, one aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    insert_if_absent,
+    update_versioned,
+)
+from adapters.persistence.sql.tables import payments, refunds
+from application.errors import StaleAggregateError
+from application.ports import Page, PageRequest, PaymentFilter
+from domain.payment import Payment
+from domain.statuses import PaymentStatus
+
+_NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
+
+
+class SqlPaymentRepository:
+    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
+        self._source = source
+        self._seen = seen  # aggregates whose events flow after commit
+
+    async def add(self, payment: Payment) -> None:
+        conn = await self._source.connection()
+        if not await insert_if_absent(conn, payments, payment_to_row(payment), ["id"]):
+            raise StaleAggregateError(f"Payment {payment.id} exists already.")
+        await self._insert_refunds(conn, payment)
+        self._seen.append(payment)
+
+    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
+        found = await self._load(
+            select(payments).where(payments.c.id == payment_id, payments.c.tenant_id == tenant_id)
+        )
+        return found[0] if found else None
+
+    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None:
+        found = await self._load(
+            select(payments).where(payments.c.gateway_payment_id == gateway_payment_id)
+        )
+        return found[0] if found else None
+
+    async def save(self, payment: Payment) -> None:
+        conn = await self._source.connection()
+        await update_versioned(
+            conn, payments, [payments.c.id == payment.id], payment_to_row(payment),
+            payment.version, f"Payment {payment.id}",
+        )  # fmt: skip
+        payment.version += 1
+        if payment.refunds:  # a refund is never removed, so no list means no rows
+            await conn.execute(delete(refunds).where(refunds.c.payment_id == payment.id))
+            await self._insert_refunds(conn, payment)
+        self._seen.append(payment)
+
+    async def discard(self, payment: Payment) -> None:
+        conn = await self._source.connection()
+        await conn.execute(delete(refunds).where(refunds.c.payment_id == payment.id))
+        await conn.execute(delete(payments).where(payments.c.id == payment.id))
+
+    async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]:
+        return await self._load(
+            select(payments)
+            .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order_id)
+            .order_by(*_NEWEST_FIRST)
+        )
+
+    async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
+        """Newest first; Stripe's cursors. A cursor outside the filtered set gives no rows."""
+        scope = [payments.c.tenant_id == tenant_id, *_filters(where)]
+        cursor_id = page.starting_after if page.starting_after is not None else page.ending_before
+        if cursor_id is None:
+            query = select(payments).where(*scope).order_by(*_NEWEST_FIRST)
+            return await self._page(query, page.limit)
+        conn = await self._source.connection()
+        cursor = (
+            await conn.execute(
+                select(payments.c.created_at, payments.c.id).where(
+                    *scope, payments.c.id == cursor_id
+                )
+            )
+        ).one_or_none()
+        if cursor is None:
+            return Page([], False)
+        created, pid = cursor
+        if page.starting_after is not None:
+            older = or_(
+                payments.c.created_at < created,
+                and_(payments.c.created_at == created, payments.c.id < pid),
+            )
+            return await self._page(
+                select(payments).where(*scope, older).order_by(*_NEWEST_FIRST), page.limit
+            )
+        newer = or_(
+            payments.c.created_at > created,
+            and_(payments.c.created_at == created, payments.c.id > pid),
+        )
+        oldest_first = (
+            select(payments)
+            .where(*scope, newer)
+            .order_by(payments.c.created_at.asc(), payments.c.id.asc())
+        )
+        found = await self._page(oldest_first, page.limit)
+        return Page(list(reversed(found.data)), found.has_more)
+
+    async def _page(self, query: Select[Any], limit: int) -> Page[Payment]:
+        found = await self._load(query.limit(limit + 1))
+        return Page(found[:limit], len(found) > limit)
+
+    async def _load(self, query: Select[Any]) -> list[Payment]:
+        conn = await self._source.connection()
+        rows = (await conn.execute(query)).mappings().all()
+        if not rows:
+            return []
+        by_payment: dict[str, list[Any]] = {row["id"]: [] for row in rows}
+        refund_rows = await conn.execute(
+            select(refunds).where(refunds.c.payment_id.in_(list(by_payment)))
+        )
+        for refund in refund_rows.mappings():
+            by_payment[refund["payment_id"]].append(refund)
+        return [payment_from_row(row, by_payment[row["id"]]) for row in rows]
+
+    async def _insert_refunds(self, conn: AsyncConnection, payment: Payment) -> None:
+        if payment.refunds:
+            rows = [refund_to_row(payment.id, i, r) for i, r in enumerate(payment.refunds)]
+            await conn.execute(insert(refunds), rows)
+
+
+def _filters(where: PaymentFilter) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if where.status is not None:
+        clauses.append(payments.c.status == PaymentStatus(where.status).value)
+    if where.customer_id is not None:
+        clauses.append(payments.c.customer_id == where.customer_id)
+    if where.order_id is not None:
+        clauses.append(payments.c.order_id == where.order_id)
+    if where.created_gte is not None:
+        clauses.append(payments.c.created_at >= where.created_gte)
+    if where.created_lte is not None:
+        clauses.append(payments.c.created_at <= where.created_lte)
+    return clauses

@@ -1,0 +1,77 @@
+"""The SQL unit of work: one transaction on one connection, events published after commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.persistence.sql.repositories import (
+    SqlFeeTierRepository,
+    SqlIdempotencyRepository,
+    SqlPaymentRepository,
+    SqlTenantRepository,
+)
+from application.ports import EventPublisher
+from domain.events import DomainEvent
+
+
+class SqlUnitOfWork:
+    """Checks a connection out on first use and gives it back at commit or rollback.
+
+    With SQLite's single pooled connection a unit of work that is open but idle
+    (waiting on a gateway) then blocks no one; commit and rollback end the transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine, publisher: EventPublisher) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._conn: AsyncConnection | None = None
+        self._seen: list[Any] = []
+        self.payments = SqlPaymentRepository(self, self._seen)
+        self.tenants = SqlTenantRepository(self)
+        self.fee_tiers = SqlFeeTierRepository(self)
+        self.idempotency = SqlIdempotencyRepository(self)
+
+    async def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            self._conn = await self._engine.connect()
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        await self._release(commit=True)
+        events: list[DomainEvent] = []
+        for aggregate in self._seen:
+            if hasattr(aggregate, "pull_events"):
+                events.extend(aggregate.pull_events())
+        self._seen.clear()
+        if events:
+            await self._publisher.publish(events)
+
+    async def rollback(self) -> None:
+        self._seen.clear()
+        await self._release(commit=False)
+
+    async def _release(self, *, commit: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if commit:
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            await conn.close()

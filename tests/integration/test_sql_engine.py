@@ -1,0 +1,66 @@
+"""How the engine is built: drivers, SQLite pragmas and its single connection, pools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from adapters.persistence.sql.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, normalize_url
+from tests.support.databases import sqlite_url
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("sqlite:///var/kassa.db", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///var/kassa.db", "sqlite+aiosqlite"),
+        ("postgresql://u:p@db/kassa", "postgresql+asyncpg"),
+        ("postgresql+psycopg://u:p@db/kassa", "postgresql+asyncpg"),
+    ],
+)
+def test_urls_get_their_async_driver(given: str, driver: str):
+    assert normalize_url(given).drivername == driver
+
+
+def test_other_databases_are_refused():
+    with pytest.raises(ValueError, match="Unsupported database"):
+        normalize_url("mysql://u@db/kassa")
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_on_one_connection(tmp_path: Path):
+    engine = create_engine(sqlite_url(tmp_path / "new" / "kassa.db"), pool_timeout=0.2)
+    try:
+        async with engine.connect() as conn:
+            settings = [
+                await conn.scalar(text(f"PRAGMA {name}"))
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            ]
+            with pytest.raises(PoolTimeoutError):
+                await engine.connect()  # there is no second connection
+        assert settings == ["wal", 1, SQLITE_BUSY_TIMEOUT_MS]
+        assert engine.pool.size() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_an_in_memory_sqlite_database_works_too():
+    engine = create_engine("sqlite+aiosqlite://")
+    try:
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgresql_gets_a_pool(postgres_url: str):
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT 1")) == 1
+        assert engine.pool.size() == 10
+    finally:
+        await engine.dispose()

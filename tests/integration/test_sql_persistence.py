@@ -1,0 +1,144 @@
+"""What only the SQL stores show: UTC storage, constraints, connection use, real races."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.persistence.sql.tables import payments
+from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from application.errors import StaleAggregateError
+from tests.contract.builders import T0, authorize, capture, new_payment, with_refunds_in_every_state
+from tests.support.publishers import RecordingEventPublisher
+
+
+@pytest.fixture
+def uow(engine: AsyncEngine, publisher: RecordingEventPublisher):
+    return lambda: SqlUnitOfWork(engine, publisher)
+
+
+async def test_instants_are_stored_in_utc_whatever_their_offset(uow, engine, unique):
+    tokyo = timezone(timedelta(hours=9))
+    early = new_payment(f"pay_{unique}_a", f"ten_{unique}", created=T0.astimezone(tokyo))
+    late = new_payment(f"pay_{unique}_b", f"ten_{unique}", created=T0 + timedelta(seconds=1))
+    async with uow() as work:
+        await work.payments.add(late)
+        await work.payments.add(early)
+        await work.commit()
+
+    async with engine.connect() as conn:
+        stored = await conn.scalar(select(payments.c.created_at).where(payments.c.id == early.id))
+        order = (
+            (
+                await conn.execute(
+                    select(payments.c.id)
+                    .where(payments.c.tenant_id == f"ten_{unique}")
+                    .order_by(payments.c.created_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stored == T0 and stored.tzinfo is UTC
+    assert order == [early.id, late.id]
+
+
+async def test_a_naive_datetime_is_refused(engine, unique):
+    row = {"id": f"pay_{unique}", "created_at": datetime(2026, 1, 1)}
+    async with engine.connect() as conn:
+        with pytest.raises(StatementError, match="naive datetime"):
+            await conn.execute(insert(payments).values(row))
+
+
+async def test_derived_refund_columns_are_kept_for_queries(uow, engine, unique):
+    payment = new_payment(f"pay_{unique}", f"ten_{unique}")
+    authorize(payment, f"pi_{unique}")
+    capture(payment)
+    with_refunds_in_every_state(payment, unique)
+    async with uow() as work:
+        await work.payments.add(payment)
+        await work.commit()
+
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(payments.c.refund_status, payments.c.amount_refunded).where(
+                    payments.c.id == payment.id
+                )
+            )
+        ).one()
+    assert tuple(row) == ("partial", 1_000)
+
+
+async def test_a_gateway_refund_id_belongs_to_one_refund_only(uow, unique):
+    first = new_payment(f"pay_{unique}_1", f"ten_{unique}")
+    authorize(first, f"pi_{unique}_1")
+    capture(first)
+    with_refunds_in_every_state(first, unique)
+    second = new_payment(f"pay_{unique}_2", f"ten_{unique}")
+    authorize(second, f"pi_{unique}_2")
+    capture(second)
+    with_refunds_in_every_state(second, f"{unique}x")  # null gateway ids may repeat
+    async with uow() as work:
+        await work.payments.add(first)
+        await work.payments.add(second)
+        await work.commit()
+
+    clash = new_payment(f"pay_{unique}_3", f"ten_{unique}")
+    authorize(clash, f"pi_{unique}_3")
+    capture(clash)
+    clash.request_refund(
+        refund_id=f"re_{unique}_9", amount=100, reason=None, now=T0, window=timedelta(days=90)
+    )
+    clash.refunds[0].gateway_refund_id = f"gre_{unique}_1"
+    async with uow() as work:
+        with pytest.raises(IntegrityError):
+            await work.payments.add(clash)
+
+
+async def test_an_idle_unit_of_work_holds_no_connection(uow, unique):
+    async with uow() as idle:
+        async with uow() as busy:  # would wait forever on SQLite's single connection
+            await busy.payments.add(new_payment(f"pay_{unique}", f"ten_{unique}"))
+            await busy.commit()
+        assert await idle.payments.get(f"ten_{unique}", f"pay_{unique}") is not None
+
+
+async def test_overlapping_saves_of_one_payment_let_only_the_first_win(uow, unique):
+    payment = new_payment(f"pay_{unique}", f"ten_{unique}")
+    async with uow() as work:
+        await work.payments.add(payment)
+        await work.commit()
+    async with uow() as work:
+        mine = await work.payments.get(payment.tenant_id, payment.id)
+        theirs = await work.payments.get(payment.tenant_id, payment.id)
+    assert mine is not None and theirs is not None
+    authorize(mine, f"pi_{unique}")
+    theirs.record_cancellation("abandoned", T0)
+
+    first_saved = asyncio.Event()
+
+    async def rival() -> None:
+        await first_saved.wait()
+        async with uow() as work:  # blocks on the row lock (or SQLite's one connection)
+            await work.payments.save(theirs)
+            await work.commit()
+
+    async with uow() as work:
+        await work.payments.save(mine)
+        first_saved.set()
+        racing = asyncio.create_task(rival())
+        await asyncio.sleep(0.05)
+        await work.commit()
+    with pytest.raises(StaleAggregateError):
+        await racing
+
+    async with uow() as work:
+        stored = await work.payments.get(payment.tenant_id, payment.id)
+    assert stored is not None
+    assert (stored.status.value, stored.version) == ("requires_capture", 1)

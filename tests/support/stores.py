@@ -1,0 +1,41 @@
+"""Store fixtures for any suite: import the ones you need into your conftest.
+
+    from tests.support.stores import postgres_url, sqlite_template  # noqa: F401
+
+`postgres_url` is one fresh, migrated PostgreSQL database for the whole session (dropped
+at the end), so tests sharing it use ids of their own. `sqlite_template` is a migrated
+SQLite file to copy (`copy_sqlite`) into each test's tmp_path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import (
+    PostgresUnavailableError,
+    drop_postgres_database,
+    fresh_postgres_url,
+    migrated_sqlite_url,
+    run_blocking,
+    skip_or_fail,
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    run_blocking(lambda: migrated_sqlite_url(directory))
+    return directory / "kassa.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    try:
+        url = run_blocking(fresh_postgres_url)
+    except PostgresUnavailableError as exc:
+        skip_or_fail(str(exc))
+    yield url
+    run_blocking(lambda: drop_postgres_database(url))
