@@ -11,7 +11,7 @@ from typing import Generic, Protocol, Self, TypeVar
 from domain.audit import AuditEntry
 from domain.events import DomainEvent
 from domain.fees import FeeTier
-from domain.gateway_results import GatewayIntent, GatewayRefund
+from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.idempotency import IdempotencyRecord
 from domain.money import Money
 from domain.payment import Payment
@@ -92,6 +92,34 @@ class PaymentGateway(Protocol):
     ) -> GatewayRefund: ...
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund: ...
+
+    async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
+        """The actual fee of a charge (its balance transaction), None while unknown."""
+        ...
+
+    async def create_customer(self, email: str, name: str | None, idempotency_key: str) -> str:
+        """The gateway's id of a new customer."""
+        ...
+
+    async def attach_payment_method(
+        self, gateway_customer_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayPaymentMethod: ...
+
+    async def detach_payment_method(self, gateway_payment_method_id: str) -> None: ...
+
+    async def list_payment_methods(
+        self, gateway_customer_id: str
+    ) -> Sequence[GatewayPaymentMethod]: ...
+
+    async def set_default_payment_method(
+        self, gateway_customer_id: str, gateway_payment_method_id: str
+    ) -> None:
+        """The customer's invoice_settings.default_payment_method."""
+        ...
+
+    async def create_portal_session(self, gateway_customer_id: str, return_url: str) -> str:
+        """The URL of a Billing Portal session for the customer."""
+        ...
 
     async def ping(self) -> None:
         """Raise GatewayError unless the gateway answers."""

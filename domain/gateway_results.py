@@ -36,3 +36,14 @@ class GatewayRefund:
     status: RefundState
     reason: str | None = None
     failure_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayPaymentMethod:
+    """A card saved at the gateway: what the portal may show of it."""
+
+    gateway_payment_method_id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int

@@ -7,7 +7,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
+from adapters.gateways.fake_customers import FakeCustomerBook
 from adapters.gateways.fake_events import (
     FakeEventLog,
     charge_object,
@@ -19,7 +21,7 @@ from adapters.system.clock import SystemClock
 from application.errors import GatewayError, GatewayOutcomeUnknownError, GatewayRejectedError
 from application.ports import Clock, IntentRequest
 from domain.fees import STRIPE_STANDARD_PRICING
-from domain.gateway_results import GatewayIntent, GatewayRefund
+from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 from domain.statuses import CaptureMethod, PaymentStatus, RefundState
 
@@ -61,8 +63,13 @@ class FakePaymentGateway:
 
     name = "fake"
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        portal_base_url: str = "http://127.0.0.1:8000/fake-gateway",
+    ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.portal_base_url = portal_base_url
         self.log = FakeEventLog()
         self.intents: dict[str, FakeIntent] = {}
         self.refunds: dict[str, FakeRefund] = {}
@@ -71,6 +78,7 @@ class FakePaymentGateway:
         self.available = True
         self._idempotent: dict[str, _Call] = {}
         self._sequence = itertools.count(1)
+        self.book = FakeCustomerBook(self.next_id)
 
     # ------------------------------------------------------------ plumbing
 
@@ -168,24 +176,24 @@ class FakePaymentGateway:
         self.emit("charge.failed", self.charge(intent))
         self.emit("payment_intent.payment_failed", intent_object(intent))
 
-    @staticmethod
-    def _known(method: str | None) -> str:
-        if method not in KNOWN_PAYMENT_METHODS:
+    def _known(self, method: str | None) -> str:
+        if method is None or self.book.behaves_like(method) not in KNOWN_PAYMENT_METHODS:
             raise GatewayRejectedError(f"No such PaymentMethod: '{method}'", param="payment_method")
         return method
 
     def _confirm(self, intent: FakeIntent, method: str) -> None:
         intent.payment_method = self._known(method)
-        if method in _DECLINES:
-            self.decline(intent, _DECLINES[method])
-        elif method == THREE_D_SECURE:
+        card = self.book.behaves_like(method)
+        if card in _DECLINES:
+            self.decline(intent, _DECLINES[card])
+        elif card == THREE_D_SECURE:
             intent.status = PaymentStatus.REQUIRES_ACTION
             self.emit("payment_intent.requires_action", intent_object(intent))
         else:
             self.settle(intent)
 
     def _answer(self, intent: FakeIntent) -> GatewayIntent:
-        if intent.payment_method == TIMEOUT:
+        if intent.payment_method and self.book.behaves_like(intent.payment_method) == TIMEOUT:
             raise GatewayOutcomeUnknownError("The gateway did not answer in time.")
         return self.snapshot(intent)
 
@@ -359,6 +367,48 @@ class FakePaymentGateway:
                 "expired_or_canceled_card" if refund.status is RefundState.FAILED else None
             ),
         )
+
+    async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
+        self._ensure_available()
+        for intent in self.intents.values():
+            if intent.charge_id == charge_id and intent.amount_received:
+                txn = self.charge(intent)["balance_transaction"]
+                return Money(txn["fee"], intent.amount.currency)
+        return None
+
+    async def create_customer(self, email: str, name: str | None, idempotency_key: str) -> str:
+        return self._once(
+            "create_customer", idempotency_key, (email, name), lambda: self.book.create(email, name)
+        )
+
+    async def attach_payment_method(
+        self, gateway_customer_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayPaymentMethod:
+        return self._once(
+            "attach_payment_method",
+            idempotency_key,
+            (gateway_customer_id, payment_method),
+            lambda: self.book.attach(gateway_customer_id, payment_method),
+        )
+
+    async def detach_payment_method(self, gateway_payment_method_id: str) -> None:
+        self._ensure_available()
+        self.book.detach(gateway_payment_method_id)
+
+    async def list_payment_methods(self, gateway_customer_id: str) -> list[GatewayPaymentMethod]:
+        self._ensure_available()
+        return self.book.listed(gateway_customer_id)
+
+    async def set_default_payment_method(
+        self, gateway_customer_id: str, gateway_payment_method_id: str
+    ) -> None:
+        self._ensure_available()
+        self.book.set_default(gateway_customer_id, gateway_payment_method_id)
+
+    async def create_portal_session(self, gateway_customer_id: str, return_url: str) -> str:
+        self._ensure_available()
+        customer = self.book.customer(gateway_customer_id)
+        return f"{self.portal_base_url}/billing/{customer.id}?return_url={quote(return_url)}"
 
     async def ping(self) -> None:
         self._ensure_available()
