@@ -9,12 +9,15 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 from domain.audit import AuditEntry
+from domain.customer import Customer, SavedPaymentMethod
 from domain.events import DomainEvent
 from domain.fees import FeeTier
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.idempotency import IdempotencyRecord
+from domain.invoice import Invoice
 from domain.money import Money
 from domain.payment import Payment
+from domain.portal_token import PortalToken
 from domain.statuses import CaptureMethod, PaymentStatus
 from domain.tenant import Tenant
 from domain.webhook_event import WebhookEvent, WebhookStatus
@@ -263,6 +266,80 @@ class WebhookInbox(Protocol):
     async def stats(self) -> InboxStats: ...
 
 
+class CustomerRepository(Protocol):
+    async def add(self, customer: Customer) -> None: ...
+
+    async def get(self, tenant_id: str, customer_id: str) -> Customer | None: ...
+
+    async def save(self, customer: Customer) -> None: ...
+
+    async def list(self, tenant_id: str, page: PageRequest) -> Page[Customer]: ...
+
+
+class InvoiceRepository(Protocol):
+    async def add(self, invoice: Invoice) -> None:
+        """Insert; raise ConflictError if the tenant has an invoice with that number."""
+        ...
+
+    async def get(self, tenant_id: str, invoice_id: str) -> Invoice | None: ...
+
+    async def save(self, invoice: Invoice) -> None: ...
+
+    async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
+        """The customer's open invoices, oldest first."""
+        ...
+
+    async def list(
+        self, tenant_id: str, customer_id: str | None, page: PageRequest
+    ) -> Page[Invoice]: ...
+
+
+class SavedPaymentMethodRepository(Protocol):
+    async def add(self, method: SavedPaymentMethod) -> None: ...
+
+    async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None: ...
+
+    async def save(self, method: SavedPaymentMethod) -> None: ...
+
+    async def for_customer(self, tenant_id: str, customer_id: str) -> Sequence[SavedPaymentMethod]:
+        """The customer's active (not removed) methods, oldest first."""
+        ...
+
+
+class PortalTokenRepository(Protocol):
+    async def add(self, token: PortalToken) -> None: ...
+
+    async def get(self, tenant_id: str, token_id: str) -> PortalToken | None: ...
+
+    async def by_selector(self, selector: str) -> PortalToken | None: ...
+
+    async def save(self, token: PortalToken) -> None: ...
+
+    async def record_use(
+        self, token_id: str, now: datetime, ip: str | None, user_agent: str | None
+    ) -> None:
+        """Count one use atomically, without a version bump (uses never conflict)."""
+        ...
+
+    async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]: ...
+
+    async def list(
+        self, tenant_id: str, customer_id: str | None, page: PageRequest
+    ) -> Page[PortalToken]: ...
+
+
+class SecretHasher(Protocol):
+    """A slow, salted hash (bcrypt) for portal token verifiers; runs off the event loop."""
+
+    async def hash(self, secret: str) -> str: ...
+
+    async def verify(self, secret: str, hashed: str) -> bool: ...
+
+    async def waste_time(self, secret: str) -> None:
+        """Spend what a verify costs, so an unknown selector takes as long as a wrong one."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Rolls back unless `commit()` is called; events flow after commit."""
 
@@ -272,6 +349,10 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     audit: AuditRepository
     webhooks: WebhookInbox
+    customers: CustomerRepository
+    invoices: InvoiceRepository
+    payment_methods: SavedPaymentMethodRepository
+    portal_tokens: PortalTokenRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -50,6 +50,7 @@ class Payment:
     updated_at: datetime
     status: PaymentStatus = PaymentStatus.REQUIRES_PAYMENT_METHOD
     customer_id: str | None = None
+    invoice_id: str | None = None
     payment_method: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class Payment:
         gateway: str,
         payment_method: str | None = None,
         customer_id: str | None = None,
+        invoice_id: str | None = None,
         description: str | None = None,
         metadata: dict[str, str] | None = None,
     ) -> Payment:
@@ -109,6 +111,7 @@ class Payment:
                 else PaymentStatus.REQUIRES_PAYMENT_METHOD
             ),
             customer_id=customer_id,
+            invoice_id=invoice_id,
             payment_method=payment_method,
             description=description,
             metadata=dict(metadata or {}),

@@ -23,6 +23,7 @@ class CreatePaymentCommand:
     confirm: bool
     payment_method: str | None = None
     customer_id: str | None = None
+    invoice_id: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     allow_additional: bool = False
@@ -69,6 +70,7 @@ class CreatePayment(PaymentUseCase):
                 gateway=self._gateway.name,
                 payment_method=cmd.payment_method,
                 customer_id=cmd.customer_id,
+                invoice_id=cmd.invoice_id,
                 description=cmd.description,
                 metadata=cmd.metadata,
             )

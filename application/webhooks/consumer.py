@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from application.errors import StaleAggregateError
 from application.fees.terms import FeeTermsResolver
+from application.portal.invoice_payments import record_on_invoice
 from application.ports import Clock, IdFactory, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.webhooks.effects import INFORMATIONAL, effect_for
@@ -87,6 +88,7 @@ class WebhookConsumer:
                     result = effect.apply(payment, fees.terms, now, self._ids)
                     if result is SyncResult.APPLIED:
                         await uow.payments.save(payment)
+                        await record_on_invoice(uow, payment)
                     elif result is SyncResult.STALE:
                         outcome = WebhookStatus.STALE
             event.finish(outcome, now)

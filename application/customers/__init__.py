@@ -1,0 +1,1 @@
+"""Customer and invoice use cases (merchant side)."""

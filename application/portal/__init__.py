@@ -1,0 +1,1 @@
+"""Customer portal use cases: token links, invoice view, pay, history, saved cards."""

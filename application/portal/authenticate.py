@@ -1,0 +1,112 @@
+"""Checking a portal token on every request: same answer and cost for every bad token,
+one bcrypt per minute for a good one, revocation effective on the next request."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.ports import Clock, SecretHasher, UnitOfWorkFactory
+from domain.audit import Actor
+from domain.portal_token import InvalidTokenError, PortalToken, split_token
+
+CACHE_SECONDS = 60.0
+CACHE_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSession:
+    """Who a valid token speaks for on this request."""
+
+    token: PortalToken
+    actor: Actor
+
+    @property
+    def tenant_id(self) -> str:
+        return self.token.tenant_id
+
+    @property
+    def customer_id(self) -> str:
+        return self.token.customer_id
+
+
+class PortalAuthenticator:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, hasher: SecretHasher, clock: Clock, audit: AuditTrail
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._hasher = hasher
+        self._clock = clock
+        self._audit = audit
+        # sha256(token) → (token id, monotonic deadline): a proven verifier, briefly.
+        self._verified: dict[str, tuple[str, float]] = {}
+
+    async def authenticate(
+        self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
+    ) -> PortalSession:
+        try:
+            selector, verifier = split_token(secret)
+        except InvalidTokenError:
+            await self._hasher.waste_time(secret)
+            await self._reject(None, "malformed", ip, user_agent, request_id)
+            raise
+        async with self._uow_factory() as uow:
+            token = await uow.portal_tokens.by_selector(selector)
+        if token is None:
+            await self._hasher.waste_time(verifier)
+            await self._reject(None, "unknown", ip, user_agent, request_id)
+            raise InvalidTokenError("The link is not valid.")
+        if not await self._proven(secret, token, verifier):
+            await self._reject(token, "wrong_verifier", ip, user_agent, request_id)
+            raise InvalidTokenError("The link is not valid.")
+        now = self._clock.now()
+        try:
+            token.ensure_viewable(now)
+        except InvalidTokenError:
+            await self._reject(token, token.effective_status(now).value, ip, user_agent, request_id)
+            raise
+        async with self._uow_factory() as uow:
+            await uow.portal_tokens.record_use(token.id, now, ip, user_agent)
+            await uow.commit()
+        actor = Actor("customer", token.customer_id, ip, user_agent, request_id)
+        return PortalSession(token, actor)
+
+    async def _proven(self, secret: str, token: PortalToken, verifier: str) -> bool:
+        key = hashlib.sha256(secret.encode()).hexdigest()
+        cached = self._verified.get(key)
+        if cached is not None and cached[0] == token.id and cached[1] > time.monotonic():
+            return True
+        if not await self._hasher.verify(verifier, token.verifier_hash):
+            return False
+        if len(self._verified) >= CACHE_LIMIT:
+            self._verified.clear()
+        self._verified[key] = (token.id, time.monotonic() + CACHE_SECONDS)
+        return True
+
+    async def _reject(
+        self,
+        token: PortalToken | None,
+        reason: str,
+        ip: str | None,
+        user_agent: str | None,
+        request_id: str | None,
+    ) -> None:
+        async with self._uow_factory() as uow:
+            await self._audit.record(
+                uow,
+                Actor(
+                    "customer",
+                    token.customer_id if token else "unknown",
+                    ip,
+                    user_agent,
+                    request_id,
+                ),
+                "portal_token.rejected",
+                entity_type="portal_token",
+                entity_id=token.id if token else "unknown",
+                tenant_id=token.tenant_id if token else None,
+                reason=reason,
+            )
+            await uow.commit()

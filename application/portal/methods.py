@@ -1,0 +1,168 @@
+"""The customer's saved cards: list, add, remove, choose the default, Billing Portal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from application.audit import AuditTrail
+from application.customers.customers import load_customer
+from application.errors import NotFoundError
+from application.portal.authenticate import PortalSession
+from application.ports import Clock, IdFactory, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from domain.customer import Customer, SavedPaymentMethod
+from domain.errors import DomainError
+
+
+class NoGatewayCustomerError(DomainError):
+    code = "customer_not_at_gateway"
+
+
+def _gateway_customer(customer: Customer) -> str:
+    if customer.gateway_customer_id is None:
+        raise NoGatewayCustomerError(f"Customer {customer.id} is not known to the gateway.")
+    return customer.gateway_customer_id
+
+
+class SavedMethods:
+    """One class, since every action shares the same collaborators and checks."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdFactory,
+        audit: AuditTrail,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+        self._audit = audit
+
+    async def list(self, session: PortalSession) -> Sequence[SavedPaymentMethod]:
+        async with self._uow_factory() as uow:
+            return await uow.payment_methods.for_customer(session.tenant_id, session.customer_id)
+
+    async def add(
+        self, session: PortalSession, gateway_payment_method_id: str, set_as_default: bool
+    ) -> SavedPaymentMethod:
+        async with self._uow_factory() as uow:
+            customer = await load_customer(uow, session.tenant_id, session.customer_id)
+            existing = await uow.payment_methods.for_customer(session.tenant_id, customer.id)
+        method_id = self._ids.new("spm")
+        attached = await self._gateway.attach_payment_method(
+            _gateway_customer(customer), gateway_payment_method_id, f"kassa_{method_id}_attach"
+        )
+        make_default = set_as_default or not existing
+        if make_default:
+            await self._gateway.set_default_payment_method(
+                _gateway_customer(customer), attached.gateway_payment_method_id
+            )
+        method = SavedPaymentMethod(
+            id=method_id,
+            tenant_id=session.tenant_id,
+            customer_id=customer.id,
+            gateway_payment_method_id=attached.gateway_payment_method_id,
+            brand=attached.brand,
+            last4=attached.last4,
+            exp_month=attached.exp_month,
+            exp_year=attached.exp_year,
+            created_at=self._clock.now(),
+            is_default=make_default,
+        )
+        async with self._uow_factory() as uow:
+            if make_default:
+                await self._unset_other_defaults(uow, session, method.id)
+            await uow.payment_methods.add(method)
+            await self._audit.record(
+                uow,
+                session.actor,
+                "portal.method_added",
+                entity_type="payment_method",
+                entity_id=method.id,
+                tenant_id=session.tenant_id,
+                brand=method.brand,
+                last4=method.last4,
+                default=make_default,
+            )
+            await uow.commit()
+        return method
+
+    async def remove(self, session: PortalSession, method_id: str) -> SavedPaymentMethod:
+        method = await self._load(session, method_id)
+        await self._gateway.detach_payment_method(method.gateway_payment_method_id)
+        async with self._uow_factory() as uow:
+            method = await self._load_in(uow, session, method_id)
+            method.remove(self._clock.now())
+            await uow.payment_methods.save(method)
+            await self._audit.record(
+                uow,
+                session.actor,
+                "portal.method_removed",
+                entity_type="payment_method",
+                entity_id=method.id,
+                tenant_id=session.tenant_id,
+            )
+            await uow.commit()
+        return method
+
+    async def set_default(self, session: PortalSession, method_id: str) -> SavedPaymentMethod:
+        method = await self._load(session, method_id)
+        async with self._uow_factory() as uow:
+            customer = await load_customer(uow, session.tenant_id, session.customer_id)
+        await self._gateway.set_default_payment_method(
+            _gateway_customer(customer), method.gateway_payment_method_id
+        )
+        async with self._uow_factory() as uow:
+            method = await self._load_in(uow, session, method_id)
+            await self._unset_other_defaults(uow, session, method.id)
+            if not method.is_default:
+                method.is_default = True
+                await uow.payment_methods.save(method)
+            await self._audit.record(
+                uow,
+                session.actor,
+                "portal.method_default_set",
+                entity_type="payment_method",
+                entity_id=method.id,
+                tenant_id=session.tenant_id,
+            )
+            await uow.commit()
+        return method
+
+    async def billing_portal_url(self, session: PortalSession, return_url: str) -> str:
+        async with self._uow_factory() as uow:
+            customer = await load_customer(uow, session.tenant_id, session.customer_id)
+        url = await self._gateway.create_portal_session(_gateway_customer(customer), return_url)
+        async with self._uow_factory() as uow:
+            await self._audit.record(
+                uow,
+                session.actor,
+                "portal.billing_portal_opened",
+                entity_type="customer",
+                entity_id=customer.id,
+                tenant_id=session.tenant_id,
+            )
+            await uow.commit()
+        return url
+
+    @staticmethod
+    async def _unset_other_defaults(uow: UnitOfWork, session: PortalSession, keep_id: str) -> None:
+        for other in await uow.payment_methods.for_customer(session.tenant_id, session.customer_id):
+            if other.id != keep_id and other.is_default:
+                other.is_default = False
+                await uow.payment_methods.save(other)
+
+    async def _load(self, session: PortalSession, method_id: str) -> SavedPaymentMethod:
+        async with self._uow_factory() as uow:
+            return await self._load_in(uow, session, method_id)
+
+    @staticmethod
+    async def _load_in(
+        uow: UnitOfWork, session: PortalSession, method_id: str
+    ) -> SavedPaymentMethod:
+        method = await uow.payment_methods.get(session.tenant_id, method_id)
+        if method is None or method.customer_id != session.customer_id or not method.is_active:
+            raise NotFoundError(f"No such payment method: {method_id}.", param="method_id")
+        return method
