@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.audit import AuditEntry
+from domain.customer import Customer, SavedPaymentMethod
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
+from domain.invoice import Invoice
 from domain.payment import Payment
+from domain.portal_token import PortalToken
 from domain.tenant import Tenant
 from domain.webhook_event import WebhookEvent
 
@@ -20,3 +23,7 @@ class InMemoryStore:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     audit: dict[str, AuditEntry] = field(default_factory=dict)
     webhooks: dict[str, WebhookEvent] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    payment_methods: dict[str, SavedPaymentMethod] = field(default_factory=dict)
+    portal_tokens: dict[str, PortalToken] = field(default_factory=dict)

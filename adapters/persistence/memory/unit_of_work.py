@@ -5,6 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from adapters.persistence.memory.portal_repositories import (
+    InMemoryCustomerRepository,
+    InMemoryInvoiceRepository,
+    InMemoryPortalTokenRepository,
+    InMemorySavedPaymentMethodRepository,
+)
 from adapters.persistence.memory.repositories import (
     InMemoryAuditRepository,
     InMemoryFeeTierRepository,
@@ -63,3 +69,7 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyRepository(self._staging)
         self.audit = InMemoryAuditRepository(self._staging)
         self.webhooks = InMemoryWebhookInbox(self._staging)
+        self.customers = InMemoryCustomerRepository(self._staging)
+        self.invoices = InMemoryInvoiceRepository(self._staging)
+        self.payment_methods = InMemorySavedPaymentMethodRepository(self._staging)
+        self.portal_tokens = InMemoryPortalTokenRepository(self._staging)
