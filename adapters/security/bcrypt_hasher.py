@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 import bcrypt
+
+R = TypeVar("R")
 
 
 class BcryptTokenHasher:
@@ -19,23 +24,21 @@ class BcryptTokenHasher:
         # A hash of nothing anyone holds, costed like the real ones, for unknown selectors.
         self._decoy = bcrypt.hashpw(b"kassa-decoy", bcrypt.gensalt(rounds))
 
-    async def _run(self, fn: object, *args: object) -> object:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, fn, *args)  # type: ignore[arg-type]
+    async def _run(self, call: Callable[[], R]) -> R:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
     async def hash(self, secret: str) -> str:
-        hashed = await self._run(bcrypt.hashpw, secret.encode(), bcrypt.gensalt(self._rounds))
-        assert isinstance(hashed, bytes)
-        return hashed.decode()
+        salt = bcrypt.gensalt(self._rounds)
+        return (await self._run(partial(bcrypt.hashpw, secret.encode(), salt))).decode()
 
     async def verify(self, secret: str, hashed: str) -> bool:
         try:
-            return bool(await self._run(bcrypt.checkpw, secret.encode(), hashed.encode()))
+            return await self._run(partial(bcrypt.checkpw, secret.encode(), hashed.encode()))
         except ValueError:  # a stored hash that is not bcrypt's
             return False
 
     async def waste_time(self, secret: str) -> None:
-        await self._run(bcrypt.checkpw, secret.encode()[:72], self._decoy)
+        await self._run(partial(bcrypt.checkpw, secret.encode()[:72], self._decoy))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
