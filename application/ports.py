@@ -85,6 +85,11 @@ class PaymentGateway(Protocol):
 
     async def retrieve_intent(self, gateway_payment_id: str) -> GatewayIntent: ...
 
+    async def find_intent(self, payment_id: str) -> GatewayIntent | None:
+        """The intent Kassa created for its payment `payment_id` (by the metadata every
+        intent carries), for when the answer to the creating call was lost."""
+        ...
+
     async def create_refund(
         self,
         gateway_payment_id: str,
@@ -172,6 +177,18 @@ class PaymentRepository(Protocol):
         ...
 
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]: ...
+
+    async def needing_reconciliation(
+        self,
+        stuck_before: datetime,
+        authorized_before: datetime,
+        limit: int,
+        after_id: str | None = None,
+    ) -> Sequence[Payment]:
+        """Every tenant's payments whose gateway state may have drifted, by id: an unknown
+        outcome, `processing` or `requires_action` not updated since `stuck_before`,
+        `requires_capture` created before `authorized_before`, or a pending refund."""
+        ...
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
         """Newest first, cursor-paginated by payment id."""

@@ -301,6 +301,13 @@ class FakePaymentGateway:
         self._ensure_available()
         return self.snapshot(self.intent(gateway_payment_id))
 
+    async def find_intent(self, payment_id: str) -> GatewayIntent | None:
+        self._ensure_available()
+        for intent in self.intents.values():
+            if intent.metadata.get("kassa_payment_id") == payment_id:
+                return self.snapshot(intent)
+        return None
+
     def refund(
         self,
         intent: FakeIntent,

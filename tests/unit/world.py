@@ -16,6 +16,7 @@ from application.payments.cancel_payment import CancelPayment
 from application.payments.capture_payment import CapturePayment
 from application.payments.confirm_payment import ConfirmPayment
 from application.payments.create_payment import CreatePayment
+from application.payments.reconcile import ReconcilePayments
 from application.payments.refund_payment import RefundPayment
 from domain.events import DomainEvent
 from domain.fees import SEED_TIERS, STRIPE_STANDARD_PRICING
@@ -73,3 +74,7 @@ class World:
 
     def idempotency(self) -> IdempotencyService:
         return IdempotencyService(self.uow, self.clock)
+
+
+def reconcile(world: World) -> ReconcilePayments:
+    return ReconcilePayments(**world._deps())  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from domain.audit import AuditEntry
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.payment import Payment
+from domain.statuses import PaymentStatus
 from domain.tenant import Tenant
 
 K = TypeVar("K")
@@ -97,12 +98,42 @@ class InMemoryPaymentRepository:
         ]
         return [copy.deepcopy(p) for p in sorted(found, key=_newest_first)]
 
+    async def needing_reconciliation(
+        self,
+        stuck_before: datetime,
+        authorized_before: datetime,
+        limit: int,
+        after_id: str | None = None,
+    ) -> Sequence[Payment]:
+        rows = sorted(
+            (
+                p
+                for p in self._table.values()
+                if (after_id is None or p.id > after_id)
+                and needs_reconciliation(p, stuck_before, authorized_before)
+            ),
+            key=lambda p: p.id,
+        )
+        return [copy.deepcopy(p) for p in rows[:limit]]
+
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
         rows = sorted(
             (p for p in self._table.values() if p.tenant_id == tenant_id and _matches(p, where)),
             key=_newest_first,
         )
         return paginate(rows, page, key=lambda p: p.id)
+
+
+def needs_reconciliation(p: Payment, stuck_before: datetime, authorized_before: datetime) -> bool:
+    return (
+        p.outcome_unknown
+        or (
+            p.status in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+            and p.updated_at < stuck_before
+        )
+        or (p.status is PaymentStatus.REQUIRES_CAPTURE and p.created_at < authorized_before)
+        or p.amount_refund_pending > 0
+    )
 
 
 def _newest_first(p: Payment) -> tuple[float, str]:
