@@ -7,15 +7,19 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.events.logging_publisher import LoggingEventPublisher
+from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from adapters.security.bcrypt_hasher import BcryptTokenHasher
 from adapters.security.jwt_tokens import JwtAccessTokens
 from adapters.system.clock import SystemClock
 from adapters.system.ids import UlidIdFactory
 from application.audit import AuditTrail, ListAuditEntries
+from application.customers.customers import CreateCustomer, ListCustomers
+from application.customers.invoices import CreateInvoice, GetInvoice, ListInvoices
 from application.fees.simulate import SimulateFees
 from application.fees.terms import FeeTermsResolver
 from application.fees.tiers import ListFeeTiers, UpdateFeeTier
@@ -25,10 +29,18 @@ from application.payments.capture_payment import CapturePayment
 from application.payments.confirm_payment import ConfirmPayment
 from application.payments.create_payment import CreatePayment
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
+from application.payments.reconcile import ReconcilePayments
 from application.payments.refund_payment import RefundPayment
+from application.portal.authenticate import PortalAuthenticator
+from application.portal.methods import SavedMethods
+from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent
+from application.portal.tokens import IssuePortalToken, ListPortalTokens, RevokePortalToken
+from application.portal.view import ViewPortalInvoice
 from application.tenants.create_tenant import CreateTenant
 from application.tenants.queries import GetTenant, ListTenants
 from application.tenants.update_tenant import SetFeeOverride, UpdateTenant
+from application.webhooks.consumer import WebhookConsumer
+from application.webhooks.receive import ReceiveWebhook
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.settings import Settings
 
@@ -53,7 +65,9 @@ class Container(containers.DeclarativeContainer):
 
     gateway = providers.Selector(
         config.gateway,
-        fake=providers.Singleton(FakePaymentGateway),
+        fake=providers.Singleton(
+            FakePaymentGateway, clock=clock, portal_base_url=config.fake_gateway_url
+        ),
     )
 
     fee_terms = providers.Singleton(FeeTermsResolver, gateway_pricing=STRIPE_STANDARD_PRICING)
@@ -97,6 +111,87 @@ class Container(containers.DeclarativeContainer):
     )
     simulate_fees = providers.Factory(SimulateFees, uow_factory=unit_of_work.provider)
 
+    reconcile_payments = providers.Factory(ReconcilePayments, **_payment_deps)
+
+    receive_webhook = providers.Factory(
+        ReceiveWebhook,
+        uow_factory=unit_of_work.provider,
+        clock=clock,
+        secrets=config.webhook_secrets,
+        read_envelope=providers.Object(read_envelope),
+    )
+    webhook_consumer = providers.Factory(
+        WebhookConsumer,
+        uow_factory=unit_of_work.provider,
+        clock=clock,
+        ids=ids,
+        fees=fee_terms,
+        lease=providers.Factory(timedelta, seconds=config.webhook_lease_seconds.as_int()),
+    )
+
+    create_customer = providers.Factory(
+        CreateCustomer,
+        uow_factory=unit_of_work.provider,
+        gateway=gateway,
+        clock=clock,
+        ids=ids,
+        audit=audit_trail,
+    )
+    list_customers = providers.Factory(ListCustomers, uow_factory=unit_of_work.provider)
+    create_invoice = providers.Factory(
+        CreateInvoice, uow_factory=unit_of_work.provider, clock=clock, ids=ids, audit=audit_trail
+    )
+    get_invoice = providers.Factory(GetInvoice, uow_factory=unit_of_work.provider)
+    list_invoices = providers.Factory(ListInvoices, uow_factory=unit_of_work.provider)
+
+    hasher = providers.Singleton(BcryptTokenHasher, rounds=config.bcrypt_rounds.as_int())
+    issue_portal_token = providers.Factory(
+        IssuePortalToken,
+        uow_factory=unit_of_work.provider,
+        hasher=hasher,
+        clock=clock,
+        ids=ids,
+        audit=audit_trail,
+        default_ttl_days=config.portal_token_ttl_days.as_int(),
+        public_base_url=config.public_base_url,
+    )
+    revoke_portal_token = providers.Factory(
+        RevokePortalToken, uow_factory=unit_of_work.provider, clock=clock, audit=audit_trail
+    )
+    list_portal_tokens = providers.Factory(ListPortalTokens, uow_factory=unit_of_work.provider)
+    portal_authenticator = providers.Singleton(
+        PortalAuthenticator,
+        uow_factory=unit_of_work.provider,
+        hasher=hasher,
+        clock=clock,
+        audit=audit_trail,
+    )
+    view_portal_invoice = providers.Factory(ViewPortalInvoice, uow_factory=unit_of_work.provider)
+    create_portal_intent = providers.Factory(
+        CreatePortalIntent,
+        uow_factory=unit_of_work.provider,
+        clock=clock,
+        create_payment=create_payment,
+        audit=audit_trail,
+    )
+    confirm_portal_payment = providers.Factory(
+        ConfirmPortalPayment,
+        uow_factory=unit_of_work.provider,
+        gateway=gateway,
+        clock=clock,
+        fees=fee_terms,
+        confirm_payment=confirm_payment,
+        audit=audit_trail,
+    )
+    saved_methods = providers.Factory(
+        SavedMethods,
+        uow_factory=unit_of_work.provider,
+        gateway=gateway,
+        clock=clock,
+        ids=ids,
+        audit=audit_trail,
+    )
+
     access_tokens = providers.Singleton(JwtAccessTokens, config.jwt_secret)
 
 
@@ -111,6 +206,15 @@ def build_container(settings: Settings) -> Container:
             "gateway": settings.gateway,
             "refund_window_days": settings.refund_window_days,
             "jwt_secret": settings.jwt_secret,
+            "webhook_secrets": {
+                "fake": settings.fake_webhook_secret,
+                "stripe": settings.stripe_webhook_secret or "",
+            },
+            "webhook_lease_seconds": settings.webhook_lease_seconds,
+            "bcrypt_rounds": settings.bcrypt_rounds,
+            "portal_token_ttl_days": settings.portal_token_ttl_days,
+            "public_base_url": settings.public_base_url,
+            "fake_gateway_url": settings.public_base_url.rstrip("/") + "/fake-gateway",
         }
     )
     return container

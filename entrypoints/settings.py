@@ -33,6 +33,7 @@ class Settings:
     bcrypt_rounds: int = 10
     portal_token_ttl_days: int = 7
     consumer_in_process: bool = True
+    webhook_lease_seconds: int = 60
     log_level: str = "INFO"
 
     @classmethod
