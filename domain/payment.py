@@ -414,10 +414,11 @@ class Payment:
             return SyncResult.UNCHANGED
         if refund.status is RefundState.FAILED and refund.amount > self.refundable:
             return SyncResult.STALE
+        # Worked out before the refund counts as refunded: the share is of this refund alone.
+        refund.platform_fee_reversed = self._fee_reversal_for(refund.amount)
         refund.status = RefundState.SUCCEEDED
         refund.failure_reason = None
         refund.updated_at = now
-        refund.platform_fee_reversed = self._fee_reversal_for(refund.amount)
         self.updated_at = now
         self._record(
             ev.PaymentRefunded,

@@ -56,7 +56,7 @@ class Container(containers.DeclarativeContainer):
     publisher = providers.Singleton(LoggingEventPublisher)
 
     engine = providers.Singleton(create_engine, config.database_url)
-    memory_store = providers.Singleton(InMemoryStore)
+    memory_store = providers.Singleton(InMemoryStore.with_seed_data)
     unit_of_work = providers.Selector(
         config.store,
         sql=providers.Factory(SqlUnitOfWork, engine, publisher),
@@ -213,8 +213,8 @@ def build_container(settings: Settings) -> Container:
             "webhook_lease_seconds": settings.webhook_lease_seconds,
             "bcrypt_rounds": settings.bcrypt_rounds,
             "portal_token_ttl_days": settings.portal_token_ttl_days,
-            "public_base_url": settings.public_base_url,
-            "fake_gateway_url": settings.public_base_url.rstrip("/") + "/fake-gateway",
+            "public_base_url": settings.base_url,
+            "fake_gateway_url": settings.base_url + "/fake-gateway",
         }
     )
     return container

@@ -26,7 +26,7 @@ class Settings:
     fake_webhook_secret: str = "whsec_fake_kassa"
     jwt_secret: str = DEV_JWT_SECRET
     redis_url: str | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = ""  # default: http://{host}:{port}
     host: str = "127.0.0.1"
     port: int = 8000
     refund_window_days: int = 90
@@ -56,6 +56,11 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach Kassa: KASSA_PUBLIC_BASE_URL, else this host and port."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_dev(self) -> bool:

@@ -222,3 +222,10 @@ def test_disputes_open_and_close_once() -> None:
     assert payment.close_dispute(won=False, now=T0) is SyncResult.APPLIED
     assert payment.dispute_status is DisputeStatus.LOST
     assert payment.close_dispute(won=True, now=T0) is SyncResult.STALE
+
+
+def test_a_refund_of_more_than_half_reverses_only_its_share() -> None:
+    payment = captured(10_000)  # platform fee 300
+    payment.request_refund(refund_id="re_1", amount=6_000, reason=None, now=T0, window=WINDOW)
+    payment.complete_refund("re_1", "gre_1", T0)
+    assert payment.refunds[0].platform_fee_reversed == Money(180, "USD")

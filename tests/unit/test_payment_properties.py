@@ -9,7 +9,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from domain.errors import DomainError
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
-from domain.money import Money, currency_exponent
+from domain.money import Money, currency_exponent, round_half_up
 from domain.statuses import PaymentStatus, RefundState, RefundStatus
 from tests.unit.factories import T0, authorized, intent
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from domain.audit import AuditEntry
 from domain.customer import Customer, SavedPaymentMethod
-from domain.fees import FeeTier
+from domain.fees import SEED_TIERS, FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.invoice import Invoice
 from domain.payment import Payment
@@ -27,3 +28,11 @@ class InMemoryStore:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payment_methods: dict[str, SavedPaymentMethod] = field(default_factory=dict)
     portal_tokens: dict[str, PortalToken] = field(default_factory=dict)
+
+    @classmethod
+    def with_seed_data(cls) -> InMemoryStore:
+        """A store holding what the first migration seeds: the three fee tiers."""
+        store = cls()
+        for tier in SEED_TIERS:
+            store.fee_tiers[tier.code] = copy.deepcopy(tier)
+        return store

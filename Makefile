@@ -1,0 +1,35 @@
+# Kassa's everyday commands. `make serve` and `make test` work from a fresh checkout.
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.DEFAULT_GOAL := help
+.PHONY: help install serve test features bench
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+install:  ## Create .venv from uv.lock (installs uv first if it is missing)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --user uv || pip install uv
+	@$(UV) --version >/dev/null 2>&1 || { echo "Could not install uv: see https://docs.astral.sh/uv/"; exit 1; }
+	$(UV) sync --frozen
+
+serve: install  ## Run Kassa on http://127.0.0.1:8000 (SQLite in ./var, fake gateway)
+	$(BIN)/kassa serve
+
+test: install  ## Lint, type-check, check the layers, then run every test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/pytest
+
+features: install  ## Run the business features, one line per step, for people
+	$(BIN)/pytest tests/steps --gherkin-terminal-reporter -v --tb=line
+
+# The benchmark script (tests/perf/bench.py) belongs to the performance suite, not to
+# this Makefile: the target only runs it, and says so when it is not there.
+bench: install  ## Run the load benchmark of the performance suite
+	@test -f tests/perf/bench.py || { echo "tests/perf/bench.py is missing: the performance suite provides it."; exit 1; }
+	$(BIN)/python -m tests.perf.bench

@@ -1,0 +1,26 @@
+"""`kassa`: the operator's command line (SPEC §10). Every command reads the same KASSA_*."""
+
+from __future__ import annotations
+
+import click
+
+from entrypoints.cli.auth import auth
+from entrypoints.cli.context import CliState, KassaGroup
+from entrypoints.cli.db import db
+from entrypoints.cli.demo import demo
+from entrypoints.cli.payments import payments
+from entrypoints.cli.serve import serve
+from entrypoints.settings import Settings
+
+
+@click.group(cls=KassaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kassa", prog_name="kassa")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Kassa, a self-hosted payments backend, configured by KASSA_* variables."""
+    if ctx.obj is None:
+        ctx.obj = CliState(Settings.from_env())
+
+
+for command in (serve, db, auth, demo, payments):
+    cli.add_command(command)

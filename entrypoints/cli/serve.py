@@ -1,0 +1,76 @@
+"""`kassa serve`: migrate the embedded database if need be, then run the HTTP API."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state
+from entrypoints.cli.db import migrate, printable_url
+from entrypoints.settings import Settings
+
+
+def is_embedded(settings: Settings) -> bool:
+    return settings.database_url.startswith("sqlite")
+
+
+def program() -> str:
+    """How the operator reaches this command (`kassa`, or `.venv/bin/kassa` off PATH)."""
+    argv0 = Path(sys.argv[0])
+    found = shutil.which("kassa")
+    if argv0.name != "kassa" or (found and Path(found).resolve() == argv0.resolve()):
+        return "kassa"
+    try:
+        return str(argv0.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(argv0)
+
+
+def banner(settings: Settings, host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    kassa = program()
+    return "\n".join(
+        [
+            f"Kassa on {base}  (database {printable_url(settings.database_url)}, "
+            f"gateway {settings.gateway})",
+            f"  API docs:    {base}/schema",
+            f"  Demo tokens: {kassa} demo --json",
+            f"  One token:   {kassa} auth token --tenant {DEMO_TENANT_ID} --role merchant",
+        ]
+    )
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on [default: KASSA_HOST].")
+@click.option(
+    "--port", default=None, type=click.IntRange(0, 65535), help="Port [default: KASSA_PORT]."
+)
+@click.option(
+    "--migrate/--no-migrate",
+    "migrate_first",
+    default=None,
+    help="Migrate the database first [default: only an embedded SQLite database].",
+)
+@pass_state
+def serve(state: CliState, host: str | None, port: int | None, migrate_first: bool | None) -> None:
+    """Run the HTTP API (one process; add more behind a proxy)."""
+    # The HTTP stack loads here only, so other commands start quickly.
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+
+    settings = state.settings
+    host = settings.host if host is None else host
+    port = settings.port if port is None else port
+    settings.ensure_local_dirs()
+    if migrate_first is None:
+        migrate_first = is_embedded(settings)
+    if migrate_first and migrate(settings):
+        click.echo(f"Database {printable_url(settings.database_url)} is at the latest schema.")
+    app = create_app(state.container)
+    click.echo(banner(settings, host, port))
+    uvicorn.run(app, host=host, port=port, workers=1, log_level=settings.log_level.lower())

@@ -1,0 +1,1 @@
+"""Step definitions for the business features in features/."""

@@ -1,0 +1,46 @@
+"""The world every scenario runs in: Kassa on the memory store and the fake gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from dependency_injector import providers
+
+from adapters.system.clock import FixedClock
+from adapters.system.ids import SequentialIdFactory
+from domain.fees import SEED_TIERS
+from entrypoints.container import Container, build_container
+from entrypoints.settings import Settings
+from tests.steps.fee_steps import *  # noqa: F403
+from tests.steps.merchant_steps import *  # noqa: F403
+from tests.steps.payment_steps import *  # noqa: F403
+from tests.steps.refund_steps import *  # noqa: F403
+from tests.steps.shop import Shop
+
+A_MONDAY_MORNING = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(A_MONDAY_MORNING)
+
+
+@pytest.fixture
+def container(clock: FixedClock) -> Container:
+    container = build_container(Settings(database_url="memory://"))
+    container.clock.override(providers.Object(clock))
+    container.ids.override(providers.Object(SequentialIdFactory()))
+    store = container.memory_store()
+    for tier in SEED_TIERS:  # the SQL store's migrations seed these
+        store.fee_tiers[tier.code] = copy.deepcopy(tier)
+    return container
+
+
+@pytest.fixture
+def shop(container: Container, clock: FixedClock) -> Iterator[Shop]:
+    with asyncio.Runner() as loop:
+        yield Shop(container, loop, clock)

@@ -1,0 +1,187 @@
+"""The `kassa` command line, on the memory store: output for people and scripts, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from click.testing import CliRunner, Result
+
+from application.payments.create_payment import CreatePaymentCommand
+from domain.fees import SEED_TIERS
+from domain.payment import Payment
+from domain.statuses import CaptureMethod
+from entrypoints.cli.context import DEMO_TENANT_ID, CliState
+from entrypoints.cli.main import cli
+from entrypoints.cli.serve import banner
+from entrypoints.settings import Settings
+
+MEMORY = Settings(database_url="memory://")
+
+Kassa = Callable[..., Result]
+
+
+@pytest.fixture
+def state() -> CliState:
+    state = CliState(MEMORY)
+    store = state.container.memory_store()
+    for tier in SEED_TIERS:
+        store.fee_tiers[tier.code] = copy.deepcopy(tier)
+    return state
+
+
+@pytest.fixture
+def kassa(state: CliState) -> Kassa:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), obj=state)
+
+    return invoke
+
+
+def authorize(state: CliState, amount: int, order_id: str = "order-1") -> Payment:
+    command = CreatePaymentCommand(
+        tenant_id=DEMO_TENANT_ID,
+        order_id=order_id,
+        amount=amount,
+        currency="USD",
+        capture_method=CaptureMethod.MANUAL,
+        confirm=True,
+        payment_method="pm_card_visa",
+    )
+    return asyncio.run(state.container.create_payment().execute(command))
+
+
+def test_auth_token_prints_one_jwt_and_nothing_else(kassa: Kassa, state: CliState) -> None:
+    result = kassa("auth", "token", "--tenant", "ten_x", "--role", "merchant_admin")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    (token,) = result.stdout.splitlines()
+    principal = state.container.access_tokens().verify(token)
+    assert principal.tenant_id == "ten_x"
+    assert principal.has("merchant_admin") and principal.has("merchant")
+
+
+def test_demo_creates_the_demo_tenant_once_then_reuses_it(kassa: Kassa) -> None:
+    first = json.loads(kassa("demo", "--json").stdout)
+    second = json.loads(kassa("demo", "--json").stdout)
+    assert first["tenant_id"] == second["tenant_id"] == DEMO_TENANT_ID
+    assert {"merchant_token", "admin_token", "platform_token"} <= first.keys()
+    assert "reused" in kassa("demo").stdout
+
+
+def test_demo_tokens_carry_one_role_each(kassa: Kassa, state: CliState) -> None:
+    demo = json.loads(kassa("demo", "--json").stdout)
+    verify = state.container.access_tokens().verify
+    assert verify(demo["platform_token"]).roles == {"platform_admin"}
+    assert verify(demo["merchant_token"]).roles == {"merchant"}
+    assert verify(demo["admin_token"]).has("merchant_admin")
+
+
+def test_payments_list_shows_amounts_with_the_currency_decimals(
+    kassa: Kassa, state: CliState
+) -> None:
+    kassa("demo", "--json")
+    assert "No payments" in kassa("payments", "list").stdout
+    authorize(state, 10_000)
+    authorize(state, 2_550, order_id="order-2")
+    lines = kassa("payments", "list").stdout.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "ORDER",
+        "STATUS",
+        "AMOUNT",
+        "CAPTURED",
+        "REFUNDED",
+        "CREATED",
+    ]
+    assert "25.50 USD" in lines[1] and "100.00 USD" in lines[2]
+    assert len({line.index("USD") for line in lines[1:]}) == 1, "amounts line up"
+
+
+def test_payments_list_json_pages_like_the_api(kassa: Kassa, state: CliState) -> None:
+    kassa("demo", "--json")
+    first = authorize(state, 10_000)
+    authorize(state, 2_000, order_id="order-2")
+    page = json.loads(kassa("payments", "list", "--limit", "1", "--json").stdout)
+    assert page["object"] == "list" and page["has_more"] is True
+    after = page["data"][0]["id"]
+    rest = json.loads(kassa("payments", "list", "--starting-after", after, "--json").stdout)
+    assert [p["id"] for p in rest["data"]] == [first.id]
+    assert rest["data"][0]["amount"] == 10_000 and rest["data"][0]["currency"] == "usd"
+
+
+def test_capture_then_refund_from_the_command_line(kassa: Kassa, state: CliState) -> None:
+    kassa("demo", "--json")
+    payment = authorize(state, 10_000)
+    captured = kassa("payments", "capture", payment.id, "--amount", "6000")
+    assert captured.exit_code == 0, captured.stderr
+    assert "Captured 60.00 USD" in captured.stdout
+    assert "1.80 USD" in captured.stdout  # the starter tier's 3 %
+    refund = kassa("payments", "refund", payment.id, "--amount", "1000", "--json")
+    body = json.loads(refund.stdout)
+    assert (body["object"], body["amount"], body["status"]) == ("refund", 1000, "succeeded")
+    assert body["payment"]["amount_refunded"] == 1000
+
+
+def test_cancel_releases_the_authorization(kassa: Kassa, state: CliState) -> None:
+    kassa("demo", "--json")
+    payment = authorize(state, 10_000)
+    result = kassa("payments", "cancel", payment.id, "--reason", "abandoned", "--json")
+    body = json.loads(result.stdout)
+    assert (body["status"], body["cancellation_reason"]) == ("canceled", "abandoned")
+    assert body["amount_capturable"] == 0
+
+
+def test_a_refused_operation_is_one_line_on_stderr_and_exit_1(kassa: Kassa) -> None:
+    kassa("demo", "--json")
+    result = kassa("payments", "show", "pay_missing")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "Error: resource_missing: No such payment: pay_missing.\n"
+
+
+def test_bad_settings_stop_every_command_with_one_line() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["auth", "token", "--tenant", "t", "--role", "merchant"],
+        env={"KASSA_JWT_SECRET": "short"},
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "Error: KASSA_JWT_SECRET must be at least 32 characters.\n"
+
+
+def test_db_migrate_on_the_memory_store_has_nothing_to_do(kassa: Kassa) -> None:
+    result = kassa("db", "migrate")
+    assert result.exit_code == 0
+    assert "nothing to migrate" in result.stdout
+
+
+def test_serve_says_where_the_docs_are_and_how_to_get_a_token() -> None:
+    text = banner(MEMORY, "0.0.0.0", 8080)
+    assert "http://127.0.0.1:8080/schema" in text
+    assert "demo --json" in text and "auth token --tenant" in text
+
+
+def test_token_lifetime_follows_ttl_minutes(kassa: Kassa) -> None:
+    result = kassa("auth", "token", "--tenant", "t", "--role", "merchant", "--ttl-minutes", "5")
+    claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
+    assert timedelta(seconds=claims["exp"] - claims["iat"]) == timedelta(minutes=5)
+
+
+def test_gateway_actions_are_refused_when_the_fake_gateway_lives_in_the_server(
+    tmp_path: Path,
+) -> None:
+    state = CliState(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/kassa.db"))
+    for action in (["capture", "pay_1"], ["cancel", "pay_1"], ["refund", "pay_1"]):
+        result = CliRunner().invoke(cli, ["payments", *action], obj=state)
+        assert result.exit_code == 1
+        assert "through the running server's API" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
