@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,7 +11,6 @@ from dependency_injector import providers
 
 from adapters.system.clock import FixedClock
 from adapters.system.ids import SequentialIdFactory
-from domain.fees import SEED_TIERS
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from tests.steps.fee_steps import *  # noqa: F403
@@ -34,9 +32,6 @@ def container(clock: FixedClock) -> Container:
     container = build_container(Settings(database_url="memory://"))
     container.clock.override(providers.Object(clock))
     container.ids.override(providers.Object(SequentialIdFactory()))
-    store = container.memory_store()
-    for tier in SEED_TIERS:  # the SQL store's migrations seed these
-        store.fee_tiers[tier.code] = copy.deepcopy(tier)
     return container
 
 

@@ -53,3 +53,8 @@ def the_platform_has_given_back(shop: Shop, payment: Payment, amount: Money) -> 
     refunded = shop.reload(payment)
     given_back = Money(refunded.platform_fee_reversed, refunded.currency)
     assert given_back == amount, f"the platform has given back {given_back}, not {amount}"
+
+
+@then(parsers.parse("the platform still keeps {amount:Money} of that payment", extra_types=WORDS))
+def the_platform_still_keeps(shop: Shop, payment: Payment, amount: Money) -> None:
+    the_platform_keeps(shop, payment, amount)

@@ -15,6 +15,8 @@ from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand, RefundResult
 from application.tenants.create_tenant import CreateTenantCommand
+from application.tenants.update_tenant import SetFeeOverrideCommand, UpdateTenantCommand
+from domain.audit import Actor
 from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
@@ -23,6 +25,7 @@ from domain.tenant import Tenant
 from entrypoints.container import Container
 
 T = TypeVar("T")
+PLATFORM = Actor(kind="operator", id="platform-team")
 
 
 class Shop:
@@ -71,6 +74,14 @@ class Shop:
     def open_merchant(self, tier: str) -> Tenant:
         command = CreateTenantCommand(name=f"A merchant on {tier}", fee_tier=tier)
         return self.run(self.container.create_tenant().execute(command))
+
+    def negotiate(self, merchant: Tenant, bps: int, fixed: dict[str, int] | None) -> None:
+        command = SetFeeOverrideCommand(merchant.id, PLATFORM, bps, fixed)
+        self.run(self.container.set_fee_override().execute(command))
+
+    def move_to_tier(self, merchant: Tenant, tier: str) -> None:
+        command = UpdateTenantCommand(merchant.id, PLATFORM, fee_tier=tier)
+        self.run(self.container.update_tenant().execute(command))
 
     def pay(
         self,

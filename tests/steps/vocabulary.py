@@ -66,6 +66,18 @@ def parse_money(text: str) -> Money:
     return Money(minor, currency)
 
 
+_PERCENT = re.compile(r"(?P<whole>\d+)(?:\.(?P<fraction>\d{1,2}))?")
+
+
+@with_pattern(r"\d+(?:\.\d{1,2})?")
+def parse_basis_points(text: str) -> int:
+    """`2.00` (per cent) → 200 basis points, exactly."""
+    match = _PERCENT.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a percentage like '2.00'.")
+    return int(match["whole"]) * 100 + int((match["fraction"] or "0").ljust(2, "0"))
+
+
 def _phrases(vocabulary: Mapping[str, Any], name: str) -> Callable[[str], Any]:
     pattern = "|".join(re.escape(p) for p in sorted(vocabulary, key=len, reverse=True))
 
@@ -79,6 +91,7 @@ def _phrases(vocabulary: Mapping[str, Any], name: str) -> Callable[[str], Any]:
 
 WORDS: dict[str, Callable[[str], Any]] = {
     "Money": with_pattern(MONEY_PATTERN)(parse_money),
+    "Percent": parse_basis_points,
     "Card": _phrases(CARDS, "card"),
     "Decline": _phrases(DECLINES, "decline"),
     "CancellationReason": _phrases(CANCELLATION_REASONS, "cancellation_reason"),

@@ -1,0 +1,5 @@
+"""The platform fee features."""
+
+from pytest_bdd import scenarios
+
+scenarios("fees.feature")
