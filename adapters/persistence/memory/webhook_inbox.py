@@ -16,11 +16,20 @@ class InMemoryWebhookInbox:
     def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.webhooks
+        self._mine: dict[str, WebhookEvent] = {}  # added or claimed in this unit of work
+        self._added: set[str] = set()
+
+    def _visible(self) -> dict[str, WebhookEvent]:
+        """Committed events overlaid with this unit of work's own, as a transaction sees."""
+        return {**self._table, **self._mine}
 
     async def add(self, event: WebhookEvent) -> bool:
-        if event.id in self._table:
+        if event.id in self._visible():
             return False
-        self._s.put(self._table, event.id, event, None)
+        self._mine[event.id] = copy.deepcopy(event)
+        self._added.add(event.id)
+        # INSERT … ON CONFLICT DO NOTHING: one committed meanwhile wins, without an error.
+        self._s.writes.append(lambda: self._table.setdefault(event.id, self._mine[event.id]))
         return True
 
     async def get(self, event_id: str) -> WebhookEvent | None:
@@ -33,14 +42,18 @@ class InMemoryWebhookInbox:
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[WebhookEvent]:
         due = sorted(
-            (e for e in self._table.values() if e.is_due(now)),
+            (e for e in self._visible().values() if e.is_due(now)),
             key=lambda e: (e.next_attempt_at, e.received_at, e.id),
         )[:limit]
         claimed = []
         for stored in due:
             event = copy.deepcopy(stored)
             event.claim(now, lease)
-            versioned_save(self._s, self._table, event.id, event)
+            if event.id in self._added:  # still an insert: the write above takes it along
+                event.version += 1
+            else:
+                versioned_save(self._s, self._table, event.id, event)
+            self._mine[event.id] = copy.deepcopy(event)
             claimed.append(event)
         return claimed
 

@@ -38,7 +38,10 @@ def create_engine(url: str | URL, **overrides: Any) -> AsyncEngine:
     """The engine for `url`; keyword `overrides` go to SQLAlchemy (tests, tuning)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
-        options: dict[str, Any] = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+        # No pre-ping: it cost a round trip per unit of work (~30 % of webhook receipt
+        # throughput, measured); connections are recycled instead, and one broken by a
+        # server restart fails its request once and is then replaced.
+        options: dict[str, Any] = {"pool_size": 16, "max_overflow": 16, "pool_recycle": 1800}
         return create_async_engine(parsed, **(options | overrides))
     ensure_sqlite_directory(parsed)
     # One connection: SQLite has one writer anyway, and several connections contending

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from enum import Enum
 from typing import Any
 
+from domain.audit import Actor, AuditEntry
 from domain.fees import FeeOverride, FeeSchedule, FeeTerms, FeeTier
 from domain.idempotency import IdempotencyRecord, IdempotencyState
 from domain.money import Money
@@ -20,6 +21,7 @@ from domain.statuses import (
     RefundState,
 )
 from domain.tenant import Tenant, TenantStatus
+from domain.webhook_event import WebhookEvent, WebhookStatus
 
 Row = Mapping[str, Any]
 
@@ -195,5 +197,82 @@ def idempotency_from_row(row: Row) -> IdempotencyRecord:
         payment_id=row["payment_id"],
         response_status=row["response_status"],
         response_body=bytes(row["response_body"]) if row["response_body"] is not None else None,
+        version=row["version"],
+    )
+
+
+def audit_entry_to_row(entry: AuditEntry) -> dict[str, Any]:
+    actor = entry.actor
+    return {
+        "id": entry.id,
+        "tenant_id": entry.tenant_id,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "ip": actor.ip,
+        "user_agent": actor.user_agent,
+        "request_id": actor.request_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "details": dict(entry.details),
+        "created_at": entry.created_at,
+    }
+
+
+def audit_entry_from_row(row: Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        actor=Actor(
+            kind=row["actor_kind"],
+            id=row["actor_id"],
+            ip=row["ip"],
+            user_agent=row["user_agent"],
+            request_id=row["request_id"],
+        ),
+        action=row["action"],
+        entity_type=row["entity_type"],
+        entity_id=row["entity_id"],
+        created_at=row["created_at"],
+        details=dict(row["details"]),
+    )
+
+
+# What processing changes; the receipt itself (id, gateway, type, payload) never does.
+WEBHOOK_EVENT_PROGRESS = (
+    "status", "attempts", "next_attempt_at", "locked_until", "last_error", "processed_at",
+)  # fmt: skip
+
+
+def webhook_event_to_row(event: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "gateway": event.gateway,
+        "type": event.type,
+        "payload": event.payload,
+        "status": event.status.value,
+        "attempts": event.attempts,
+        "next_attempt_at": event.next_attempt_at,
+        "locked_until": event.locked_until,
+        "last_error": event.last_error,
+        "received_at": event.received_at,
+        "processed_at": event.processed_at,
+        "version": event.version,
+    }
+
+
+def webhook_event_from_row(row: Row) -> WebhookEvent:
+    return WebhookEvent(
+        id=row["id"],
+        gateway=row["gateway"],
+        type=row["type"],
+        payload=bytes(row["payload"]),
+        received_at=row["received_at"],
+        next_attempt_at=row["next_attempt_at"],
+        status=WebhookStatus(row["status"]),
+        attempts=row["attempts"],
+        locked_until=row["locked_until"],
+        last_error=row["last_error"],
+        processed_at=row["processed_at"],
         version=row["version"],
     )

@@ -144,3 +144,48 @@ idempotency_keys = Table(
     Column("locked_until", UtcDateTime(), nullable=False),
 )
 Index("ix_idempotency_keys_expires_at", idempotency_keys.c.expires_at)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID)),  # None: a platform-wide action
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("ip", Text),
+    Column("user_agent", Text),
+    Column("request_id", Text),
+    Column("action", Text, nullable=False),
+    Column("entity_type", String(64), nullable=False),
+    Column("entity_id", String(255), nullable=False),
+    Column("details", json_type(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index(
+    "ix_audit_entries_tenant_created",
+    audit_entries.c.tenant_id,
+    audit_entries.c.created_at,
+    audit_entries.c.id,
+)
+Index("ix_audit_entries_entity_id", audit_entries.c.entity_id)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(255), primary_key=True),  # the gateway's event id
+    Column("gateway", String(32), nullable=False),
+    Column("type", String(255), nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # the raw body, byte for byte
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime()),
+    Column("last_error", Text),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("processed_at", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+)
+# The consumer's claim: due pending/failed events by next_attempt_at, expired leases.
+Index("ix_webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
+# Listing newest first (id breaks ties, as in the cursor).
+Index("ix_webhook_events_received_at", webhook_events.c.received_at, webhook_events.c.id)

@@ -7,12 +7,14 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.persistence.sql.audit_repository import SqlAuditRepository
 from adapters.persistence.sql.repositories import (
     SqlFeeTierRepository,
     SqlIdempotencyRepository,
     SqlPaymentRepository,
     SqlTenantRepository,
 )
+from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
 from application.ports import EventPublisher
 from domain.events import DomainEvent
 
@@ -33,6 +35,8 @@ class SqlUnitOfWork:
         self.tenants = SqlTenantRepository(self)
         self.fee_tiers = SqlFeeTierRepository(self)
         self.idempotency = SqlIdempotencyRepository(self)
+        self.audit = SqlAuditRepository(self)
+        self.webhooks = SqlWebhookInbox(self)
 
     async def connection(self) -> AsyncConnection:
         if self._conn is None:

@@ -1,0 +1,154 @@
+"""The SQL webhook inbox: a cheap insert-once on receipt, leased claims for consumers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sql.mapping import (
+    WEBHOOK_EVENT_PROGRESS,
+    webhook_event_from_row,
+    webhook_event_to_row,
+)
+from adapters.persistence.sql.pagination import newest_first_page
+from adapters.persistence.sql.statements import ConnectionSource, update_versioned
+from adapters.persistence.sql.tables import webhook_events
+from application.errors import StaleAggregateError
+from application.ports import InboxStats, Page, PageRequest
+from domain.webhook_event import WebhookEvent, WebhookStatus
+
+_events = webhook_events.c
+
+# Built once: receipt is the webhook hot path, one statement and no read before it.
+_INSERT_ONCE = {
+    "postgresql": postgresql.insert(webhook_events).on_conflict_do_nothing(index_elements=["id"]),
+    "sqlite": sqlite.insert(webhook_events).on_conflict_do_nothing(index_elements=["id"]),
+}
+
+_RETRYABLE = (WebhookStatus.PENDING.value, WebhookStatus.FAILED.value)
+_UNFINISHED = {*_RETRYABLE, WebhookStatus.PROCESSING.value}
+
+
+class SqlWebhookInbox:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, event: WebhookEvent) -> bool:
+        conn = await self._source.connection()
+        result = await conn.execute(_INSERT_ONCE[conn.dialect.name], webhook_event_to_row(event))
+        return result.rowcount == 1
+
+    async def get(self, event_id: str) -> WebhookEvent | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(select(webhook_events).where(_events.id == event_id))
+        found = rows.mappings().one_or_none()
+        return webhook_event_from_row(found) if found is not None else None
+
+    async def save(self, event: WebhookEvent) -> None:
+        conn = await self._source.connection()
+        row = webhook_event_to_row(event)
+        progress = {name: row[name] for name in WEBHOOK_EVENT_PROGRESS}
+        await update_versioned(
+            conn, webhook_events, [_events.id == event.id], progress, event.version,
+            f"Webhook event {event.id}",
+        )  # fmt: skip
+        event.version += 1
+
+    async def claim_due(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> Sequence[WebhookEvent]:
+        """Select the due events and lease them in the caller's transaction. PostgreSQL
+        locks the chosen rows and skips rows other consumers hold; SQLite takes its one
+        write lock first, so no other connection can claim in between."""
+        if limit < 1:
+            return []
+        conn = await self._source.connection()
+        await _hold_sqlite_write_lock(conn)
+        due = (
+            select(webhook_events)
+            .where(_is_due(now))
+            .order_by(_events.next_attempt_at, _events.received_at, _events.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        events = [webhook_event_from_row(row) for row in (await conn.execute(due)).mappings()]
+        if not events:
+            return []
+        for event in events:
+            event.claim(now, lease)
+        claimed = events[0]
+        result = await conn.execute(
+            update(webhook_events)
+            .where(_events.id.in_([event.id for event in events]))
+            .values(
+                status=claimed.status.value,
+                locked_until=claimed.locked_until,
+                version=_events.version + 1,
+            )
+        )
+        if result.rowcount != len(events):  # cannot happen while the rows are locked
+            raise StaleAggregateError("Webhook events changed while being claimed.")
+        for event in events:
+            event.version += 1
+        return events
+
+    async def list(
+        self, status: WebhookStatus | None, event_type: str | None, page: PageRequest
+    ) -> Page[WebhookEvent]:
+        scope: list[ColumnElement[bool]] = []
+        if status is not None:
+            scope.append(_events.status == WebhookStatus(status).value)
+        if event_type is not None:
+            scope.append(_events.type == event_type)
+        conn = await self._source.connection()
+        found = await newest_first_page(conn, webhook_events, scope, _events.received_at, page)
+        return Page([webhook_event_from_row(row) for row in found.data], found.has_more)
+
+    async def ids_with_status(self, status: WebhookStatus) -> Sequence[str]:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(_events.id)
+            .where(_events.status == WebhookStatus(status).value)
+            .order_by(_events.id)
+        )
+        return list(rows.scalars())
+
+    async def stats(self) -> InboxStats:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(_events.status, func.count(), func.min(_events.received_at)).group_by(
+                _events.status
+            )
+        )
+        counts: dict[str, int] = {}
+        oldest: datetime | None = None
+        for status, count, first_received in rows:
+            counts[status] = count
+            if status in _UNFINISHED and (oldest is None or first_received < oldest):
+                oldest = first_received
+        return InboxStats(counts, oldest)
+
+
+def _is_due(now: datetime) -> ColumnElement[bool]:
+    """WebhookEvent.is_due as SQL: a retry whose time has come, or an expired lease."""
+    return or_(
+        and_(_events.status.in_(_RETRYABLE), _events.next_attempt_at <= now),
+        and_(_events.status == WebhookStatus.PROCESSING.value, _events.locked_until <= now),
+    )
+
+
+async def _hold_sqlite_write_lock(conn: AsyncConnection) -> None:
+    """BEGIN IMMEDIATE unless a write transaction is open already.
+
+    The SQLite driver begins a transaction only at the first INSERT/UPDATE/DELETE, so
+    without this the claim's SELECT would run outside one, and a consumer in another
+    process could pick the same events before our UPDATE."""
+    if conn.dialect.name != "sqlite":
+        return
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None or not driver.in_transaction:
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
