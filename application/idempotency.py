@@ -40,6 +40,16 @@ async def attach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None, paymen
     await uow.idempotency.save(record)
 
 
+async def detach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None) -> None:
+    """Forget, in the caller's transaction, a payment that was discarded: a retry re-runs."""
+    if ctx is None:
+        return
+    record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
+    if record is not None and record.payment_id is not None:
+        record.payment_id = None
+        await uow.idempotency.save(record)
+
+
 class IdempotencyService:
     """Begins, completes and abandons requests under an `Idempotency-Key`."""
 

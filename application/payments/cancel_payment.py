@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.errors import ConflictError
+from application.errors import ConflictError, GatewayOutcomeUnknownError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
@@ -30,9 +30,14 @@ class CancelPayment(PaymentUseCase):
                 cmd.payment_id,
                 lambda p, _: p.record_cancellation(cmd.cancellation_reason, now),
             )
-        intent = await self._gateway.cancel_intent(
-            gateway_id, cmd.cancellation_reason, gateway_key(payment.id, "cancel")
-        )
+        try:
+            intent = await self._gateway.cancel_intent(
+                gateway_id, cmd.cancellation_reason, gateway_key(payment.id, "cancel")
+            )
+        except GatewayOutcomeUnknownError:
+            return await self._change(
+                cmd.tenant_id, cmd.payment_id, lambda p, _: p.mark_outcome_unknown("cancel", now)
+            )
         if intent.status is not PaymentStatus.CANCELED:
             synced = await self._change(
                 cmd.tenant_id, cmd.payment_id, lambda p, terms: p.sync(intent, terms, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.errors import ConflictError
+from application.errors import ConflictError, GatewayOutcomeUnknownError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.retry import retry_on_conflict
 from domain.payment import Payment
@@ -37,9 +37,15 @@ class CapturePayment(PaymentUseCase):
             application_fee = fees.terms.platform_fee(
                 amount, fees.terms.gateway_fee_estimate(amount)
             )
-        intent = await self._gateway.capture_intent(
-            gateway_id, amount, gateway_key(payment.id, "capture"), application_fee
-        )
+        try:
+            intent = await self._gateway.capture_intent(
+                gateway_id, amount, gateway_key(payment.id, "capture"), application_fee
+            )
+        except GatewayOutcomeUnknownError:
+            now = self._clock.now()
+            return await self._change(
+                cmd.tenant_id, cmd.payment_id, lambda p, _: p.mark_outcome_unknown("capture", now)
+            )
         now = self._clock.now()
         async with self._uow_factory() as uow:
             current = await load_payment(uow, cmd.tenant_id, cmd.payment_id)

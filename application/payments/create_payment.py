@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
-from application.idempotency import IdempotencyContext, attach_payment
+from application.idempotency import IdempotencyContext, attach_payment, detach_payment
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.ports import IntentRequest
 from domain.money import Money
@@ -109,14 +109,15 @@ class CreatePayment(PaymentUseCase):
                 lambda: self._gateway.create_intent(request, gateway_key(payment.id, "create")),
             )
         except GatewayRejectedError:
-            await self._discard(payment)
+            await self._discard(payment, cmd.idempotency)
             raise
 
-    async def _discard(self, payment: Payment) -> None:
+    async def _discard(self, payment: Payment, ctx: IdempotencyContext | None) -> None:
         """The gateway refused the request outright: nothing happened, so keep nothing."""
         async with self._uow_factory() as uow:
             stored = await uow.payments.get(payment.tenant_id, payment.id)
             if stored is None:
                 raise NotFoundError(f"No such payment: {payment.id}.")
             await uow.payments.discard(stored)
+            await detach_payment(uow, ctx)
             await uow.commit()

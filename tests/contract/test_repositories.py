@@ -49,6 +49,23 @@ async def test_a_payment_with_every_field_set_round_trips(uow_factory, unique):
     assert all(moment.tzinfo is not None for moment in datetimes_in(state(loaded)))
 
 
+async def test_a_payment_for_an_invoice_keeps_its_invoice_id(uow_factory, unique):
+    payment = every_field_payment(f"pay_{unique}", f"ten_{unique}", unique)
+    payment.invoice_id = f"inv_{unique}"
+    await add(uow_factory, payment)
+
+    loaded = await get(uow_factory, payment.tenant_id, payment.id)
+    assert loaded is not None and loaded.invoice_id == f"inv_{unique}"
+    assert state(loaded) == state(payment)
+
+    loaded.record_cancellation("abandoned", T0 + timedelta(days=1))
+    async with uow_factory() as uow:
+        await uow.payments.save(loaded)
+        await uow.commit()
+    saved = await get(uow_factory, payment.tenant_id, payment.id)
+    assert saved is not None and saved.invoice_id == f"inv_{unique}"
+
+
 async def test_a_captured_payment_keeps_its_refunds_in_every_state(uow_factory, unique):
     payment = new_payment(f"pay_{unique}", f"ten_{unique}")
     authorize(payment, f"pi_{unique}")

@@ -61,6 +61,6 @@ async def test_postgresql_gets_a_pool(postgres_url: str):
     try:
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT 1")) == 1
-        assert engine.pool.size() == 10
+        assert engine.pool.size() == 16
     finally:
         await engine.dispose()

@@ -113,11 +113,15 @@ def test_fees_add_up_and_a_full_refund_reverses_the_whole_fee(
     total = sum(splits)
     shares = [amount * s // total for s in splits]
     shares[-1] += amount - sum(shares)
-    for i, share in enumerate(s for s in shares if s > 0):
+    positive = [s for s in shares if s > 0]
+    for i, share in enumerate(positive):
         payment.request_refund(
             refund_id=f"re_{i}", amount=share, reason=None, now=T0, window=WINDOW
         )
         payment.complete_refund(f"re_{i}", f"g{i}", T0)
+        if i < len(positive) - 1:  # all but the emptying refund: at most its own share
+            own_share = round_half_up(payment.platform_fee * share, amount)
+            assert payment.refund(f"re_{i}").platform_fee_reversed.amount <= own_share
     assert payment.amount_refunded == amount
     assert payment.platform_fee_reversed == payment.platform_fee
     assert all(r.platform_fee_reversed.amount >= 0 for r in payment.refunds)

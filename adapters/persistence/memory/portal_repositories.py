@@ -17,6 +17,8 @@ from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceStatus
 from domain.portal_token import PortalToken
 
+_USE_FIELDS = ("usage_count", "last_used_at", "last_ip", "last_user_agent")
+
 
 class InMemoryCustomerRepository:
     def __init__(self, staging: Staging) -> None:
@@ -46,14 +48,21 @@ class InMemoryInvoiceRepository:
     def __init__(self, staging: Staging) -> None:
         self._s = staging
         self._table = staging.store.invoices
+        self._numbers: set[tuple[str, str]] = set()  # added in this unit of work
 
     async def add(self, invoice: Invoice) -> None:
-        if any(
-            i.tenant_id == invoice.tenant_id and i.number == invoice.number
-            for i in self._table.values()
-        ):
+        number = (invoice.tenant_id, invoice.number)
+
+        def not_committed() -> None:
+            if any((i.tenant_id, i.number) == number for i in self._table.values()):
+                raise ConflictError(f"Invoice number {invoice.number} is taken.", param="number")
+
+        if number in self._numbers:
             raise ConflictError(f"Invoice number {invoice.number} is taken.", param="number")
+        not_committed()
         self._s.put(self._table, invoice.id, invoice, None)
+        self._s.checks.append(not_committed)  # again at commit: another may have won meanwhile
+        self._numbers.add(number)
 
     async def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
         found = self._table.get(invoice_id)
@@ -135,6 +144,17 @@ class InMemoryPortalTokenRepository:
 
     async def save(self, token: PortalToken) -> None:
         versioned_save(self._s, self._table, token.id, token)
+        write_copy = self._s.writes.pop()
+
+        def write_keeping_uses() -> None:
+            # record_use alone counts uses: a copy loaded before one must not undo it.
+            committed = self._table.get(token.id)
+            write_copy()
+            if committed is not None:
+                for name in _USE_FIELDS:
+                    setattr(self._table[token.id], name, getattr(committed, name))
+
+        self._s.writes.append(write_keeping_uses)
 
     async def record_use(
         self, token_id: str, now: datetime, ip: str | None, user_agent: str | None

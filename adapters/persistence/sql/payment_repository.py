@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
@@ -18,7 +19,7 @@ from adapters.persistence.sql.tables import payments, refunds
 from application.errors import StaleAggregateError
 from application.ports import Page, PageRequest, PaymentFilter
 from domain.payment import Payment
-from domain.statuses import PaymentStatus
+from domain.statuses import PaymentStatus, RefundState
 
 _NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
 
@@ -70,6 +71,19 @@ class SqlPaymentRepository:
             .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order_id)
             .order_by(*_NEWEST_FIRST)
         )
+
+    async def needing_reconciliation(
+        self,
+        stuck_before: datetime,
+        authorized_before: datetime,
+        limit: int,
+        after_id: str | None = None,
+    ) -> Sequence[Payment]:
+        """Across tenants, by id: `after_id` is the keyset cursor of the reconciliation job."""
+        query = select(payments).where(_drifting(stuck_before, authorized_before))
+        if after_id is not None:
+            query = query.where(payments.c.id > after_id)
+        return await self._load(query.order_by(payments.c.id).limit(limit))
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
         """Newest first; Stripe's cursors. A cursor outside the filtered set gives no rows."""
@@ -130,6 +144,23 @@ class SqlPaymentRepository:
         if payment.refunds:
             rows = [refund_to_row(payment.id, i, r) for i, r in enumerate(payment.refunds)]
             await conn.execute(insert(refunds), rows)
+
+
+def _drifting(stuck_before: datetime, authorized_before: datetime) -> ColumnElement[bool]:
+    """The memory store's `needs_reconciliation` as SQL."""
+    pending_refund = exists().where(
+        refunds.c.payment_id == payments.c.id, refunds.c.status == RefundState.PENDING.value
+    )
+    stuck = (PaymentStatus.PROCESSING.value, PaymentStatus.REQUIRES_ACTION.value)
+    return or_(
+        payments.c.outcome_unknown.is_(True),
+        and_(payments.c.status.in_(stuck), payments.c.updated_at < stuck_before),
+        and_(
+            payments.c.status == PaymentStatus.REQUIRES_CAPTURE.value,
+            payments.c.created_at < authorized_before,
+        ),
+        pending_refund,
+    )
 
 
 def _filters(where: PaymentFilter) -> list[ColumnElement[bool]]:

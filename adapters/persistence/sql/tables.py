@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -37,6 +38,7 @@ payments = Table(
     Column("tenant_id", String(ID), nullable=False),
     Column("order_id", Text, nullable=False),
     Column("customer_id", Text),
+    Column("invoice_id", String(ID)),
     Column("amount", BigInteger, nullable=False),
     Column("currency", CHAR(3), nullable=False),
     Column("capture_method", String(16), nullable=False),
@@ -71,6 +73,7 @@ payments = Table(
 )
 Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
 Index("ix_payments_tenant_order", payments.c.tenant_id, payments.c.order_id)
+Index("ix_payments_tenant_invoice", payments.c.tenant_id, payments.c.invoice_id)
 Index("uq_payments_gateway_payment_id", payments.c.gateway_payment_id, unique=True)
 
 refunds = Table(
@@ -189,3 +192,95 @@ webhook_events = Table(
 Index("ix_webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
 # Listing newest first (id breaks ties, as in the cursor).
 Index("ix_webhook_events_received_at", webhook_events.c.received_at, webhook_events.c.id)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("email", Text, nullable=False),
+    Column("name", Text),
+    Column("gateway_customer_id", String(255)),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index("ix_customers_tenant_created", customers.c.tenant_id, customers.c.created_at, customers.c.id)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("number", Text, nullable=False),
+    Column("currency", CHAR(3), nullable=False),
+    Column("lines", json_type(), nullable=False),  # [{description, quantity, unit_amount}]
+    Column("amount_paid", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_date", Date),
+    Column("payment_ids", json_type(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+# The tenant's numbers are unique; adding a taken one is refused without an error raised
+# inside the transaction (ON CONFLICT DO NOTHING), so the unit of work can go on.
+Index("uq_invoices_tenant_number", invoices.c.tenant_id, invoices.c.number, unique=True)
+Index("ix_invoices_tenant_created", invoices.c.tenant_id, invoices.c.created_at, invoices.c.id)
+Index(
+    "ix_invoices_tenant_customer_created",
+    invoices.c.tenant_id,
+    invoices.c.customer_id,
+    invoices.c.created_at,
+    invoices.c.id,
+)
+
+saved_payment_methods = Table(
+    "saved_payment_methods",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("gateway_payment_method_id", String(255), nullable=False),
+    Column("brand", Text, nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=False),
+    Column("exp_year", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("deleted_at", UtcDateTime()),  # removal is a soft delete
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index(
+    "ix_saved_payment_methods_tenant_customer",
+    saved_payment_methods.c.tenant_id,
+    saved_payment_methods.c.customer_id,
+    saved_payment_methods.c.created_at,
+)
+
+portal_tokens = Table(
+    "portal_tokens",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("invoice_id", String(ID)),
+    Column("selector", String(64), nullable=False),  # in clear, to find the row
+    Column("verifier_hash", String(255), nullable=False),  # bcrypt(verifier)
+    Column("status", String(16), nullable=False),
+    Column("usage_count", Integer, nullable=False),
+    Column("last_used_at", UtcDateTime()),
+    Column("last_ip", Text),
+    Column("last_user_agent", Text),
+    Column("revoked_at", UtcDateTime()),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index("uq_portal_tokens_selector", portal_tokens.c.selector, unique=True)
+Index("ix_portal_tokens_invoice_id", portal_tokens.c.invoice_id)
+Index(
+    "ix_portal_tokens_tenant_customer_created",
+    portal_tokens.c.tenant_id,
+    portal_tokens.c.customer_id,
+    portal_tokens.c.created_at,
+)

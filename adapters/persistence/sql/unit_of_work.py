@@ -8,6 +8,12 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.sql.audit_repository import SqlAuditRepository
+from adapters.persistence.sql.customer_repositories import (
+    SqlCustomerRepository,
+    SqlInvoiceRepository,
+    SqlSavedPaymentMethodRepository,
+)
+from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepository
 from adapters.persistence.sql.repositories import (
     SqlFeeTierRepository,
     SqlIdempotencyRepository,
@@ -37,6 +43,10 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(self)
         self.audit = SqlAuditRepository(self)
         self.webhooks = SqlWebhookInbox(self)
+        self.customers = SqlCustomerRepository(self)
+        self.invoices = SqlInvoiceRepository(self)
+        self.payment_methods = SqlSavedPaymentMethodRepository(self)
+        self.portal_tokens = SqlPortalTokenRepository(self)
 
     async def connection(self) -> AsyncConnection:
         if self._conn is None:

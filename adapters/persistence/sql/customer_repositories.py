@@ -1,0 +1,167 @@
+"""SQL repositories for a tenant's end customers, their invoices and their saved cards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.persistence.sql.pagination import newest_first_page
+from adapters.persistence.sql.portal_mapping import (
+    customer_from_row,
+    customer_to_row,
+    invoice_from_row,
+    invoice_to_row,
+    saved_payment_method_from_row,
+    saved_payment_method_to_row,
+)
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    insert_if_absent,
+    update_versioned,
+)
+from adapters.persistence.sql.tables import customers, invoices, saved_payment_methods
+from application.errors import ConflictError, StaleAggregateError
+from application.ports import Page, PageRequest
+from domain.customer import Customer, SavedPaymentMethod
+from domain.invoice import Invoice, InvoiceStatus
+
+_methods = saved_payment_methods.c
+
+
+class SqlCustomerRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, customer: Customer) -> None:
+        conn = await self._source.connection()
+        if not await insert_if_absent(conn, customers, customer_to_row(customer), ["id"]):
+            raise StaleAggregateError(f"Customer {customer.id} exists already.")
+
+    async def get(self, tenant_id: str, customer_id: str) -> Customer | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(customers).where(
+                customers.c.id == customer_id, customers.c.tenant_id == tenant_id
+            )
+        )
+        found = rows.mappings().one_or_none()
+        return customer_from_row(found) if found is not None else None
+
+    async def save(self, customer: Customer) -> None:
+        conn = await self._source.connection()
+        await update_versioned(
+            conn, customers, [customers.c.id == customer.id], customer_to_row(customer),
+            customer.version, f"Customer {customer.id}",
+        )  # fmt: skip
+        customer.version += 1
+
+    async def list(self, tenant_id: str, page: PageRequest) -> Page[Customer]:
+        conn = await self._source.connection()
+        scope = [customers.c.tenant_id == tenant_id]
+        found = await newest_first_page(conn, customers, scope, customers.c.created_at, page)
+        return Page([customer_from_row(row) for row in found.data], found.has_more)
+
+
+class SqlInvoiceRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, invoice: Invoice) -> None:
+        """INSERT … ON CONFLICT DO NOTHING, whichever key is taken, then say which: a
+        failed plain INSERT would abort the whole PostgreSQL transaction."""
+        conn = await self._source.connection()
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = dialect_insert(invoices).values(invoice_to_row(invoice)).on_conflict_do_nothing()
+        if (await conn.execute(stmt)).rowcount == 1:
+            return
+        number_taken = await conn.scalar(
+            select(invoices.c.id).where(
+                invoices.c.tenant_id == invoice.tenant_id, invoices.c.number == invoice.number
+            )
+        )
+        if number_taken is not None:
+            raise ConflictError(f"Invoice number {invoice.number} is taken.", param="number")
+        raise StaleAggregateError(f"Invoice {invoice.id} exists already.")
+
+    async def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(invoices).where(invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id)
+        )
+        found = rows.mappings().one_or_none()
+        return invoice_from_row(found) if found is not None else None
+
+    async def save(self, invoice: Invoice) -> None:
+        conn = await self._source.connection()
+        await update_versioned(
+            conn, invoices, [invoices.c.id == invoice.id], invoice_to_row(invoice),
+            invoice.version, f"Invoice {invoice.id}",
+        )  # fmt: skip
+        invoice.version += 1
+
+    async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(invoices)
+            .where(
+                invoices.c.tenant_id == tenant_id,
+                invoices.c.customer_id == customer_id,
+                invoices.c.status == InvoiceStatus.OPEN.value,
+            )
+            .order_by(invoices.c.created_at, invoices.c.id)
+        )
+        return [invoice_from_row(row) for row in rows.mappings()]
+
+    async def list(
+        self, tenant_id: str, customer_id: str | None, page: PageRequest
+    ) -> Page[Invoice]:
+        scope = [invoices.c.tenant_id == tenant_id]
+        if customer_id is not None:
+            scope.append(invoices.c.customer_id == customer_id)
+        conn = await self._source.connection()
+        found = await newest_first_page(conn, invoices, scope, invoices.c.created_at, page)
+        return Page([invoice_from_row(row) for row in found.data], found.has_more)
+
+
+class SqlSavedPaymentMethodRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, method: SavedPaymentMethod) -> None:
+        conn = await self._source.connection()
+        row = saved_payment_method_to_row(method)
+        if not await insert_if_absent(conn, saved_payment_methods, row, ["id"]):
+            raise StaleAggregateError(f"Payment method {method.id} exists already.")
+
+    async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(saved_payment_methods).where(
+                _methods.id == method_id, _methods.tenant_id == tenant_id
+            )
+        )
+        found = rows.mappings().one_or_none()
+        return saved_payment_method_from_row(found) if found is not None else None
+
+    async def save(self, method: SavedPaymentMethod) -> None:
+        conn = await self._source.connection()
+        await update_versioned(
+            conn, saved_payment_methods, [_methods.id == method.id],
+            saved_payment_method_to_row(method), method.version, f"Payment method {method.id}",
+        )  # fmt: skip
+        method.version += 1
+
+    async def for_customer(self, tenant_id: str, customer_id: str) -> Sequence[SavedPaymentMethod]:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(saved_payment_methods)
+            .where(
+                _methods.tenant_id == tenant_id,
+                _methods.customer_id == customer_id,
+                _methods.deleted_at.is_(None),
+            )
+            .order_by(_methods.created_at, _methods.id)
+        )
+        return [saved_payment_method_from_row(row) for row in rows.mappings()]

@@ -1,0 +1,99 @@
+"""The SQL portal token repository: found by selector, uses counted in place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+
+from adapters.persistence.sql.pagination import newest_first_page
+from adapters.persistence.sql.portal_mapping import (
+    PORTAL_TOKEN_USE,
+    portal_token_from_row,
+    portal_token_to_row,
+)
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    insert_if_absent,
+    update_versioned,
+)
+from adapters.persistence.sql.tables import portal_tokens
+from application.errors import StaleAggregateError
+from application.ports import Page, PageRequest
+from domain.portal_token import PortalToken
+
+_tokens = portal_tokens.c
+
+USER_AGENT_LIMIT = 300  # as PortalToken.record_use keeps it
+
+
+class SqlPortalTokenRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, token: PortalToken) -> None:
+        conn = await self._source.connection()
+        if not await insert_if_absent(conn, portal_tokens, portal_token_to_row(token), ["id"]):
+            raise StaleAggregateError(f"Portal token {token.id} exists already.")
+
+    async def get(self, tenant_id: str, token_id: str) -> PortalToken | None:
+        return await self._one(_tokens.id == token_id, _tokens.tenant_id == tenant_id)
+
+    async def by_selector(self, selector: str) -> PortalToken | None:
+        return await self._one(_tokens.selector == selector)
+
+    async def save(self, token: PortalToken) -> None:
+        """Versioned, but leaves the use columns alone: `record_use` does not bump the
+        version, so writing them from a copy loaded earlier would undo uses since."""
+        conn = await self._source.connection()
+        row = portal_token_to_row(token)
+        for name in PORTAL_TOKEN_USE:
+            del row[name]
+        await update_versioned(
+            conn, portal_tokens, [_tokens.id == token.id], row, token.version,
+            f"Portal token {token.id}",
+        )  # fmt: skip
+        token.version += 1
+
+    async def record_use(
+        self, token_id: str, now: datetime, ip: str | None, user_agent: str | None
+    ) -> None:
+        """One UPDATE that adds 1 where the row is: concurrent uses queue on the row lock
+        and none is lost, and the version stays, so no save is made stale by a view."""
+        conn = await self._source.connection()
+        await conn.execute(
+            update(portal_tokens)
+            .where(_tokens.id == token_id)
+            .values(
+                usage_count=_tokens.usage_count + 1,
+                last_used_at=now,
+                last_ip=ip,
+                last_user_agent=(user_agent or "")[:USER_AGENT_LIMIT] or None,
+            )
+        )
+
+    async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(portal_tokens)
+            .where(_tokens.invoice_id == invoice_id)
+            .order_by(_tokens.created_at, _tokens.id)
+        )
+        return [portal_token_from_row(row) for row in rows.mappings()]
+
+    async def list(
+        self, tenant_id: str, customer_id: str | None, page: PageRequest
+    ) -> Page[PortalToken]:
+        scope = [_tokens.tenant_id == tenant_id]
+        if customer_id is not None:
+            scope.append(_tokens.customer_id == customer_id)
+        conn = await self._source.connection()
+        found = await newest_first_page(conn, portal_tokens, scope, _tokens.created_at, page)
+        return Page([portal_token_from_row(row) for row in found.data], found.has_more)
+
+    async def _one(self, *where: ColumnElement[bool]) -> PortalToken | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(select(portal_tokens).where(*where))
+        found = rows.mappings().one_or_none()
+        return portal_token_from_row(found) if found is not None else None

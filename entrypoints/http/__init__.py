@@ -1,0 +1,1 @@
+"""The Litestar HTTP API: `create_app(container)` in `app`."""

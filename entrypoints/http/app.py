@@ -1,0 +1,85 @@
+"""The Litestar application, built from a container: `create_app(container)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.http.auth import requires
+from entrypoints.http.controllers.payment_actions import PaymentActionsController
+from entrypoints.http.controllers.payment_queries import (
+    OrderPaymentsController,
+    PaymentQueriesController,
+)
+from entrypoints.http.controllers.payments import PaymentCreationController
+from entrypoints.http.dependencies import merchant_dependencies
+from entrypoints.http.errors import exception_handlers
+from entrypoints.http.health import health
+from entrypoints.http.request_id import RequestIdMiddleware, logging_config
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+
+API_VERSION = "1.0.0"
+
+
+def create_app(container: Container) -> Litestar:
+    """The HTTP API over `container`; nothing is connected until a request needs it."""
+    merchant_api = Router(
+        path="/api/v1",
+        route_handlers=[
+            PaymentCreationController,
+            PaymentActionsController,
+            PaymentQueriesController,
+            OrderPaymentsController,
+        ],
+        guards=[requires("merchant")],
+        dependencies=merchant_dependencies(),
+        security=[{"BearerToken": []}],
+    )
+    return Litestar(
+        route_handlers=[merchant_api, health],
+        state=State({"container": container}),
+        middleware=[RequestIdMiddleware],
+        exception_handlers=exception_handlers(),
+        openapi_config=_openapi(),
+        lifespan=[_dispose_engine],
+        logging_config=logging_config(container.settings().log_level),
+        debug=False,
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Kassa",
+        version=API_VERSION,
+        description=(
+            "Self-hosted payments backend. Amounts are integers in the currency's minor "
+            "unit; errors share one envelope; every merchant POST takes `Idempotency-Key`."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )
+
+
+@asynccontextmanager
+async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
+    """On shutdown, close the SQL engine's pooled connections."""
+    try:
+        yield
+    finally:
+        container = app.state.container
+        if container.config.store() == "sql":
+            await container.engine().dispose()

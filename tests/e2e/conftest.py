@@ -1,0 +1,138 @@
+"""End-to-end fixtures: the HTTP app over a fresh container, two tenants, and tokens."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from adapters.persistence.sql.migrate import upgrade
+from adapters.security.jwt_tokens import JwtAccessTokens
+from application.ports import PageRequest, PaymentFilter
+from application.tenants.create_tenant import CreateTenantCommand
+from domain.fees import SEED_TIERS
+from entrypoints.container import Container, build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+TENANT = "ten_acme"
+OTHER_TENANT = "ten_other"
+VISA = "pm_card_visa"
+
+
+def payment_body(order_id: str = "ord_1", amount: int = 10_000, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "order_id": order_id,
+        "amount": amount,
+        "currency": "usd",
+        "payment_method": VISA,
+    }
+    body.update(extra)
+    return body
+
+
+@dataclass
+class Api:
+    """The app under test, spoken to as a merchant of `TENANT` unless told otherwise."""
+
+    client: AsyncTestClient[Any]
+    container: Container
+    settings: Settings
+
+    def token(
+        self,
+        *roles: str,
+        tenant: str = TENANT,
+        ttl: timedelta = timedelta(minutes=15),
+        secret: str | None = None,
+    ) -> str:
+        return JwtAccessTokens(secret or self.settings.jwt_secret).issue(
+            subject="user_e2e",
+            tenant_id=tenant,
+            roles=list(roles or ("merchant",)),
+            now=datetime.now(UTC),
+            ttl=ttl,
+        )
+
+    def headers(
+        self, *roles: str, tenant: str = TENANT, key: str | None = None, **extra: str
+    ) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token(*roles, tenant=tenant)}", **extra}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    async def post(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        role: str = "merchant",
+        tenant: str = TENANT,
+        key: str | None = None,
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/api/v1{path}",
+            json=body if body is not None else {},
+            headers=self.headers(role, tenant=tenant, key=key),
+        )
+
+    async def get(
+        self, path: str, *, role: str = "merchant", tenant: str = TENANT, **params: Any
+    ) -> httpx.Response:
+        return await self.client.get(
+            f"/api/v1{path}", params=params, headers=self.headers(role, tenant=tenant)
+        )
+
+    async def stored_payments(self) -> int:
+        """Payments stored for either tenant (any store)."""
+        everything = PageRequest(limit=100)
+        found = 0
+        for tenant in (TENANT, OTHER_TENANT):
+            page = await self.container.list_payments().execute(tenant, PaymentFilter(), everything)
+            found += len(page.data)
+        return found
+
+    async def key_saved(self, key: str, tenant: str = TENANT) -> bool:
+        async with self.container.unit_of_work() as uow:
+            return await uow.idempotency.get(tenant, key) is not None
+
+    def gateway_calls(self, operation: str) -> int:
+        return sum(1 for op, _ in self.container.gateway().calls if op == operation)
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """`memory` by default; a test parametrizes `store_kind` to run on SQLite too."""
+    return "memory"
+
+
+@pytest.fixture
+async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
+    if store_kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
+        await upgrade(url)  # the migrations seed the fee tiers
+    else:
+        url = "memory://"
+    container = build_container(Settings(env="test", database_url=url))
+    if store_kind == "memory":
+        for tier in SEED_TIERS:
+            container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
+    for tenant_id, name in ((TENANT, "Acme"), (OTHER_TENANT, "Other")):
+        await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
+    yield container
+    if store_kind == "sqlite":
+        await container.engine().dispose()
+
+
+@pytest.fixture
+async def api(container: Container) -> AsyncIterator[Api]:
+    async with AsyncTestClient(app=create_app(container)) as client:
+        yield Api(client, container, container.settings())
