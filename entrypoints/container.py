@@ -41,6 +41,7 @@ from application.tenants.queries import GetTenant, ListTenants
 from application.tenants.update_tenant import SetFeeOverride, UpdateTenant
 from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.receive import ReceiveWebhook
+from application.webhooks.replay import ReplayWebhookEvents
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.settings import Settings
 
@@ -119,6 +120,9 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         secrets=config.webhook_secrets,
         read_envelope=providers.Object(read_envelope),
+    )
+    replay_webhook_events = providers.Factory(
+        ReplayWebhookEvents, uow_factory=unit_of_work.provider, clock=clock
     )
     webhook_consumer = providers.Factory(
         WebhookConsumer,

@@ -11,6 +11,7 @@ from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.receive import ReceiveWebhook
+from application.webhooks.replay import ReplayWebhookEvents
 from domain import events as ev
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.money import Money
@@ -201,3 +202,22 @@ def test_backoff_doubles_from_30_seconds_and_caps_at_an_hour() -> None:
     assert retry_delay(2, 0.0) == timedelta(seconds=30)
     assert retry_delay(20, 0.0) == timedelta(minutes=30)
     assert retry_delay(20, 0.999999) <= timedelta(hours=1)
+
+
+async def test_dead_events_can_be_replayed_and_then_applied(loop: Loop) -> None:
+    payment_id = await charge(loop)
+    stored = loop.world.store.payments.pop(payment_id)
+    await loop.deliver()
+    for _ in range(MAX_ATTEMPTS):
+        await loop.consumer.run_once()
+        loop.world.clock.advance(timedelta(hours=2))
+    replay = ReplayWebhookEvents(loop.world.uow, loop.world.clock)
+    dead = await replay.dead_ids()
+    assert dead
+    loop.world.store.payments[payment_id] = stored  # the payment turned up after all
+    seen: list[str] = []
+    await replay.execute(dead, progress=seen.append)
+    assert seen == list(dead)
+    await loop.drain()
+    assert WebhookStatus.DEAD not in loop.statuses().values()
+    assert loop.world.store.payments[payment_id].gateway_fee_source.value == "actual"
