@@ -31,9 +31,6 @@ STRIPE_DECLINE_CARDS = {
 }
 
 
-# ------------------------------------------------------------------ intents
-
-
 async def test_a_manual_confirmation_holds_the_card(backend: GatewayBackend) -> None:
     intent = await backend.authorize()
 
@@ -153,11 +150,8 @@ async def test_retrieve_answers_what_the_gateway_holds(backend: GatewayBackend) 
 
     found = await backend.gateway.retrieve_intent(held.gateway_payment_id)
 
-    assert (found.gateway_payment_id, found.status, found.amount) == (
-        held.gateway_payment_id,
-        PaymentStatus.REQUIRES_CAPTURE,
-        USD_10,
-    )
+    assert found.gateway_payment_id == held.gateway_payment_id
+    assert (found.status, found.amount) == (PaymentStatus.REQUIRES_CAPTURE, USD_10)
 
 
 async def test_an_unknown_intent_is_rejected(backend: GatewayBackend) -> None:
@@ -168,6 +162,18 @@ async def test_an_unknown_intent_is_rejected(backend: GatewayBackend) -> None:
 async def test_an_unknown_payment_method_is_rejected(backend: GatewayBackend) -> None:
     with pytest.raises(GatewayRejectedError):
         await backend.gateway.create_intent(order("pm_does_not_exist"), "pay_1:create")
+
+
+@localstripe_gap(
+    "it has no Search API (GET /v1/payment_intents/search is 404)", GatewayRejectedError
+)
+async def test_an_intent_is_found_by_the_payment_it_was_made_for(backend: GatewayBackend) -> None:
+    made = await backend.charge("pay_1:create")  # its metadata names kassa_payment_id pay_1
+
+    found = await backend.gateway.find_intent("pay_1")
+
+    assert found is not None and found.gateway_payment_id == made.gateway_payment_id
+    assert await backend.gateway.find_intent("pay_2") is None
 
 
 @localstripe_gap("it ignores Idempotency-Key", AssertionError)
@@ -189,9 +195,6 @@ async def test_a_connect_payment_carries_the_platform_fee(backend: GatewayBacken
     intent = await backend.gateway.create_intent(request, "pay_1:create")
 
     assert intent.status is PaymentStatus.SUCCEEDED
-
-
-# ------------------------------------------------------------------ refunds and fees
 
 
 async def test_several_partial_refunds_are_allowed(backend: GatewayBackend) -> None:
@@ -246,9 +249,6 @@ async def test_a_charge_reports_its_fee_in_its_currency(backend: GatewayBackend)
 
 async def test_ping_answers(backend: GatewayBackend) -> None:
     await backend.gateway.ping()
-
-
-# ------------------------------------------------------------------ customers and saved cards
 
 
 async def test_a_customer_saves_lists_and_removes_cards(backend: GatewayBackend) -> None:

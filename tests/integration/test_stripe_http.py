@@ -72,6 +72,7 @@ async def test_a_connect_charge_sends_the_platform_fee_to_the_merchant(
         "customer": "cus_RkassaTest0001",
         "description": "Order 1",
         "metadata[order_id]": "ord_1",
+        "metadata[kassa_payment_id]": "pay_1",
         "transfer_data[destination]": "acct_1Merchant",
         "on_behalf_of": "acct_1Merchant",
         "application_fee_amount": "59",
@@ -136,6 +137,19 @@ async def test_cancel_sends_stripes_reason_and_reads_it_back(
     assert form(route.calls.last.request) == {"cancellation_reason": sent_reason}
     assert route.calls.last.request.headers["Idempotency-Key"] == "pay_1:cancel"
     assert (intent.status, intent.cancellation_reason) == (PaymentStatus.CANCELED, sent_reason)
+
+
+async def test_a_lost_intent_is_found_by_searching_its_metadata(
+    stripe_api: respx.MockRouter, gateway: StripePaymentGateway
+) -> None:
+    hit = stripe_json.payment_intent(status="succeeded", metadata={"kassa_payment_id": "pay_1"})
+    results = {**stripe_json.listed(hit), "object": "search_result", "next_page": None}
+    route = stripe_api.get("/v1/payment_intents/search").respond(200, json=results)
+
+    found = await gateway.find_intent("pay_1")
+
+    assert route.calls.last.request.url.params["query"] == "metadata['kassa_payment_id']:'pay_1'"
+    assert found is not None and found.gateway_payment_id == PI
 
 
 async def test_a_connect_refund_asks_for_the_fee_and_the_transfer_back(

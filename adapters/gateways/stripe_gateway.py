@@ -1,0 +1,259 @@
+"""The Stripe gateway: the PaymentGateway port on stripe-python's async StripeClient (httpx).
+
+Stripe's answers are read by application.webhooks.stripe_format, the same reading the
+webhook consumer uses; stripe_requests sends, retries and translates failures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import stripe
+
+from adapters.gateways.stripe_customers import StripeCustomers
+from adapters.gateways.stripe_errors import CardDeclinedError, guard_sdk_logs, redact
+from adapters.gateways.stripe_requests import Send, StripeRequests
+from application.errors import GatewayError, GatewayRejectedError
+from application.ports import IntentRequest
+from application.webhooks.stripe_format import (
+    balance_fee,
+    intent_from_stripe,
+    object_id,
+    refund_from_stripe,
+)
+from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
+from domain.money import Money
+
+# Stripe refuses any other cancellation_reason; Kassa's "automatic" (an authorization left
+# uncaptured for 7 days) is Stripe's "abandoned".
+_CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
+
+
+class StripePaymentGateway:
+    """Declines come back as FAILED intents; stripe_errors says what every failure becomes."""
+
+    name = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str,
+        api_base: str | None = None,
+        max_retries: int = 4,
+        timeout: float = 20,
+        *,
+        retry_delay: float = 0.5,
+        max_retry_delay: float = 8.0,
+    ) -> None:
+        self._secret = secret_key
+        guard_sdk_logs(secret_key)
+        self._requests = StripeRequests(secret_key, max_retries, retry_delay, max_retry_delay)
+        self._http = stripe.HTTPXClient(timeout=timeout)
+        client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=self._http,
+            max_network_retries=0,
+        )
+        self._v1 = client.v1
+        self._customers = StripeCustomers(self._requests, client)
+
+    async def aclose(self) -> None:
+        await self._http.close_async()
+
+    async def _intent(
+        self, operation: str, send: Send, idempotency_key: str, intent_id: str | None = None
+    ) -> GatewayIntent:
+        try:
+            found = await self._requests.send(operation, send, idempotency_key, declines=True)
+        except CardDeclinedError as declined:
+            return await self._declined(operation, declined.error, intent_id)
+        return intent_from_stripe(found)
+
+    async def _declined(
+        self, operation: str, error: Mapping[str, Any], intent_id: str | None
+    ) -> GatewayIntent:
+        """The FAILED intent behind a decline: Stripe sends it inside the error; otherwise it
+        is found through the intent id we know, or through the declined charge."""
+        embedded = error.get("payment_intent")
+        if isinstance(embedded, Mapping):
+            return intent_from_stripe(embedded)
+        charge_id = error.get("charge")
+        if intent_id is None and charge_id:
+            charge = await self._requests.send(
+                "retrieve charge",
+                lambda o: self._v1.charges.retrieve_async(str(charge_id), options=o),
+                mutating=False,
+            )
+            intent_id = object_id(charge.get("payment_intent"))
+        if intent_id is None:
+            message = redact(str(error.get("message") or "declined"), self._secret)
+            raise GatewayRejectedError(f"Stripe declined {operation}: {message}")
+        return await self.retrieve_intent(intent_id)
+
+    # ------------------------------------------------------------ intents
+
+    async def create_intent(self, request: IntentRequest, idempotency_key: str) -> GatewayIntent:
+        params: dict[str, Any] = {
+            "amount": request.amount.amount,
+            "currency": request.amount.currency.lower(),
+            "capture_method": request.capture_method.value,
+            "payment_method_types": ["card"],
+        }
+        optional = {
+            "confirm": True if request.confirm else None,
+            "payment_method": request.payment_method,
+            "customer": request.gateway_customer_id,
+            "description": request.description,
+            "metadata": dict(request.metadata) or None,
+        }
+        params.update({key: value for key, value in optional.items() if value is not None})
+        if request.connected_account:
+            # A destination charge: the intent stays on the platform account, so later calls
+            # find it without a Stripe-Account header; the merchant settles it.
+            params["transfer_data"] = {"destination": request.connected_account}
+            params["on_behalf_of"] = request.connected_account
+        if request.application_fee is not None:
+            params["application_fee_amount"] = request.application_fee.amount
+        return await self._intent(
+            "create intent",
+            lambda o: self._v1.payment_intents.create_async(params, options=o),
+            idempotency_key,
+        )
+
+    async def confirm_intent(
+        self, gateway_payment_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayIntent:
+        params = {"payment_method": payment_method}
+        return await self._intent(
+            "confirm intent",
+            lambda o: self._v1.payment_intents.confirm_async(gateway_payment_id, params, options=o),
+            idempotency_key,
+            intent_id=gateway_payment_id,
+        )
+
+    async def capture_intent(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        idempotency_key: str,
+        application_fee: Money | None = None,
+    ) -> GatewayIntent:
+        params: dict[str, Any] = {"amount_to_capture": amount.amount}
+        if application_fee is not None:
+            params["application_fee_amount"] = application_fee.amount
+        return await self._intent(
+            "capture intent",
+            lambda o: self._v1.payment_intents.capture_async(gateway_payment_id, params, options=o),
+            idempotency_key,
+            intent_id=gateway_payment_id,
+        )
+
+    async def cancel_intent(
+        self, gateway_payment_id: str, reason: str | None, idempotency_key: str
+    ) -> GatewayIntent:
+        params: dict[str, Any] = {}
+        if reason is not None:
+            stripe_reason = reason if reason in _CANCELLATION_REASONS else "abandoned"
+            params["cancellation_reason"] = stripe_reason
+        return await self._intent(
+            "cancel intent",
+            lambda o: self._v1.payment_intents.cancel_async(gateway_payment_id, params, options=o),
+            idempotency_key,
+            intent_id=gateway_payment_id,
+        )
+
+    async def retrieve_intent(self, gateway_payment_id: str) -> GatewayIntent:
+        found = await self._requests.send(
+            "retrieve intent",
+            lambda o: self._v1.payment_intents.retrieve_async(gateway_payment_id, options=o),
+            mutating=False,
+        )
+        return intent_from_stripe(found)
+
+    async def find_intent(self, payment_id: str) -> GatewayIntent | None:
+        """Through Stripe's Search API, which lags writes by up to a minute or so: reconciliation
+        asks well after the answer was lost."""
+        quoted = payment_id.replace("\\", "\\\\").replace("'", "\\'")
+        params = {"query": f"metadata['kassa_payment_id']:'{quoted}'", "limit": 1}
+        found = await self._requests.send(
+            "find intent",
+            lambda o: self._v1.payment_intents.search_async(params, options=o),
+            mutating=False,
+        )
+        return intent_from_stripe(found["data"][0]) if found["data"] else None
+
+    # ------------------------------------------------------------ refunds and fees
+
+    async def create_refund(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        reason: str | None,
+        idempotency_key: str,
+        refund_application_fee: bool = False,
+    ) -> GatewayRefund:
+        params: dict[str, Any] = {"payment_intent": gateway_payment_id, "amount": amount.amount}
+        if reason is not None:
+            params["reason"] = reason
+        if refund_application_fee:
+            # A destination charge's refund also takes the money back from the merchant;
+            # the platform fee goes back in proportion.
+            params["refund_application_fee"] = True
+            params["reverse_transfer"] = True
+        found = await self._requests.send(
+            "create refund",
+            lambda o: self._v1.refunds.create_async(params, options=o),
+            idempotency_key,
+        )
+        return refund_from_stripe(found, gateway_payment_id)
+
+    async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund:
+        found = await self._requests.send(
+            "retrieve refund",
+            lambda o: self._v1.refunds.retrieve_async(gateway_refund_id, options=o),
+            mutating=False,
+        )
+        return refund_from_stripe(found)
+
+    async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
+        params = {"expand": ["balance_transaction"]}
+        charge = await self._requests.send(
+            "retrieve charge",
+            lambda o: self._v1.charges.retrieve_async(charge_id, params, options=o),
+            mutating=False,
+        )
+        return balance_fee(charge)
+
+    # ------------------------------------------------------------ customers and cards
+
+    async def create_customer(self, email: str, name: str | None, idempotency_key: str) -> str:
+        return await self._customers.create(email, name, idempotency_key)
+
+    async def attach_payment_method(
+        self, gateway_customer_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayPaymentMethod:
+        return await self._customers.attach(gateway_customer_id, payment_method, idempotency_key)
+
+    async def detach_payment_method(self, gateway_payment_method_id: str) -> None:
+        await self._customers.detach(gateway_payment_method_id)
+
+    async def list_payment_methods(
+        self, gateway_customer_id: str
+    ) -> Sequence[GatewayPaymentMethod]:
+        return await self._customers.cards(gateway_customer_id)
+
+    async def set_default_payment_method(
+        self, gateway_customer_id: str, gateway_payment_method_id: str
+    ) -> None:
+        await self._customers.set_default(gateway_customer_id, gateway_payment_method_id)
+
+    async def create_portal_session(self, gateway_customer_id: str, return_url: str) -> str:
+        return await self._customers.portal_session(gateway_customer_id, return_url)
+
+    async def ping(self) -> None:
+        try:
+            await self._requests.send(
+                "ping", lambda o: self._v1.balance.retrieve_async(options=o), mutating=False
+            )
+        except GatewayRejectedError as exc:
+            raise GatewayError(str(exc)) from None
