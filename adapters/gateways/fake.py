@@ -288,11 +288,15 @@ class FakePaymentGateway:
     ) -> GatewayIntent:
         def act() -> GatewayIntent:
             intent = self.intent(gateway_payment_id)
-            if intent.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
-                intent.status = PaymentStatus.CANCELED
-                intent.cancellation_reason = reason
-                intent.amount_capturable = 0
-                self.emit("payment_intent.canceled", intent_object(intent))
+            if intent.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
+                raise GatewayRejectedError(
+                    "You cannot cancel this PaymentIntent because it has a status of "
+                    f"{intent.status.value}."
+                )
+            intent.status = PaymentStatus.CANCELED
+            intent.cancellation_reason = reason
+            intent.amount_capturable = 0
+            self.emit("payment_intent.canceled", intent_object(intent))
             return self.snapshot(intent)
 
         return self._once("cancel_intent", idempotency_key, (gateway_payment_id, reason), act)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.errors import ConflictError, GatewayOutcomeUnknownError
+from application.errors import ConflictError, GatewayOutcomeUnknownError, GatewayRejectedError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
@@ -38,6 +38,9 @@ class CancelPayment(PaymentUseCase):
             return await self._change(
                 cmd.tenant_id, cmd.payment_id, lambda p, _: p.mark_outcome_unknown("cancel", now)
             )
+        except GatewayRejectedError:
+            # Refused because the payment moved on at the gateway (captured, say): learn how.
+            intent = await self._gateway.retrieve_intent(gateway_id)
         if intent.status is not PaymentStatus.CANCELED:
             synced = await self._change(
                 cmd.tenant_id, cmd.payment_id, lambda p, terms: p.sync(intent, terms, now)

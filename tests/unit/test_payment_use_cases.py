@@ -194,3 +194,14 @@ async def test_resumed_request_continues_with_the_same_payment(world: World) -> 
     assert payment.id == resumed.payment_id
     assert len(world.store.payments) == 1
     assert payment.status is PaymentStatus.REQUIRES_CAPTURE
+
+
+async def test_cancel_of_a_payment_captured_meanwhile_at_the_gateway_conflicts(
+    world: World,
+) -> None:
+    payment = await world.create().execute(command())
+    gateway_id = payment.gateway_payment_id or ""
+    await world.gateway.capture_intent(gateway_id, payment.amount, "captured-elsewhere")
+    with pytest.raises(ConflictError):
+        await world.cancel().execute(CancelPaymentCommand("ten_1", payment.id, None))
+    assert world.store.payments[payment.id].status is PaymentStatus.SUCCEEDED
