@@ -62,6 +62,7 @@ class Payment:
     gateway_fee: int = 0
     gateway_fee_source: GatewayFeeSource = GatewayFeeSource.ESTIMATED
     gateway: str = "fake"
+    connected_account_id: str | None = None  # the tenant's Stripe account when it was made
     gateway_payment_id: str | None = None
     gateway_charge_id: str | None = None
     client_secret: str | None = None
@@ -95,6 +96,7 @@ class Payment:
         invoice_id: str | None = None,
         description: str | None = None,
         metadata: dict[str, str] | None = None,
+        connected_account_id: str | None = None,
     ) -> Payment:
         amount.ensure_chargeable()
         payment = cls(
@@ -116,6 +118,7 @@ class Payment:
             description=description,
             metadata=dict(metadata or {}),
             gateway=gateway,
+            connected_account_id=connected_account_id,
         )
         payment._record(ev.PaymentCreated, now, amount=amount)
         return payment

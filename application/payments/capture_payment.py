@@ -33,7 +33,7 @@ class CapturePayment(PaymentUseCase):
         gateway_id = payment.gateway_payment_id
         assert gateway_id is not None, "a payment awaiting capture has an intent"
         application_fee = None
-        if fees.tenant.connected_account_id:
+        if payment.connected_account_id:
             application_fee = fees.terms.platform_fee(
                 amount, fees.terms.gateway_fee_estimate(amount)
             )

@@ -73,6 +73,7 @@ class CreatePayment(PaymentUseCase):
                 invoice_id=cmd.invoice_id,
                 description=cmd.description,
                 metadata=cmd.metadata,
+                connected_account_id=fees.tenant.connected_account_id,
             )
             await uow.payments.add(payment)
             await attach_payment(uow, cmd.idempotency, payment.id)
@@ -82,7 +83,7 @@ class CreatePayment(PaymentUseCase):
     async def _open_intent(self, payment: Payment, cmd: CreatePaymentCommand) -> Payment:
         async with self._uow_factory() as uow:
             fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
-        connected = fees.tenant.connected_account_id
+        connected = payment.connected_account_id
         application_fee = None
         if connected and cmd.capture_method is CaptureMethod.AUTOMATIC:
             gateway_fee = fees.terms.gateway_fee_estimate(payment.amount)

@@ -48,10 +48,9 @@ class RefundPayment(PaymentUseCase):
     async def execute(self, cmd: RefundPaymentCommand) -> RefundResult:
         refund_id = self._ids.new("re")
 
-        async def reserve() -> tuple[Payment, bool]:
+        async def reserve() -> Payment:
             async with self._uow_factory() as uow:
                 payment = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
-                fees = await self._fees.resolve(uow, cmd.tenant_id, payment.currency)
                 payment.request_refund(
                     refund_id=refund_id,
                     amount=cmd.amount,
@@ -61,9 +60,9 @@ class RefundPayment(PaymentUseCase):
                 )
                 await uow.payments.save(payment)
                 await uow.commit()
-                return payment, fees.tenant.connected_account_id is not None
+                return payment
 
-        payment, connected = await retry_on_conflict(reserve)
+        payment = await retry_on_conflict(reserve)
         refund = payment.refund(refund_id)
         assert payment.gateway_payment_id is not None, "a captured payment has an intent"
         try:
@@ -72,7 +71,7 @@ class RefundPayment(PaymentUseCase):
                 refund.amount,
                 cmd.reason,
                 gateway_key(payment.id, f"refund_{refund_id}"),
-                refund_application_fee=connected,
+                refund_application_fee=payment.connected_account_id is not None,
             )
         except GatewayOutcomeUnknownError:
             return RefundResult(payment, refund)  # stays pending; reconciliation settles it

@@ -19,6 +19,7 @@ from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from domain import events as ev
 from domain.errors import InvalidStateTransitionError, RefundWindowClosedError
+from domain.money import Money
 from domain.statuses import CaptureMethod, PaymentStatus, RefundState
 from domain.tenant import TenantStatus, TenantSuspendedError
 from tests.unit.world import World
@@ -205,3 +206,14 @@ async def test_cancel_of_a_payment_captured_meanwhile_at_the_gateway_conflicts(
     with pytest.raises(ConflictError):
         await world.cancel().execute(CancelPaymentCommand("ten_1", payment.id, None))
     assert world.store.payments[payment.id].status is PaymentStatus.SUCCEEDED
+
+
+async def test_connect_fees_follow_the_account_the_payment_was_made_with(world: World) -> None:
+    world.store.tenants["ten_1"].connected_account_id = "acct_1"
+    payment = await world.create().execute(command(manual=False))
+    intent = world.gateway.intents[payment.gateway_payment_id or ""]
+    assert (intent.connected_account, intent.application_fee) == ("acct_1", Money(300, "USD"))
+    world.store.tenants["ten_1"].connected_account_id = None  # the tenant leaves Connect
+    await world.refund().execute(RefundPaymentCommand("ten_1", payment.id, 1_000))
+    [refund] = world.gateway.refunds.values()
+    assert refund.refund_application_fee  # the charge carried a fee: its refund returns it

@@ -30,8 +30,9 @@ _PAYMENT_PLAIN = (
     "id", "tenant_id", "order_id", "customer_id", "invoice_id", "capture_method", "status",
     "dispute_status", "dispute_amount", "payment_method", "description", "amount_capturable",
     "amount_captured", "captured_at", "platform_fee", "gateway_fee", "gateway_fee_source",
-    "gateway", "gateway_payment_id", "gateway_charge_id", "client_secret", "next_action",
-    "failure_code", "failure_message", "decline_code", "cancellation_reason", "outcome_unknown",
+    "gateway", "connected_account_id", "gateway_payment_id", "gateway_charge_id",
+    "client_secret", "next_action", "failure_code", "failure_message", "decline_code",
+    "cancellation_reason", "outcome_unknown",
     "version", "created_at", "updated_at",
 )  # fmt: skip
 

@@ -58,6 +58,7 @@ payments = Table(
     Column("gateway_fee", BigInteger, nullable=False),
     Column("gateway_fee_source", String(16), nullable=False),
     Column("gateway", String(32), nullable=False),
+    Column("connected_account_id", Text),
     Column("gateway_payment_id", String(255)),
     Column("gateway_charge_id", String(255)),
     Column("client_secret", String(255)),
