@@ -9,6 +9,13 @@ class NotFoundError(DomainError):
     code = "resource_missing"
 
 
+class UnknownFeeTierError(DomainError):
+    """A tier named in a request does not exist (a bad value, not a missing resource)."""
+
+    code = "resource_missing"
+    param = "fee_tier"
+
+
 class ConflictError(DomainError):
     code = "conflict"
 

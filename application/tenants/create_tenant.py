@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.audit import AuditTrail
-from application.errors import ConflictError, NotFoundError
+from application.errors import ConflictError, UnknownFeeTierError
 from application.ports import Clock, IdFactory, UnitOfWorkFactory
 from domain.audit import SYSTEM, Actor
 from domain.fees import DEFAULT_TIER_CODE
@@ -42,9 +42,9 @@ class CreateTenant:
         )
         async with self._uow_factory() as uow:
             if await uow.fee_tiers.get(cmd.fee_tier) is None:
-                raise NotFoundError(f"No fee tier {cmd.fee_tier!r}.", param="fee_tier")
+                raise UnknownFeeTierError(f"No fee tier {cmd.fee_tier!r}.")
             if await uow.tenants.get(tenant.id) is not None:
-                raise ConflictError(f"Tenant {tenant.id} exists already.", param="tenant_id")
+                raise ConflictError(f"Tenant {tenant.id} exists already.", param="id")
             await uow.tenants.add(tenant)
             await self._audit.record(
                 uow,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from application.audit import AuditTrail
-from application.errors import NotFoundError
+from application.errors import UnknownFeeTierError
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.tenants.queries import load_tenant
@@ -46,12 +46,14 @@ class UpdateTenant(_TenantChange):
             now = self._clock.now()
             async with self._uow_factory() as uow:
                 tenant = await load_tenant(uow, cmd.tenant_id)
+                changed = False
                 if cmd.fee_tier is not None and cmd.fee_tier != tenant.fee_tier:
                     tier = await uow.fee_tiers.get(cmd.fee_tier)
                     if tier is None:
-                        raise NotFoundError(f"No fee tier {cmd.fee_tier!r}.", param="fee_tier")
+                        raise UnknownFeeTierError(f"No fee tier {cmd.fee_tier!r}.")
                     old = tenant.fee_tier
                     tenant.move_to_tier(tier, now)
+                    changed = True
                     await self._audit.record(
                         uow,
                         cmd.actor,
@@ -65,6 +67,7 @@ class UpdateTenant(_TenantChange):
                 if cmd.status is not None and cmd.status is not tenant.status:
                     old_status = tenant.status
                     tenant.set_status(cmd.status, now)
+                    changed = True
                     await self._audit.record(
                         uow,
                         cmd.actor,
@@ -75,6 +78,8 @@ class UpdateTenant(_TenantChange):
                         old=old_status.value,
                         new=cmd.status.value,
                     )
+                if not changed:
+                    return tenant  # no write, no audit entry
                 await uow.tenants.save(tenant)
                 await uow.commit()
                 return tenant
@@ -92,6 +97,8 @@ class SetFeeOverride(_TenantChange):
             async with self._uow_factory() as uow:
                 tenant = await load_tenant(uow, cmd.tenant_id)
                 old = tenant.fee_override.describe() if tenant.fee_override else None
+                if old == (override.describe() if override else None):
+                    return tenant  # nothing changed: no write, no audit entry
                 tenant.set_override(override, self._clock.now())
                 await self._audit.record(
                     uow,

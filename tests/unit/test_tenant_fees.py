@@ -4,7 +4,7 @@ import pytest
 
 from adapters.persistence.memory.store import InMemoryStore
 from application.audit import AuditTrail
-from application.errors import NotFoundError
+from application.errors import UnknownFeeTierError
 from application.fees.simulate import SimulateFees
 from application.fees.tiers import UpdateFeeTier, UpdateFeeTierCommand
 from application.payments.create_payment import CreatePaymentCommand
@@ -80,7 +80,7 @@ async def test_tier_and_override_changes_are_audited_with_old_and_new_values() -
 
 async def test_unknown_tier_changes_nothing() -> None:
     world = World()
-    with pytest.raises(NotFoundError):
+    with pytest.raises(UnknownFeeTierError):
         await UpdateTenant(**deps(world)).execute(  # type: ignore[arg-type]
             UpdateTenantCommand("ten_1", ADMIN, fee_tier="platinum")
         )
