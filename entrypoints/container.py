@@ -9,6 +9,8 @@ from dependency_injector import containers, providers
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway
+from adapters.gateways.stripe_gateway import StripePaymentGateway
+from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sql.engine import create_engine
@@ -44,6 +46,7 @@ from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.settings import Settings
+from entrypoints.webhook_queries import GetInboxHealth, GetWebhookEvent, ListWebhookEvents
 
 
 class Container(containers.DeclarativeContainer):
@@ -68,6 +71,11 @@ class Container(containers.DeclarativeContainer):
         config.gateway,
         fake=providers.Singleton(
             FakePaymentGateway, clock=clock, portal_base_url=config.fake_gateway_url
+        ),
+        stripe=providers.Singleton(
+            StripePaymentGateway,
+            secret_key=config.stripe_secret_key,
+            api_base=config.stripe_api_base,
         ),
     )
 
@@ -124,6 +132,12 @@ class Container(containers.DeclarativeContainer):
     replay_webhook_events = providers.Factory(
         ReplayWebhookEvents, uow_factory=unit_of_work.provider, clock=clock
     )
+    list_webhook_events = providers.Factory(ListWebhookEvents, uow_factory=unit_of_work.provider)
+    get_webhook_event = providers.Factory(GetWebhookEvent, uow_factory=unit_of_work.provider)
+    inbox_health = providers.Factory(GetInboxHealth, uow_factory=unit_of_work.provider, clock=clock)
+    # One per consumer runner or app: it holds an asyncio signal and, on PostgreSQL, a
+    # connection of its own.
+    inbox_wakeup = providers.Factory(inbox_wakeup_for, config.database_url)
     webhook_consumer = providers.Factory(
         WebhookConsumer,
         uow_factory=unit_of_work.provider,
@@ -210,6 +224,8 @@ def build_container(settings: Settings) -> Container:
             "gateway": settings.gateway,
             "refund_window_days": settings.refund_window_days,
             "jwt_secret": settings.jwt_secret,
+            "stripe_secret_key": settings.stripe_secret_key,
+            "stripe_api_base": settings.stripe_api_base,
             "webhook_secrets": {
                 "fake": settings.fake_webhook_secret,
                 "stripe": settings.stripe_webhook_secret or "",

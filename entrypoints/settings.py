@@ -26,6 +26,10 @@ class Settings:
     fake_webhook_secret: str = "whsec_fake_kassa"
     jwt_secret: str = DEV_JWT_SECRET
     redis_url: str | None = None
+    redis_namespace: str = "kassa"  # key prefix: several deployments may share one Redis
+    portal_view_rate_limit: int = 20  # requests per link and minute (SPEC §7)
+    portal_pay_rate_limit: int = 5
+    portal_methods_rate_limit: int = 5
     public_base_url: str = ""  # default: http://{host}:{port}
     host: str = "127.0.0.1"
     port: int = 8000
@@ -74,17 +78,18 @@ class Settings:
         """Refuse settings that cannot run safely, with a one-line reason."""
         if self.gateway not in ("fake", "stripe"):
             raise SettingsError("KASSA_GATEWAY is 'fake' or 'stripe'.")
+        if self.gateway == "stripe" and not self.stripe_secret_key:
+            raise SettingsError("KASSA_GATEWAY=stripe needs KASSA_STRIPE_SECRET_KEY.")
         if not self.is_dev:
             if self.jwt_secret == DEV_JWT_SECRET:
                 raise SettingsError("KASSA_JWT_SECRET must be set outside dev (KASSA_ENV).")
-            if self.gateway == "stripe" and not (
-                self.stripe_secret_key and self.stripe_webhook_secret
-            ):
-                raise SettingsError(
-                    "KASSA_STRIPE_SECRET_KEY and KASSA_STRIPE_WEBHOOK_SECRET must be set."
-                )
+            if self.gateway == "stripe" and not self.stripe_webhook_secret:
+                raise SettingsError("KASSA_STRIPE_WEBHOOK_SECRET must be set outside dev.")
         if len(self.jwt_secret) < 32:
             raise SettingsError("KASSA_JWT_SECRET must be at least 32 characters.")
+        budgets = (self.portal_view_rate_limit, self.portal_pay_rate_limit)
+        if min(*budgets, self.portal_methods_rate_limit) < 1:
+            raise SettingsError("The KASSA_PORTAL_*_RATE_LIMIT budgets are at least 1.")
         if not 1 <= self.portal_token_ttl_days <= 30:
             raise SettingsError("KASSA_PORTAL_TOKEN_TTL_DAYS is from 1 to 30.")
         if self.refund_window_days < 1:

@@ -1,4 +1,5 @@
-"""`kassa demo`: a demo tenant (created once, then reused) and tokens for each role."""
+"""`kassa demo`: a demo tenant (created once, then reused), tokens for each role and a
+portal link."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from domain.tenant import Tenant
 from entrypoints.cli.auth import issue_token
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state, run
 from entrypoints.cli.db import migrate
+from entrypoints.cli.demo_portal import ensure_demo_portal
 from entrypoints.cli.serve import is_embedded
 from entrypoints.container import Container
 
@@ -56,9 +58,11 @@ def demo(state: CliState, as_json: bool, ttl_minutes: int) -> None:
         key: issue_token(state, tenant.id, [role], ttl_minutes, f"demo-{role}")
         for key, role in TOKEN_ROLES.items()
     }
+    portal = run(state, lambda c: ensure_demo_portal(c, tenant.id))
     api_url = settings.base_url + "/api/v1"
     if as_json:
-        click.echo(json.dumps({"tenant_id": tenant.id, **tokens, "api_url": api_url}))
+        fields = {"tenant_id": tenant.id, **tokens, "api_url": api_url, **portal.as_json()}
+        click.echo(json.dumps(fields))
         return
     click.echo(
         f"Demo tenant {tenant.id} ({tenant.name}, {tenant.fee_tier} tier) "
@@ -68,3 +72,7 @@ def demo(state: CliState, as_json: bool, ttl_minutes: int) -> None:
     for key, role in TOKEN_ROLES.items():
         click.echo(f"{role} token:\n  {tokens[key]}")
     click.echo('\nTry:  curl -H "Authorization: Bearer <merchant token>" ' + api_url + "/payments")
+    click.echo(
+        f"\nPortal: invoice {portal.invoice.number} of {portal.customer.email}, "
+        f"pay it at\n  {portal.issued.url}"
+    )

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import click
 
+from entrypoints.cli.audit import audit
 from entrypoints.cli.auth import auth
 from entrypoints.cli.context import CliState, KassaGroup
+from entrypoints.cli.customers import customers, invoices
 from entrypoints.cli.db import db
 from entrypoints.cli.demo import demo
+from entrypoints.cli.fees import fees
 from entrypoints.cli.payments import payments
+from entrypoints.cli.reconcile import reconcile
 from entrypoints.cli.serve import serve
+from entrypoints.cli.tenants import tenants
+from entrypoints.cli.tiers import tiers
+from entrypoints.cli.tokens import tokens
+from entrypoints.cli.webhooks import webhooks
 from entrypoints.settings import Settings
 
 
@@ -23,4 +31,10 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (serve, db, auth, demo, payments):
+    cli.add_command(command)
+for command in (tenants, tiers, fees, audit):
+    cli.add_command(command)
+for command in (webhooks, reconcile):
+    cli.add_command(command)
+for command in (customers, invoices, tokens):
     cli.add_command(command)

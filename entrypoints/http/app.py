@@ -12,16 +12,24 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.http.auth import requires
+from entrypoints.http.controllers.customers import CustomersController, InvoicesController
 from entrypoints.http.controllers.payment_actions import PaymentActionsController
 from entrypoints.http.controllers.payment_queries import (
     OrderPaymentsController,
     PaymentQueriesController,
 )
 from entrypoints.http.controllers.payments import PaymentCreationController
+from entrypoints.http.controllers.portal_tokens import PortalTokensController
+from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.dependencies import merchant_dependencies
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import health
+from entrypoints.http.log_redaction import install_log_redaction
+from entrypoints.http.platform import platform_router
+from entrypoints.http.portal import portal_router
+from entrypoints.http.rate_limits import rate_limit_stores
 from entrypoints.http.request_id import RequestIdMiddleware, logging_config
 
 if TYPE_CHECKING:
@@ -32,6 +40,7 @@ API_VERSION = "1.0.0"
 
 def create_app(container: Container) -> Litestar:
     """The HTTP API over `container`; nothing is connected until a request needs it."""
+    install_log_redaction()  # portal links must never reach a log line
     merchant_api = Router(
         path="/api/v1",
         route_handlers=[
@@ -39,18 +48,23 @@ def create_app(container: Container) -> Litestar:
             PaymentActionsController,
             PaymentQueriesController,
             OrderPaymentsController,
+            CustomersController,
+            InvoicesController,
+            PortalTokensController,
         ],
         guards=[requires("merchant")],
         dependencies=merchant_dependencies(),
         security=[{"BearerToken": []}],
     )
+    portal = portal_router(container.settings())
     return Litestar(
-        route_handlers=[merchant_api, health],
+        route_handlers=[merchant_api, platform_router(), health, WebhooksController, portal],
         state=State({"container": container}),
+        stores=rate_limit_stores(container.settings()),
         middleware=[RequestIdMiddleware],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
-        lifespan=[_dispose_engine],
+        lifespan=[_dispose_engine, webhook_consumer_lifespan],  # exits first: consumer, then engine
         logging_config=logging_config(container.settings().log_level),
         debug=False,
     )

@@ -16,8 +16,10 @@ from entrypoints.settings import Settings
 from tests.steps.fee_steps import *  # noqa: F403
 from tests.steps.merchant_steps import *  # noqa: F403
 from tests.steps.payment_steps import *  # noqa: F403
+from tests.steps.portal_steps import *  # noqa: F403
 from tests.steps.refund_steps import *  # noqa: F403
 from tests.steps.shop import Shop
+from tests.steps.webhook_steps import *  # noqa: F403
 
 A_MONDAY_MORNING = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,48 @@
+"""`kassa audit list`: who changed what, newest first (every tenant, or one)."""
+
+from __future__ import annotations
+
+import click
+
+from application.ports import AuditFilter, PageRequest
+from entrypoints.cli.context import CliState, pass_state, run
+from entrypoints.cli.fee_render import audit_entry_json, audit_table
+from entrypoints.cli.payments import echo_json, json_option
+
+
+@click.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("list")
+@click.option("--tenant", "tenant_id", default=None, help="One tenant's entries [default: all].")
+@click.option("--action", default=None, help="Only this action, e.g. tenant.fee_tier_changed.")
+@click.option("--entity", "entity_id", default=None, help="Only entries about this id.")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--starting-after", default=None, help="An entry id: the page after it.")
+@json_option
+@pass_state
+def list_entries(
+    state: CliState,
+    tenant_id: str | None,
+    action: str | None,
+    entity_id: str | None,
+    limit: int,
+    starting_after: str | None,
+    as_json: bool,
+) -> None:
+    """Newest first, one page at a time."""
+    where = AuditFilter(tenant_id=tenant_id, action=action, entity_id=entity_id)
+    page_request = PageRequest(limit=limit, starting_after=starting_after)
+    page = run(state, lambda c: c.list_audit_entries().execute(where, page_request))
+    if as_json:
+        data = [audit_entry_json(e) for e in page.data]
+        echo_json({"object": "list", "data": data, "has_more": page.has_more})
+        return
+    if not page.data:
+        click.echo("No audit entries match.")
+        return
+    click.echo(audit_table(page.data))
+    if page.has_more:
+        click.echo(f"\nMore: --starting-after {page.data[-1].id}")

@@ -1,0 +1,264 @@
+"""`kassa webhooks consume|list|show|replay|stats`: the inbox of gateway events (SPEC §6)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import click
+
+from application.ports import PageRequest
+from domain.webhook_event import WebhookEvent, WebhookStatus
+from entrypoints.cli.context import CliState, pass_state, run
+from entrypoints.cli.render import table, timestamp
+from entrypoints.consumer import (
+    BATCH,
+    DEFAULT_CONCURRENCY,
+    IDLE_POLL_S,
+    RECONCILE_EVERY_S,
+    SAFETY_POLL_S,
+    ConsumerRunner,
+    InboxWakeup,
+    Tally,
+    run_until_signalled,
+)
+from entrypoints.container import Container
+from entrypoints.webhook_queries import InboxHealth
+
+json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def event_json(event: WebhookEvent, with_payload: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": event.id,
+        "object": "webhook_event",
+        "gateway": event.gateway,
+        "type": event.type,
+        "status": event.status.value,
+        "attempts": event.attempts,
+        "received_at": timestamp(event.received_at),
+        "next_attempt_at": timestamp(event.next_attempt_at),
+        "locked_until": timestamp(event.locked_until),
+        "processed_at": timestamp(event.processed_at),
+        "last_error": event.last_error,
+    }
+    if with_payload:
+        data["payload"] = readable_payload(event.payload)
+    return data
+
+
+def readable_payload(payload: bytes) -> Any:
+    """The event as JSON when it parses, else its text (the bytes are kept as received)."""
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def events_table(events: list[WebhookEvent]) -> str:
+    headers = ["ID", "TYPE", "STATUS", "ATTEMPTS", "RECEIVED", "LAST ERROR"]
+    rows = [
+        [
+            e.id,
+            e.type,
+            e.status.value,
+            str(e.attempts),
+            e.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+            (e.last_error or "")[:60],
+        ]
+        for e in events
+    ]
+    return table(rows, right={3}, headers=headers)
+
+
+def event_details(event: WebhookEvent) -> str:
+    fields = [
+        ("Event", f"{event.id}  ({event.gateway})"),
+        ("Type", event.type),
+        ("Status", f"{event.status.value}  after {event.attempts} attempt(s)"),
+        ("Received", timestamp(event.received_at) or ""),
+    ]
+    if event.status in (WebhookStatus.PENDING, WebhookStatus.FAILED):
+        fields.append(("Next attempt", timestamp(event.next_attempt_at) or ""))
+    if event.locked_until is not None:
+        fields.append(("Leased until", timestamp(event.locked_until) or ""))
+    if event.processed_at is not None:
+        fields.append(("Done", timestamp(event.processed_at) or ""))
+    if event.last_error:
+        fields.append(("Last error", event.last_error))
+    payload = readable_payload(event.payload)
+    shown = json.dumps(payload, indent=2) if not isinstance(payload, str) else payload
+    return table(fields, right=set()) + "\n\n" + shown
+
+
+def health_json(health: InboxHealth) -> dict[str, Any]:
+    return {"counts": health.counts, "lag_seconds": health.lag_seconds, "dead": health.dead}
+
+
+def health_text(health: InboxHealth) -> str:
+    rows = [[status, str(n)] for status, n in health.counts.items()]
+    lag = "none waiting" if health.lag_seconds is None else f"{health.lag_seconds:.1f} s"
+    return "\n".join(
+        [
+            table(rows, right={1}, headers=["STATUS", "EVENTS"]),
+            "",
+            f"Oldest waiting: {lag}",
+            f"Dead: {health.dead}" + ("  (kassa webhooks replay --dead)" if health.dead else ""),
+        ]
+    )
+
+
+@click.group()
+def webhooks() -> None:
+    """Gateway events: received once, applied by consumers, replayed by operators."""
+
+
+@webhooks.command()
+@click.option("--once", is_flag=True, help="Apply the events due now, then exit.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Workers in this process (run more processes to scale out).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 500),
+    default=BATCH,
+    show_default=True,
+    help="Events a worker leases at a time.",
+)
+@click.option(
+    "--reconcile-every",
+    type=click.FloatRange(min=0),
+    default=None,
+    help=(
+        f"Seconds between payment reconciliations, 0 for never [default: {RECONCILE_EVERY_S:g}; "
+        "never with the fake gateway, whose state lives in the server]."
+    ),
+)
+@pass_state
+def consume(
+    state: CliState, once: bool, concurrency: int, batch: int, reconcile_every: float | None
+) -> None:
+    """Apply received events; until SIGTERM or Ctrl-C, or with --once until none is due."""
+    settings = state.settings
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if reconcile_every is None:
+        reconcile_every = 0.0 if settings.gateway == "fake" else RECONCILE_EVERY_S
+
+    async def work(container: Container) -> Tally:
+        wakeup: InboxWakeup = container.inbox_wakeup()
+        await wakeup.start(listen=not once)
+        runner = ConsumerRunner(
+            container,
+            wakeup,
+            concurrency=concurrency,
+            batch=batch,
+            # Woken by NOTIFY on PostgreSQL: polling is then only for retries and leases.
+            poll_seconds=SAFETY_POLL_S if wakeup.crosses_processes else IDLE_POLL_S,
+            reconcile_every=reconcile_every or None,
+        )
+        try:
+            return await run_until_signalled(runner, once=once)
+        finally:
+            await wakeup.close()
+
+    if not once:
+        click.echo(
+            f"Consuming webhook events with {concurrency} worker(s); SIGTERM or Ctrl-C stops.",
+            err=True,
+        )
+    tally = run(state, work)
+    click.echo(("Applied: " if once else "Stopped after: ") + tally.summary())
+
+
+@webhooks.command("list")
+@click.option("--status", type=click.Choice([s.value for s in WebhookStatus]), default=None)
+@click.option("--type", "event_type", default=None, help="e.g. payment_intent.succeeded")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--starting-after", default=None, help="An event id: the page after it.")
+@json_option
+@pass_state
+def list_events(
+    state: CliState,
+    status: str | None,
+    event_type: str | None,
+    limit: int,
+    starting_after: str | None,
+    as_json: bool,
+) -> None:
+    """Newest first, one page at a time."""
+    wanted = WebhookStatus(status) if status else None
+    page_request = PageRequest(limit=limit, starting_after=starting_after)
+    page = run(state, lambda c: c.list_webhook_events().execute(wanted, event_type, page_request))
+    if as_json:
+        data = [event_json(e) for e in page.data]
+        echo_json({"object": "list", "data": data, "has_more": page.has_more})
+        return
+    if not page.data:
+        click.echo("No webhook events.")
+        return
+    click.echo(events_table(list(page.data)))
+    if page.has_more:
+        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+
+
+@webhooks.command()
+@click.argument("event_id")
+@json_option
+@pass_state
+def show(state: CliState, event_id: str, as_json: bool) -> None:
+    """One event, its processing and its payload."""
+    event = run(state, lambda c: c.get_webhook_event().execute(event_id))
+    if as_json:
+        echo_json(event_json(event, with_payload=True))
+        return
+    click.echo(event_details(event))
+
+
+@webhooks.command()
+@click.argument("event_ids", nargs=-1)
+@click.option("--dead", is_flag=True, help="Every dead event.")
+@pass_state
+def replay(state: CliState, event_ids: tuple[str, ...], dead: bool) -> None:
+    """Send events back to pending for a new round of attempts: EVENT_ID... or --dead."""
+    if bool(event_ids) == dead:
+        raise click.UsageError("Name events to replay, or pass --dead (not both).")
+
+    async def work(container: Container) -> int:
+        replay_events = container.replay_webhook_events()
+        ids = list(await replay_events.dead_ids()) if dead else list(event_ids)
+        if not ids:
+            return 0
+        with click.progressbar(
+            length=len(ids), label="Replaying", file=click.get_text_stream("stderr")
+        ) as bar:
+            await replay_events.execute(ids, progress=lambda _: bar.update(1))
+        return len(ids)
+
+    replayed = run(state, work)
+    if replayed == 0:
+        click.echo("No dead events to replay.")
+        return
+    click.echo(f"Replayed {replayed} event(s): pending again.")
+
+
+@webhooks.command()
+@json_option
+@pass_state
+def stats(state: CliState, as_json: bool) -> None:
+    """Events per status, how long the oldest has waited, dead events."""
+    health = run(state, lambda c: c.inbox_health().execute())
+    if as_json:
+        echo_json(health_json(health))
+        return
+    click.echo(health_text(health))

@@ -1,0 +1,196 @@
+"""The webhook consumer (SPEC §6): workers claim due inbox events under a lease and apply
+them, wake as soon as events arrive, reconcile payments now and then, and stop cleanly.
+It runs as `kassa webhooks consume`, or inside `kassa serve` (KASSA_CONSUMER_IN_PROCESS)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Protocol
+
+from domain.webhook_event import WebhookStatus
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+    from application.webhooks.consumer import WebhookConsumer
+    from entrypoints.container import Container
+
+log = logging.getLogger("kassa.consumer")
+
+BATCH = 10  # events one worker leases at a time
+DEFAULT_CONCURRENCY = 2
+IDLE_POLL_S = 0.2  # when new events may arrive without ringing this process
+SAFETY_POLL_S = 1.0  # when they always ring: polling only finds retries and expired leases
+RECONCILE_EVERY_S = 300.0
+STOP_GRACE_S = 10.0
+_LONGEST_PAUSE_S = 30.0
+
+
+class InboxWakeup(Protocol):
+    """Rung when events are stored (adapters.persistence.inbox_wakeup)."""
+
+    crosses_processes: bool
+
+    @property
+    def generation(self) -> int: ...
+
+    async def start(self, listen: bool) -> None: ...
+
+    def ring(self) -> None: ...
+
+    def wake_here(self) -> None: ...
+
+    async def wait(self, since: int, at_most: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Tally(Counter[str]):
+    """Events handled by outcome; `lost` counts leases another consumer took over."""
+
+    def record(self, outcome: WebhookStatus | None) -> None:
+        self[outcome.value if outcome is not None else "lost"] += 1
+
+    def summary(self) -> str:
+        if not self:
+            return "no events"
+        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.items()))
+
+
+class ConsumerRunner:
+    """`concurrency` workers, each leasing up to `batch` due events and applying them one
+    by one; `reconcile_every` seconds (None: never) a reconciliation fixes drift."""
+
+    def __init__(
+        self,
+        container: Container,
+        wakeup: InboxWakeup,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        batch: int = BATCH,
+        poll_seconds: float = IDLE_POLL_S,
+        reconcile_every: float | None = RECONCILE_EVERY_S,
+    ) -> None:
+        if concurrency < 1 or batch < 1:
+            raise ValueError("concurrency and batch are at least 1")
+        self._container = container
+        self._wakeup = wakeup
+        self._concurrency = concurrency
+        self._batch = batch
+        self._poll = poll_seconds
+        self._reconcile_every = reconcile_every
+        self._stopping = False
+        self._stopped: asyncio.Event | None = None
+        self.tally = Tally()
+
+    def stop(self) -> None:
+        """Finish the events in hand, then return from `run` (safe from a signal handler)."""
+        self._stopping = True
+        if self._stopped is not None:
+            self._stopped.set()
+        self._wakeup.wake_here()
+
+    async def run(self) -> Tally:
+        """Consume until `stop()`."""
+        self._stopped = asyncio.Event()
+        if self._stopping:
+            self._stopped.set()
+        consumer = self._container.webhook_consumer()
+        workers = [self._work(consumer, until_empty=False) for _ in range(self._concurrency)]
+        if self._reconcile_every is not None:
+            workers.append(self._reconcile_now_and_then(self._reconcile_every))
+        await asyncio.gather(*workers)
+        return self.tally
+
+    async def drain(self) -> Tally:
+        """Consume until no event is due (`--once`)."""
+        consumer = self._container.webhook_consumer()
+        await asyncio.gather(
+            *(self._work(consumer, until_empty=True) for _ in range(self._concurrency))
+        )
+        return self.tally
+
+    async def _work(self, consumer: WebhookConsumer, until_empty: bool) -> None:
+        failures = 0
+        while not self._stopping:
+            seen = self._wakeup.generation
+            try:
+                claimed = await consumer.claim(self._batch)
+                for event in claimed:  # the whole batch, even when stopping: it is leased
+                    self.tally.record(await consumer.process(event))
+            except Exception:  # the database is away, say: back off, the leases expire
+                failures += 1
+                pause = min(2.0**failures, _LONGEST_PAUSE_S)
+                log.exception("Webhook consumer failed; trying again in %g s", pause)
+                await self._wakeup.wait(self._wakeup.generation, pause)
+                continue
+            failures = 0
+            if claimed:
+                continue
+            if until_empty:
+                return
+            await self._wakeup.wait(seen, self._poll)
+
+    async def _reconcile_now_and_then(self, every: float) -> None:
+        assert self._stopped is not None
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), every)
+            if self._stopping:
+                return
+            try:
+                drifts = await self._container.reconcile_payments().execute(fix=True)
+            except Exception:
+                log.exception("Reconciliation failed; trying again in %g s", every)
+                continue
+            if drifts:
+                log.info("Reconciliation settled %d drift(s)", len(drifts))
+
+
+async def run_until_signalled(runner: ConsumerRunner, once: bool = False) -> Tally:
+    """`runner.run()`, or `runner.drain()` when `once`, until SIGTERM or SIGINT stops it
+    (the events in hand are finished first)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, runner.stop)
+    try:
+        return await (runner.drain() if once else runner.run())
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+@asynccontextmanager
+async def webhook_consumer_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """The app's wake-up (rung on receipt) and, when KASSA_CONSUMER_IN_PROCESS is on, a
+    consumer as a background task of the server, stopped before the engine is disposed."""
+    container: Container = app.state.container
+    in_process = container.settings().consumer_in_process
+    wakeup: InboxWakeup = container.inbox_wakeup()
+    await wakeup.start(listen=in_process)
+    app.state.inbox_wakeup = wakeup
+    runner: ConsumerRunner | None = None
+    task: asyncio.Task[Tally] | None = None
+    if in_process:
+        # Every event stored here rings at once, so polling only finds retries and leases.
+        runner = ConsumerRunner(container, wakeup, poll_seconds=SAFETY_POLL_S)
+        task = asyncio.create_task(runner.run(), name="kassa-webhook-consumer")
+    try:
+        yield
+    finally:
+        if runner is not None and task is not None:
+            runner.stop()
+            try:
+                await asyncio.wait_for(task, STOP_GRACE_S)
+            except TimeoutError:
+                log.warning("The webhook consumer did not stop within %g s", STOP_GRACE_S)
+            except Exception:
+                log.exception("The webhook consumer had failed")
+        await wakeup.close()

@@ -1,0 +1,28 @@
+"""The platform API (tenants, fee tiers, overrides) and the audit trail, under `/api/v1`.
+
+Not behind the merchant router's `merchant` guard: each controller names its own roles
+(`platform_admin`; the audit trail also `merchant_admin`).
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from entrypoints.http.controllers.audit_logs import AuditLogsController
+from entrypoints.http.controllers.fee_tiers import FeeTiersController
+from entrypoints.http.controllers.tenants import TenantCreationController, TenantsController
+from entrypoints.http.dependencies import merchant_dependencies
+
+
+def platform_router() -> Router:
+    return Router(
+        path="/api/v1",
+        route_handlers=[
+            TenantCreationController,
+            TenantsController,
+            FeeTiersController,
+            AuditLogsController,
+        ],
+        dependencies=merchant_dependencies(),
+        security=[{"BearerToken": []}],
+    )

@@ -1,0 +1,144 @@
+"""Fixtures of the portal suites: import both into a test module.
+
+    from tests.e2e.portal_fixtures import portal_container, portal_fixture  # noqa: F401
+
+`container` (portal_container) replaces the e2e one: bcrypt at 4 rounds (the timing test
+builds its own at the default 10) and no in-process webhook consumer, so a test delivers
+webhooks itself. `portal` speaks to Kassa as the merchant admin who issues links and as
+the customer holding one.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.gateways.fake import FakePaymentGateway
+from adapters.persistence.sql.migrate import upgrade
+from application.tenants.create_tenant import CreateTenantCommand
+from domain.fees import SEED_TIERS
+from entrypoints.container import Container, build_container
+from entrypoints.settings import Settings
+from tests.e2e.conftest import OTHER_TENANT, TENANT, Api
+
+TEST_BCRYPT_ROUNDS = 4
+PORTAL = "/api/v1/public/payment"
+
+
+@pytest.fixture(name="container")
+async def portal_container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
+    url = "memory://"
+    if store_kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
+        await upgrade(url)
+    settings = Settings(
+        env="test",
+        database_url=url,
+        bcrypt_rounds=TEST_BCRYPT_ROUNDS,
+        consumer_in_process=False,
+    )
+    container = build_container(settings)
+    if store_kind == "memory":
+        for tier in SEED_TIERS:
+            container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
+    for tenant_id, name in ((TENANT, "Acme"), (OTHER_TENANT, "Other")):
+        await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
+    yield container
+    if store_kind == "sqlite":
+        await container.engine().dispose()
+
+
+@dataclass
+class Portal:
+    """The merchant admin's API and a customer's link, over one test client."""
+
+    api: Api
+
+    @property
+    def gateway(self) -> FakePaymentGateway:
+        gateway = self.api.container.gateway()
+        assert isinstance(gateway, FakePaymentGateway)
+        return gateway
+
+    async def admin_post(
+        self, path: str, body: Mapping[str, Any], tenant: str = TENANT
+    ) -> httpx.Response:
+        return await self.api.post(path, body, role="merchant_admin", tenant=tenant)
+
+    async def customer(self, email: str = "ada@example.com", tenant: str = TENANT) -> str:
+        answer = await self.admin_post("/customers", {"email": email, "name": "Ada"}, tenant)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    async def invoice(
+        self, customer_id: str, *amounts: int, currency: str = "usd", tenant: str = TENANT
+    ) -> str:
+        lines = [
+            {"description": f"Line {n}", "quantity": 1, "unit_amount": amount}
+            for n, amount in enumerate(amounts or (12_000,), start=1)
+        ]
+        body = {"customer_id": customer_id, "currency": currency, "lines": lines}
+        answer = await self.admin_post("/invoices", body, tenant)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    async def issue(
+        self,
+        customer_id: str,
+        invoice_id: str | None = None,
+        tenant: str = TENANT,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {"customer_id": customer_id, "invoice_id": invoice_id, **extra}
+        answer = await self.admin_post("/portal-tokens", body, tenant)
+        assert answer.status_code == 201, answer.text
+        issued: dict[str, Any] = answer.json()
+        return issued
+
+    async def link(self, *amounts: int) -> str:
+        """A new customer's invoice of `amounts` and a link to pay it: the token."""
+        customer = await self.customer()
+        invoice = await self.invoice(customer, *amounts)
+        return str((await self.issue(customer, invoice))["token"])
+
+    async def view(self, token: str, what: str = "invoice", **params: Any) -> httpx.Response:
+        return await self.api.client.get(f"{PORTAL}/{token}/{what}", params=params)
+
+    async def act(
+        self, token: str, what: str, body: Mapping[str, Any] | None = None, method: str = "POST"
+    ) -> httpx.Response:
+        return await self.api.client.request(method, f"{PORTAL}/{token}/{what}", json=body)
+
+    async def pay(self, token: str, amount: int | None = None, card: str = "pm_card_visa") -> Any:
+        """create-intent, then confirm with `card`: the confirmation's answer."""
+        started = await self.act(token, "create-intent", {"amount": amount} if amount else {})
+        assert started.status_code == 201, started.text
+        intent = started.json()["payment_intent_id"]
+        return await self.act(
+            token, "confirm", {"payment_intent_id": intent, "payment_method": card}
+        )
+
+    async def invoice_of(self, invoice_id: str, tenant: str = TENANT) -> dict[str, Any]:
+        answer = await self.api.get(f"/invoices/{invoice_id}", role="merchant_admin", tenant=tenant)
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    async def tokens(self, tenant: str = TENANT, **params: Any) -> list[dict[str, Any]]:
+        answer = await self.api.get(
+            "/portal-tokens", role="merchant_admin", tenant=tenant, **params
+        )
+        assert answer.status_code == 200, answer.text
+        data: list[dict[str, Any]] = answer.json()["data"]
+        return data
+
+
+@pytest.fixture(name="portal")
+def portal_fixture(api: Api) -> Portal:
+    return Portal(api)

@@ -1,0 +1,47 @@
+"""Printing a part's figures: the table, PASS/MISS, and how busy the machine was."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from tests.perf.load import LoadResult
+
+
+def format_table(results: Sequence[LoadResult]) -> str:
+    """target, requests, req/s (2xx), p50/p90/p99 ms, errors, CPU ms per request of each
+    probed process group; then the statuses and samples of any errors."""
+    width = max([len("target"), *(len(r.label) for r in results)])
+    cpu_names = list(dict.fromkeys(name for r in results for name in r.cpu_ms))
+    header = (
+        f"{'target':<{width}}  {'requests':>8}  {'req/s':>8}  {'p50 ms':>8}  "
+        f"{'p90 ms':>8}  {'p99 ms':>8}  {'errors':>6}"
+        + "".join(f"  {name + ' CPU ms/req':>{len(name) + 11}}" for name in cpu_names)
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(
+            f"{r.label:<{width}}  {r.requests:>8}  {r.throughput:>8.1f}  {r.p50:>8.1f}  "
+            f"{r.p90:>8.1f}  {r.p99:>8.1f}  {r.errors:>6}"
+            + "".join(
+                f"  {r.cpu_ms[name]:>{len(name) + 11}.2f}"
+                if name in r.cpu_ms
+                else f"  {'-':>{len(name) + 11}}"
+                for name in cpu_names
+            )
+        )
+    for r in results:
+        if r.errors:
+            shown = ", ".join(f"{s or 'no answer'}×{n}" for s, n in sorted(r.statuses.items()))
+            lines.append(f"  {r.label}: statuses {shown}")
+            lines.extend(f"    {sample}" for sample in r.error_samples)
+    return "\n".join(lines)
+
+
+def verdict(met: bool) -> str:
+    return "PASS" if met else "MISS"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"

@@ -1,0 +1,122 @@
+"""Counting database round trips per request, in process, from SQLAlchemy's events.
+
+With asyncpg every statement is one round trip once its prepared statement is cached
+(the warm-up sees to that); BEGIN is sent with a transaction's first statement, COMMIT
+and ROLLBACK are one each; a pool check-out costs none (no pre-ping).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.perf.harness import BenchError, MakeCall
+
+_TABLE = re.compile(r"^\s*(SELECT\b.*?\bFROM|INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.I | re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrips:
+    """Per request, averaged over `samples` sequential requests."""
+
+    label: str
+    samples: int
+    begins: float
+    statements: float
+    commits: float
+    rollbacks: float
+    checkouts: float
+    by_statement: Sequence[tuple[str, float]]  # "SELECT tenants" → per request
+
+    @property
+    def total(self) -> float:
+        return self.begins + self.statements + self.commits + self.rollbacks
+
+    def describe(self) -> str:
+        head = (
+            f"{self.label}: {self.total:g} round trips = {self.begins:g} BEGIN + "
+            f"{self.statements:g} statements + {self.commits:g} COMMIT + "
+            f"{self.rollbacks:g} ROLLBACK; {self.checkouts:g} pool check-outs"
+        )
+        detail = ", ".join(f"{name} ×{n:g}" for name, n in self.by_statement)
+        return f"{head}\n    {detail}"
+
+
+class _Tally:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.events: Counter[str] = Counter()
+        self.statements: Counter[str] = Counter()
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._statement)
+        for name in ("begin", "commit", "rollback", "checkout"):
+            event.listen(sync, name, self._counter(name))
+
+    def _counter(self, name: str) -> Any:
+        def count(*_: Any) -> None:
+            self.events[name] += 1
+
+        return count
+
+    def _statement(self, _conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        found = _TABLE.match(sql)
+        verb = found.group(1).split()[0].upper() if found else sql.split(None, 1)[0].upper()
+        self.statements[f"{verb} {found.group(2)}" if found else verb] += 1
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.statements.clear()
+
+    def per_request(self, label: str, samples: int) -> RoundTrips:
+        def mean(n: int) -> float:
+            return round(n / samples, 2)
+
+        return RoundTrips(
+            label=label,
+            samples=samples,
+            begins=mean(self.events["begin"]),
+            statements=mean(sum(self.statements.values())),
+            commits=mean(self.events["commit"]),
+            rollbacks=mean(self.events["rollback"]),
+            checkouts=mean(self.events["checkout"]),
+            by_statement=[(name, mean(n)) for name, n in self.statements.most_common()],
+        )
+
+
+async def count_round_trips(
+    app: Litestar,
+    engine: AsyncEngine,
+    workloads: Mapping[str, MakeCall],
+    *,
+    warmup: int = 5,
+    samples: int = 20,
+) -> list[RoundTrips]:
+    """For each workload (label → requests), send `warmup` then `samples` requests one by
+    one to `app` in process (no network), counting what reaches `engine`. Every request
+    must answer 2xx."""
+    tally = _Tally(engine)
+    found: list[RoundTrips] = []
+    async with AsyncTestClient(app=app) as client:
+        for label, make_call in workloads.items():
+            for number in range(warmup + samples):
+                if number == warmup:
+                    tally.clear()
+                call = make_call(number)
+                response = await client.request(
+                    call.method,
+                    call.path,
+                    json=call.json,
+                    content=call.content,
+                    headers=dict(call.headers or {}),
+                )
+                if not 200 <= response.status_code < 300:
+                    raise BenchError(f"{label}: {response.status_code} {response.text[:300]}")
+            found.append(tally.per_request(label, samples))
+    return found

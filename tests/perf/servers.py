@@ -1,0 +1,185 @@
+"""The processes a benchmark measures: an app under uvicorn, a fresh PostgreSQL database,
+and the CPU time they spend."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.databases import drop_postgres_database, fresh_postgres_url
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOOPBACK = "127.0.0.1"
+
+# Names → process ids whose CPU time a recorded phase is charged (asked after warm-up).
+CpuProbe = Callable[[], Awaitable[Mapping[str, Sequence[int]]]]
+
+
+class BenchError(RuntimeError):
+    """The run itself broke (a server would not start, the database is not there)."""
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any KASSA_* variable, plus `overrides`, so a
+    server sees exactly the configuration the part gives it."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KASSA_")}
+    return base | dict(overrides or {})
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    name: str
+    base_url: str
+    pid: int
+    log_path: Path
+
+
+@asynccontextmanager
+async def uvicorn_server(
+    app_factory: str,
+    *,
+    name: str,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    health_path: str = "/health",
+    startup_timeout: float = 60.0,
+    command_prefix: Sequence[str] = (),
+) -> AsyncIterator[Server]:
+    """Run `module:factory` under uvicorn in a subprocess until the block ends.
+
+    One worker, access log off, log level warning, on 127.0.0.1:`port` (a free one by
+    default), environment `server_env(env)`, cwd the repository. Ready once `health_path`
+    answers 200. `command_prefix` wraps the command (e.g. a profiler). The server's
+    output goes to a log file, kept (and named on stdout) only if it logged an error.
+    """
+    port = port or free_port()
+    command = [
+        *command_prefix, sys.executable, "-m", "uvicorn", app_factory, "--factory",
+        "--host", LOOPBACK, "--port", str(port), "--workers", "1",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    fd, log_name = tempfile.mkstemp(prefix=f"kassa-bench-{name}-", suffix=".log")
+    log_path = Path(log_name)
+    with os.fdopen(fd, "wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=REPO_ROOT,
+            env=server_env(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    server = Server(name, f"http://{LOOPBACK}:{port}", process.pid, log_path)
+    try:
+        await _wait_until_healthy(server, process, health_path, startup_timeout)
+        yield server
+    finally:
+        await _stop(process)
+        _keep_log_if_it_shows_errors(name, log_path)
+
+
+async def _wait_until_healthy(
+    server: Server, process: asyncio.subprocess.Process, path: str, within: float
+) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(base_url=server.base_url, trust_env=False, timeout=5) as client:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise BenchError(
+                    f"The {server.name} server exited ({process.returncode}) at start-up:\n"
+                    + log_tail(server.log_path)
+                )
+            try:
+                if (await client.get(path)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise BenchError(
+        f"The {server.name} server did not answer {path} within {within:g} s:\n"
+        + log_tail(server.log_path)
+    )
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def _keep_log_if_it_shows_errors(name: str, log_path: Path) -> None:
+    text = log_path.read_text(errors="replace")
+    if "Traceback" in text or "ERROR" in text:
+        print(f"  ! the {name} server logged errors: {log_path}")
+    else:
+        log_path.unlink(missing_ok=True)
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh, migrated Kassa database on the test PostgreSQL server (KASSA_TEST_POSTGRES_URL,
+    default postgres@127.0.0.1:5432, trust), dropped at the end."""
+    try:
+        url = await fresh_postgres_url(migrate=True)
+    except Exception as exc:
+        raise BenchError(f"No PostgreSQL for the benchmark: {exc}") from exc
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
+
+
+def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_probe(server: Server) -> CpuProbe:
+    """Charge a phase the server process's CPU time.
+
+    (PostgreSQL's backends are left out on purpose: the pool closes overflow connections
+    under load, so the backends alive at both ends of a phase miss part of the work.)
+    """
+
+    async def probe() -> dict[str, list[int]]:
+        return {"server": [server.pid]}
+
+    return probe

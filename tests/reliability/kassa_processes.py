@@ -1,0 +1,103 @@
+"""Kassa as an operator runs it, for the reliability suite: `kassa serve` and
+`kassa webhooks consume` in subprocesses on one database, on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+KASSA = Path(sys.executable).with_name("kassa")
+LOOPBACK = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def kassa_env(database_url: str, **settings: str) -> dict[str, str]:
+    """This environment without any KASSA_* variable, plus the database and `settings`
+    (`webhook_lease_seconds="2"` → KASSA_WEBHOOK_LEASE_SECONDS=2)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KASSA_")}
+    chosen = {f"KASSA_{name.upper()}": value for name, value in settings.items()}
+    return base | {"KASSA_DATABASE_URL": database_url, "KASSA_LOG_LEVEL": "WARNING"} | chosen
+
+
+@dataclass
+class KassaProcess:
+    name: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as when the machine dies."""
+        self.process.kill()
+
+    async def wait(self, within: float) -> int:
+        return await asyncio.wait_for(self.process.wait(), within)
+
+    async def terminate(self, within: float = 20) -> int:
+        """SIGTERM, as a process manager stops it; the exit code."""
+        if self.running:
+            self.process.send_signal(signal.SIGTERM)
+        return await self.wait(within)
+
+
+async def start(name: str, args: Sequence[str], env: Mapping[str, str], logs: Path) -> KassaProcess:
+    """`kassa ARGS…` with its output in `logs/NAME.log`."""
+    log_path = logs / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            str(KASSA), *args, cwd=REPO_ROOT, env=dict(env),
+            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    return KassaProcess(name, process, log_path)
+
+
+async def serve(database_url: str, logs: Path, **settings: str) -> tuple[KassaProcess, str]:
+    """`kassa serve` on a free port, once its /health answers 200; and its base URL."""
+    port = free_port()
+    env = kassa_env(database_url, **settings)
+    server = await start(
+        "serve", ["serve", "--host", LOOPBACK, "--port", str(port), "--no-migrate"], env, logs
+    )
+    base_url = f"http://{LOOPBACK}:{port}"
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if not server.running:
+                raise RuntimeError(f"kassa serve exited at start-up:\n{server.output()}")
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return server, base_url
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"kassa serve did not answer within 30 s:\n{server.output()}")
+
+
+async def consume(
+    database_url: str, logs: Path, name: str, *options: str, **settings: str
+) -> KassaProcess:
+    """`kassa webhooks consume OPTIONS…` in a process of its own."""
+    env = kassa_env(database_url, **settings)
+    return await start(name, ["webhooks", "consume", *options], env, logs)

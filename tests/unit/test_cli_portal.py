@@ -1,0 +1,134 @@
+"""`kassa customers|invoices|tokens` and the portal half of `kassa demo`, on the memory store."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from domain.fees import SEED_TIERS
+from entrypoints.cli.context import DEMO_TENANT_ID, CliState
+from entrypoints.cli.main import cli
+from entrypoints.settings import Settings
+
+Kassa = Callable[..., Result]
+
+
+@pytest.fixture
+def state() -> CliState:
+    state = CliState(Settings(database_url="memory://", bcrypt_rounds=4))
+    store = state.container.memory_store()
+    for tier in SEED_TIERS:
+        store.fee_tiers[tier.code] = copy.deepcopy(tier)
+    return state
+
+
+@pytest.fixture
+def kassa(state: CliState) -> Kassa:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), obj=state)
+
+    return invoke
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_an_operator_invoices_a_customer_and_issues_a_link(kassa: Kassa) -> None:
+    kassa("demo", "--json")
+    customer = as_json(kassa("customers", "create", "ada@example.com", "--name", "Ada", "--json"))
+    assert customer["object"] == "customer" and customer["name"] == "Ada"
+    invoice = as_json(
+        kassa(
+            "invoices", "create", "--customer", str(customer["id"]), "--currency", "usd",
+            "--line", "Consulting: March:2:15000", "--line", "Travel:1:4550",
+            "--number", "INV-7", "--due", "2030-04-01", "--json",
+        )
+    )  # fmt: skip
+    assert (invoice["number"], invoice["total"], invoice["due_date"]) == (
+        "INV-7",
+        34_550,
+        "2030-04-01",
+    )
+    assert [line["description"] for line in invoice["lines"]] == ["Consulting: March", "Travel"]
+
+    shown = kassa("invoices", "show", str(invoice["id"]))
+    assert "345.50 USD" in shown.stdout and "Consulting: March" in shown.stdout
+    assert str(invoice["id"]) in kassa("invoices", "list", "--customer", str(customer["id"])).stdout
+    assert "ada@example.com" in kassa("customers", "list").stdout
+
+    issued = as_json(
+        kassa("tokens", "issue", "--customer", str(customer["id"]), "--invoice",
+              str(invoice["id"]), "--ttl-days", "3", "--json")
+    )  # fmt: skip
+    assert str(issued["token"]).startswith("kpt_")
+    assert str(issued["url"]).endswith(f"/pay/{issued['token']}")
+
+    listed = kassa("tokens", "list", "--json")
+    assert str(issued["id"]) in listed.stdout and str(issued["token"]) not in listed.stdout
+    table = kassa("tokens", "list").stdout
+    assert "active" in table and str(issued["token"]) not in table
+
+    revoked = kassa("tokens", "revoke", str(issued["id"]))
+    assert revoked.exit_code == 0 and "revoked" in revoked.stdout
+    assert "revoked" in kassa("tokens", "list").stdout
+
+
+def test_people_see_the_link_once_when_it_is_issued(kassa: Kassa) -> None:
+    kassa("demo", "--json")
+    customer = as_json(kassa("customers", "create", "bo@example.com", "--json"))
+    issued = kassa("tokens", "issue", "--customer", str(customer["id"]))
+    assert issued.exit_code == 0
+    assert "/pay/kpt_" in issued.stdout and "shown once" in issued.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("invoices", "create", "--customer", "cus_x", "--currency", "usd", "--line", "x:y"),
+         "DESCRIPTION:QUANTITY:UNIT_AMOUNT"),
+        (("invoices", "create", "--customer", "cus_x", "--currency", "zzz", "--line", "x:1:1"),
+         "Unknown currency"),
+        (("invoices", "create", "--customer", "cus_x", "--currency", "usd", "--line", "x:1:1",
+          "--due", "tomorrow"), "YYYY-MM-DD"),
+        (("invoices", "create", "--customer", "cus_x", "--currency", "usd", "--line", "x:1:1"),
+         "No such customer"),
+        (("tokens", "issue", "--customer", "cus_x", "--ttl-days", "31"), "31"),
+        (("tokens", "revoke", "ptok_x"), "No such portal token"),
+        (("customers", "create", "not-an-email"), "e-mail"),
+    ],
+)  # fmt: skip
+def test_mistakes_fail_with_one_line(kassa: Kassa, args: tuple[str, ...], message: str) -> None:
+    result = kassa(*args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_reuses_its_customer_and_invoice_with_a_fresh_link(
+    kassa: Kassa, state: CliState
+) -> None:
+    first = as_json(kassa("demo", "--json"))
+    second = as_json(kassa("demo", "--json"))
+    assert {"customer_id", "invoice_id", "portal_token", "portal_url"} <= first.keys()
+    assert (first["customer_id"], first["invoice_id"]) == (
+        second["customer_id"],
+        second["invoice_id"],
+    )
+    assert first["portal_token"] != second["portal_token"]
+    assert str(first["portal_url"]).endswith(f"/pay/{first['portal_token']}")
+
+    authenticate = state.container.portal_authenticator().authenticate
+    session = asyncio.run(authenticate(str(second["portal_token"]), None, None, None))
+    assert (session.tenant_id, session.customer_id) == (DEMO_TENANT_ID, first["customer_id"])
+    assert "/pay/kpt_" in kassa("demo").stdout
