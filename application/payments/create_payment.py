@@ -23,6 +23,7 @@ class CreatePaymentCommand:
     confirm: bool
     payment_method: str | None = None
     customer_id: str | None = None
+    gateway_customer_id: str | None = None  # the gateway's customer, for their saved cards
     invoice_id: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
@@ -93,6 +94,7 @@ class CreatePayment(PaymentUseCase):
             capture_method=payment.capture_method,
             confirm=cmd.confirm,
             payment_method=payment.payment_method,
+            gateway_customer_id=cmd.gateway_customer_id,
             description=payment.description,
             metadata={
                 **payment.metadata,

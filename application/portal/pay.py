@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.audit import AuditTrail
+from application.customers.customers import load_customer
 from application.errors import NotFoundError
 from application.fees.terms import FeeTermsResolver
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
@@ -43,6 +44,7 @@ class CreatePortalIntent:
         session.token.ensure_can_pay(self._clock.now())
         async with self._uow_factory() as uow:
             invoice = await portal_invoice(uow, session)
+            customer = await load_customer(uow, session.tenant_id, session.customer_id)
         amount = invoice.payable_amount(cmd.amount)
         payment = await self._create_payment.execute(
             CreatePaymentCommand(
@@ -53,6 +55,7 @@ class CreatePortalIntent:
                 capture_method=CaptureMethod.AUTOMATIC,
                 confirm=False,
                 customer_id=session.customer_id,
+                gateway_customer_id=customer.gateway_customer_id,
                 invoice_id=invoice.id,
                 description=f"Invoice {invoice.number}",
                 allow_additional=True,
@@ -96,7 +99,9 @@ class ConfirmPortalPayment:
     async def execute(
         self, session: PortalSession, payment_intent_id: str, payment_method: str | None
     ) -> Payment:
-        session.token.ensure_can_pay(self._clock.now())
+        # A used link may still learn how its own payment ended (the gateway's webhook
+        # often records it first); only charging a card needs a link that takes payments.
+        session.token.ensure_viewable(self._clock.now())
         async with self._uow_factory() as uow:
             payment = await uow.payments.get_by_gateway_id(payment_intent_id)
         if (
@@ -112,8 +117,10 @@ class ConfirmPortalPayment:
             PaymentStatus.REQUIRES_PAYMENT_METHOD,
             PaymentStatus.REQUIRES_CONFIRMATION,
         ):
+            session.token.ensure_can_pay(self._clock.now())
+            card = await self._own_card(session, payment_method)
             await self._confirm_payment.execute(
-                ConfirmPaymentCommand(session.tenant_id, payment.id, payment_method)
+                ConfirmPaymentCommand(session.tenant_id, payment.id, card)
             )
         intent = await self._gateway.retrieve_intent(payment_intent_id)
 
@@ -138,3 +145,16 @@ class ConfirmPortalPayment:
                 return current
 
         return await retry_on_conflict(settle)
+
+    async def _own_card(self, session: PortalSession, payment_method: str) -> str:
+        """A saved card (`spm_…`, as GET /methods names it) is the customer's own, charged
+        by its gateway id; anything else goes to the gateway as it came (Stripe.js)."""
+        if not payment_method.startswith("spm_"):
+            return payment_method
+        async with self._uow_factory() as uow:
+            saved = await uow.payment_methods.get(session.tenant_id, payment_method)
+        if saved is None or saved.customer_id != session.customer_id or not saved.is_active:
+            raise NotFoundError(
+                f"No such payment method: {payment_method}.", param="payment_method"
+            )
+        return saved.gateway_payment_method_id

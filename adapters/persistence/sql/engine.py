@@ -41,13 +41,21 @@ def create_engine(url: str | URL, **overrides: Any) -> AsyncEngine:
         # No pre-ping: it cost a round trip per unit of work (~30 % of webhook receipt
         # throughput, measured); connections are recycled instead, and one broken by a
         # server restart fails its request once and is then replaced.
-        options: dict[str, Any] = {"pool_size": 16, "max_overflow": 16, "pool_recycle": 1800}
+        options: dict[str, Any] = {
+            "pool_size": 16,
+            "max_overflow": 16,
+            "pool_recycle": 1800,
+            "hide_parameters": True,
+        }
         return create_async_engine(parsed, **(options | overrides))
     ensure_sqlite_directory(parsed)
     # One connection: SQLite has one writer anyway, and several connections contending
     # for its lock made p99 latency ~1 s under load against ~60 ms with one.
-    options = {} if is_sqlite_memory(parsed) else {"pool_size": 1, "max_overflow": 0}
-    engine = create_async_engine(parsed, **(options | overrides))
+    # Parameters stay out of logs and errors: they hold hashes and customers' details.
+    sqlite_options: dict[str, Any] = {"hide_parameters": True}
+    if not is_sqlite_memory(parsed):
+        sqlite_options |= {"pool_size": 1, "max_overflow": 0}
+    engine = create_async_engine(parsed, **(sqlite_options | overrides))
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
 
