@@ -67,8 +67,11 @@ class PortalToken:
             return PortalTokenStatus.EXPIRED
         return self.status
 
+    def is_viewable(self, now: datetime) -> bool:
+        return self.effective_status(now) in (PortalTokenStatus.ACTIVE, PortalTokenStatus.USED)
+
     def ensure_viewable(self, now: datetime) -> None:
-        if self.effective_status(now) not in (PortalTokenStatus.ACTIVE, PortalTokenStatus.USED):
+        if not self.is_viewable(now):
             raise InvalidTokenError("The link is not valid.")
 
     def ensure_can_pay(self, now: datetime) -> None:

@@ -52,38 +52,49 @@ class PortalAuthenticator:
             await self._hasher.waste_time(secret)
             await self._reject(None, "malformed", ip, user_agent, request_id)
             raise
+        key = hashlib.sha256(secret.encode()).hexdigest()
+        now = self._clock.now()
         async with self._uow_factory() as uow:
             token = await uow.portal_tokens.by_selector(selector)
+            if token is not None and self._cached(key, token) and token.is_viewable(now):
+                # The warm path: one transaction reads the status and counts the use.
+                await uow.portal_tokens.record_use(token.id, now, ip, user_agent)
+                await uow.commit()
+                return self._session(token, ip, user_agent, request_id)
         if token is None:
             await self._hasher.waste_time(verifier)
             await self._reject(None, "unknown", ip, user_agent, request_id)
             raise InvalidTokenError("The link is not valid.")
-        if not await self._proven(secret, token, verifier):
-            await self._reject(token, "wrong_verifier", ip, user_agent, request_id)
-            raise InvalidTokenError("The link is not valid.")
-        now = self._clock.now()
-        try:
-            token.ensure_viewable(now)
-        except InvalidTokenError:
+        if not self._cached(key, token):
+            # bcrypt runs outside any transaction: it must not hold a connection.
+            if not await self._hasher.verify(verifier, token.verifier_hash):
+                await self._reject(token, "wrong_verifier", ip, user_agent, request_id)
+                raise InvalidTokenError("The link is not valid.")
+            self._remember(key, token)
+        if not token.is_viewable(now):
             await self._reject(token, token.effective_status(now).value, ip, user_agent, request_id)
-            raise
+            raise InvalidTokenError("The link is not valid.")
         async with self._uow_factory() as uow:
             await uow.portal_tokens.record_use(token.id, now, ip, user_agent)
             await uow.commit()
-        actor = Actor("customer", token.customer_id, ip, user_agent, request_id)
-        return PortalSession(token, actor)
+        return self._session(token, ip, user_agent, request_id)
 
-    async def _proven(self, secret: str, token: PortalToken, verifier: str) -> bool:
-        key = hashlib.sha256(secret.encode()).hexdigest()
+    @staticmethod
+    def _session(
+        token: PortalToken, ip: str | None, user_agent: str | None, request_id: str | None
+    ) -> PortalSession:
+        return PortalSession(
+            token, Actor("customer", token.customer_id, ip, user_agent, request_id)
+        )
+
+    def _cached(self, key: str, token: PortalToken) -> bool:
         cached = self._verified.get(key)
-        if cached is not None and cached[0] == token.id and cached[1] > time.monotonic():
-            return True
-        if not await self._hasher.verify(verifier, token.verifier_hash):
-            return False
+        return cached is not None and cached[0] == token.id and cached[1] > time.monotonic()
+
+    def _remember(self, key: str, token: PortalToken) -> None:
         if len(self._verified) >= CACHE_LIMIT:
             self._verified.clear()
         self._verified[key] = (token.id, time.monotonic() + CACHE_SECONDS)
-        return True
 
     async def _reject(
         self,
