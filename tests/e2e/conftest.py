@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,6 @@ from adapters.persistence.sql.migrate import upgrade
 from adapters.security.jwt_tokens import JwtAccessTokens
 from application.ports import PageRequest, PaymentFilter
 from application.tenants.create_tenant import CreateTenantCommand
-from domain.fees import SEED_TIERS
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -121,10 +119,9 @@ async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]
         await upgrade(url)  # the migrations seed the fee tiers
     else:
         url = "memory://"
-    container = build_container(Settings(env="test", database_url=url))
-    if store_kind == "memory":
-        for tier in SEED_TIERS:
-            container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
+    # The in-process consumer is tested on its own (test_webhooks_in_process.py); here it
+    # would share SQLite's single connection with the test's own reads on another loop.
+    container = build_container(Settings(env="test", database_url=url, consumer_in_process=False))
     for tenant_id, name in ((TENANT, "Acme"), (OTHER_TENANT, "Other")):
         await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
     yield container
