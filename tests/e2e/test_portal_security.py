@@ -98,15 +98,21 @@ async def test_an_unknown_link_costs_as_much_as_a_wrong_verifier() -> None:
         return time.perf_counter() - started
 
     await seconds_to_refuse(wrong_verifier(issued.secret))  # warm the pool's threads
-    unknown: list[float] = []
-    wrong: list[float] = []
-    for _ in range(15):
-        unknown.append(await seconds_to_refuse(join_token(random_part(16), random_part(32))))
-        wrong.append(await seconds_to_refuse(wrong_verifier(issued.secret)))
-    fast, slow = sorted((statistics.median(unknown), statistics.median(wrong)))
-    assert slow <= fast * 1.2, f"unknown {statistics.median(unknown) * 1000:.1f} ms, " + (
-        f"wrong verifier {statistics.median(wrong) * 1000:.1f} ms"
-    )
+    medians: list[tuple[float, float]] = []
+    for _ in range(3):  # a busy machine may spoil a round; a real difference spoils them all
+        unknown: list[float] = []
+        wrong: list[float] = []
+        for _ in range(25):
+            unknown.append(await seconds_to_refuse(join_token(random_part(16), random_part(32))))
+            wrong.append(await seconds_to_refuse(wrong_verifier(issued.secret)))
+        medians.append((statistics.median(unknown), statistics.median(wrong)))
+        if max(medians[-1]) <= min(medians[-1]) * 1.2:
+            break
+    else:
+        shown = ", ".join(
+            f"unknown {u * 1000:.1f} ms vs wrong {w * 1000:.1f} ms" for u, w in medians
+        )
+        pytest.fail(f"an unknown link and a wrong verifier cost differently: {shown}")
 
 
 async def test_guessing_a_link_is_refused_at_the_21st_try_in_a_minute(portal: Portal) -> None:
