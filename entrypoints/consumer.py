@@ -125,6 +125,8 @@ class ConsumerRunner:
                 for event in claimed:  # the whole batch, even when stopping: it is leased
                     self.tally.record(await consumer.process(event))
             except Exception:  # the database is away, say: back off, the leases expire
+                if until_empty:
+                    raise  # `--once` reports the failure rather than waiting it out
                 failures += 1
                 pause = min(2.0**failures, _LONGEST_PAUSE_S)
                 log.exception("Webhook consumer failed; trying again in %g s", pause)

@@ -42,11 +42,11 @@ from application.tenants.create_tenant import CreateTenant
 from application.tenants.queries import GetTenant, ListTenants
 from application.tenants.update_tenant import SetFeeOverride, UpdateTenant
 from application.webhooks.consumer import WebhookConsumer
+from application.webhooks.queries import GetInboxHealth, GetWebhookEvent, ListWebhookEvents
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.settings import Settings
-from entrypoints.webhook_queries import GetInboxHealth, GetWebhookEvent, ListWebhookEvents
 
 
 class Container(containers.DeclarativeContainer):

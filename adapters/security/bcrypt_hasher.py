@@ -19,8 +19,7 @@ class BcryptTokenHasher:
 
     def __init__(self, rounds: int = 10, max_workers: int = 2) -> None:
         self._rounds = rounds
-        self._pool = ThreadPoolExecutor(max_workers=max_workers,
-                                        thread_name_prefix="kassa-bcrypt")
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kassa-bcrypt")
         # A hash of nothing anyone holds, costed like the real ones, for unknown selectors.
         self._decoy = bcrypt.hashpw(b"kassa-decoy", bcrypt.gensalt(rounds))
 

@@ -32,8 +32,10 @@ def _yes(flag: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
 @pass_state
 def reconcile(state: CliState, fix: bool, as_json: bool) -> None:
-    """Payments with an unknown outcome, stuck, long authorized or with pending refunds,
-    compared with the gateway; old authorizations are canceled with --fix."""
+    """Check payments against the gateway; --fix settles the drift.
+
+    Payments with an unknown outcome, stuck in processing, authorized for 7 days (canceled
+    with --fix) or with refunds still pending at the bank."""
     settings = state.settings
     if settings.gateway == "fake" and settings.store == "sql":
         raise click.ClickException(

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from application.ports import PageRequest
+from application.webhooks.queries import InboxHealth
 from domain.webhook_event import WebhookEvent, WebhookStatus
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.render import table, timestamp
@@ -24,7 +25,6 @@ from entrypoints.consumer import (
     run_until_signalled,
 )
 from entrypoints.container import Container
-from entrypoints.webhook_queries import InboxHealth
 
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
 
@@ -115,7 +115,7 @@ def health_text(health: InboxHealth) -> str:
 
 @click.group()
 def webhooks() -> None:
-    """Gateway events: received once, applied by consumers, replayed by operators."""
+    """Gateway events, received once and applied by consumers."""
 
 
 @webhooks.command()
@@ -147,7 +147,11 @@ def webhooks() -> None:
 def consume(
     state: CliState, once: bool, concurrency: int, batch: int, reconcile_every: float | None
 ) -> None:
-    """Apply received events; until SIGTERM or Ctrl-C, or with --once until none is due."""
+    """Apply received events (until stopped, or with --once until none is due).
+
+    Run as many as you like, on any machines sharing the database: each event is leased
+    to one consumer at a time and applied once. Events that fail are retried with
+    backoff; after 8 attempts they are dead (see `replay`)."""
     settings = state.settings
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -230,7 +234,9 @@ def show(state: CliState, event_id: str, as_json: bool) -> None:
 @click.option("--dead", is_flag=True, help="Every dead event.")
 @pass_state
 def replay(state: CliState, event_ids: tuple[str, ...], dead: bool) -> None:
-    """Send events back to pending for a new round of attempts: EVENT_ID... or --dead."""
+    """Send events back to pending: EVENT_ID... or --dead.
+
+    Each gets a new round of attempts (a dead event's payment may be known by now)."""
     if bool(event_ids) == dead:
         raise click.UsageError("Name events to replay, or pass --dead (not both).")
 

@@ -112,21 +112,36 @@ def store_kind() -> str:
     return "memory"
 
 
-@pytest.fixture
-async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
+async def kassa_container(
+    store_kind: str, tmp_path: Path, tenants: Mapping[str, str], **settings: Any
+) -> Container:
+    """Kassa on `store_kind` (`memory`, or SQLite migrated in `tmp_path`), with `tenants`.
+
+    No in-process consumer: it is tested on its own (test_webhooks_in_process.py), and here
+    it would share SQLite's single connection with the test's own reads on another loop.
+    """
+    url = "memory://"
     if store_kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
-        await upgrade(url)  # the migrations seed the fee tiers
-    else:
-        url = "memory://"
-    # The in-process consumer is tested on its own (test_webhooks_in_process.py); here it
-    # would share SQLite's single connection with the test's own reads on another loop.
-    container = build_container(Settings(env="test", database_url=url, consumer_in_process=False))
-    for tenant_id, name in ((TENANT, "Acme"), (OTHER_TENANT, "Other")):
+        await upgrade(url)  # the migrations seed the fee tiers, as the memory store does
+    container = build_container(
+        Settings(env="test", database_url=url, consumer_in_process=False, **settings)
+    )
+    for tenant_id, name in tenants.items():
         await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
-    yield container
-    if store_kind == "sqlite":
+    return container
+
+
+async def close_container(container: Container) -> None:
+    if container.config.store() == "sql":
         await container.engine().dispose()
+
+
+@pytest.fixture
+async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
+    kassa = await kassa_container(store_kind, tmp_path, {TENANT: "Acme", OTHER_TENANT: "Other"})
+    yield kassa
+    await close_container(kassa)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ the customer holding one.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +19,8 @@ import httpx
 import pytest
 
 from adapters.gateways.fake import FakePaymentGateway
-from adapters.persistence.sql.migrate import upgrade
-from application.tenants.create_tenant import CreateTenantCommand
-from domain.fees import SEED_TIERS
-from entrypoints.container import Container, build_container
-from entrypoints.settings import Settings
-from tests.e2e.conftest import OTHER_TENANT, TENANT, Api
+from entrypoints.container import Container
+from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 
 TEST_BCRYPT_ROUNDS = 4
 PORTAL = "/api/v1/public/payment"
@@ -33,25 +28,14 @@ PORTAL = "/api/v1/public/payment"
 
 @pytest.fixture(name="container")
 async def portal_container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
-    url = "memory://"
-    if store_kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
-        await upgrade(url)
-    settings = Settings(
-        env="test",
-        database_url=url,
+    kassa = await kassa_container(
+        store_kind,
+        tmp_path,
+        {TENANT: "Acme", OTHER_TENANT: "Other"},
         bcrypt_rounds=TEST_BCRYPT_ROUNDS,
-        consumer_in_process=False,
     )
-    container = build_container(settings)
-    if store_kind == "memory":
-        for tier in SEED_TIERS:
-            container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
-    for tenant_id, name in ((TENANT, "Acme"), (OTHER_TENANT, "Other")):
-        await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
-    yield container
-    if store_kind == "sqlite":
-        await container.engine().dispose()
+    yield kassa
+    await close_container(kassa)
 
 
 @dataclass

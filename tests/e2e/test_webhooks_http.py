@@ -3,7 +3,6 @@ signed event stored once and answered at once, and the inbox's health for operat
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import json
@@ -17,16 +16,12 @@ import httpx
 import pytest
 from dependency_injector import providers
 
-from adapters.persistence.sql.migrate import upgrade
 from adapters.system.clock import FixedClock
 from application.ports import PageRequest
-from application.tenants.create_tenant import CreateTenantCommand
 from application.webhooks.signature import sign
-from domain.fees import SEED_TIERS
 from domain.webhook_event import WebhookStatus
-from entrypoints.container import Container, build_container
-from entrypoints.settings import Settings
-from tests.e2e.conftest import TENANT, Api
+from entrypoints.container import Container
+from tests.e2e.conftest import TENANT, Api, close_container, kassa_container
 
 FAKE_SECRET = "whsec_fake_kassa"
 STRIPE_SECRET = "whsec_stripe_e2e_secret"
@@ -37,25 +32,12 @@ pytestmark = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
 
 @pytest.fixture
 async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]:
-    """No in-process consumer: each test sees the inbox exactly as receipt left it."""
-    url = "memory://"
-    if store_kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
-        await upgrade(url)
-    settings = Settings(
-        env="test",
-        database_url=url,
-        stripe_webhook_secret=STRIPE_SECRET,
-        consumer_in_process=False,
+    """Each test sees the inbox exactly as receipt left it."""
+    kassa = await kassa_container(
+        store_kind, tmp_path, {TENANT: "Acme"}, stripe_webhook_secret=STRIPE_SECRET
     )
-    container = build_container(settings)
-    if store_kind == "memory":
-        for tier in SEED_TIERS:
-            container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
-    await container.create_tenant().execute(CreateTenantCommand(name="Acme", tenant_id=TENANT))
-    yield container
-    if store_kind == "sqlite":
-        await container.engine().dispose()
+    yield kassa
+    await close_container(kassa)
 
 
 def event_body(event_id: str = "evt_e2e_1", event_type: str = "customer.created") -> bytes:

@@ -3,6 +3,8 @@
 `python -m tests.perf.bench [payments|webhooks|portal ...]` (default: all). Each part is
 a module with `main()` (sync or async); one not written yet is named and skipped. A
 missed target is printed by its part; the exit code is non-zero only if a part broke.
+KASSA_BENCH_REQUESTS, _WARMUP, _CONCURRENCY, _MAX_SECONDS, _CLIENT (lean|httpx) and
+_RATE (open loop, req/s) change the load (tests/perf/load.py, LoadPlan).
 """
 
 from __future__ import annotations

@@ -27,7 +27,11 @@ _ERROR_SAMPLES = 5
 class LoadPlan:
     """How hard to push: connections, unrecorded warm-up, recorded requests, time bound.
 
-    `from_env` reads KASSA_BENCH_CONCURRENCY, _WARMUP, _REQUESTS, _MAX_SECONDS, _CLIENT.
+    Closed loop by default (each connection sends again as soon as it is answered, so the
+    server is saturated and latency ≈ connections / throughput); with `rate`, open loop:
+    requests start on a fixed schedule, at most `concurrency` in flight.
+    `from_env` reads KASSA_BENCH_CONCURRENCY, _WARMUP, _REQUESTS, _MAX_SECONDS, _CLIENT
+    and _RATE.
     """
 
     concurrency: int = 32
@@ -35,6 +39,7 @@ class LoadPlan:
     requests: int = 3_000
     max_seconds: float = 60.0
     client: str = "lean"  # or "httpx" (see tests/perf/clients.py for why not by default)
+    rate: float | None = None  # requests/s, open loop; None: closed loop, as fast as answered
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LoadPlan:
@@ -51,13 +56,15 @@ class LoadPlan:
             requests=int(read("REQUESTS", default.requests)),
             max_seconds=read("MAX_SECONDS", default.max_seconds),
             client=environ.get("KASSA_BENCH_CLIENT", "").strip() or default.client,
+            rate=read("RATE", 0.0) or None,
         )
 
     def describe(self) -> str:
         return (
             f"{self.concurrency} connections, {self.warmup} warm-up + {self.requests} "
             f"recorded requests per target (at most {self.max_seconds:g} s each), "
-            f"{self.client} client"
+            f"{self.client} client, "
+            + (f"open loop at {self.rate:g} req/s" if self.rate else "closed loop")
         )
 
 
@@ -175,7 +182,13 @@ async def _phase(
                 return
             call = make_call(number)
             headers, body = encode_call(call.json, call.content, call.headers)
-            sent = time.perf_counter()
+            if plan.rate:
+                # Open loop: request n is due at n/rate, and its latency counts from then,
+                # so a server falling behind shows as queueing, not as fewer requests.
+                sent = started + (number - first) / plan.rate
+                await asyncio.sleep(sent - time.perf_counter())
+            else:
+                sent = time.perf_counter()
             try:
                 answer = await sender.send(call.method, call.path, headers, body)
                 status = answer.status

@@ -92,7 +92,7 @@ async def main() -> None:
     print()
     print(f"Targets (Kassa/bare throughput ≥ {MIN_THROUGHPUT_RATIO}, p99 < {MAX_P99_MS:g} ms):")
     for result in (keyed, plain):
-        print("  " + _judge(result, bare_result))
+        print("  " + _judge(result, bare_result, open_loop=plan.rate is not None))
     print()
     print("PostgreSQL round trips per request (in process, sequential, statement cache warm):")
     for trip in trips:
@@ -110,14 +110,20 @@ async def _load(
     return result
 
 
-def _judge(result: LoadResult, baseline: LoadResult) -> str:
+def _judge(result: LoadResult, baseline: LoadResult, *, open_loop: bool) -> str:
     """The verdicts, and the ratio the server's CPU time per request predicts when the
-    one worker is the bottleneck: steadier than req/s on a shared machine."""
+    one worker is the bottleneck: steadier than req/s on a shared machine. In open loop
+    both targets run at the given rate, so only latency is judged."""
     ratio = result.throughput / baseline.throughput if baseline.throughput else 0.0
     cpu, bare_cpu = result.cpu_ms.get("server"), baseline.cpu_ms.get("server")
     by_cpu = f"   (by server CPU/req: ×{bare_cpu / cpu:.2f})" if cpu and bare_cpu else ""
+    throughput = (
+        "throughput n/a (open loop)"
+        if open_loop
+        else f"throughput ×{ratio:.2f} {verdict(ratio >= MIN_THROUGHPUT_RATIO)}"
+    )
     return (
-        f"{result.label:<30} throughput ×{ratio:.2f} {verdict(ratio >= MIN_THROUGHPUT_RATIO)}"
+        f"{result.label:<30} {throughput}"
         f"   p99 {result.p99:.1f} ms {verdict(result.p99 < MAX_P99_MS)}"
         f"   errors {result.errors} {verdict(result.errors == 0)}{by_cpu}"
     )

@@ -209,22 +209,19 @@ async def _consumers(url: str, count: int) -> float:
     env |= {"KASSA_DATABASE_URL": url, "KASSA_LOG_LEVEL": "WARNING"}
     args = ["webhooks", "consume", "--once", "--concurrency", str(CONSUMER_CONCURRENCY)]
     before = _children_cpu()
-    processes = [
-        await asyncio.create_subprocess_exec(
-            KASSA,
-            *args,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        for _ in range(count)
-    ]
+    processes = [await _launch(args, env) for _ in range(count)]
     for process in processes:
         _, err = await process.communicate()
         if process.returncode != 0:
             raise RuntimeError(f"a consumer failed ({process.returncode}): {err.decode()[-2000:]}")
     return _children_cpu() - before
+
+
+async def _launch(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        KASSA, *args, cwd=REPO_ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
 
 
 def _children_cpu() -> float:

@@ -146,3 +146,11 @@ def test_at_least_one_worker_and_one_event_a_batch(container: Container) -> None
         ConsumerRunner(container, LocalInboxWakeup(), concurrency=0)
     with pytest.raises(ValueError):
         ConsumerRunner(container, LocalInboxWakeup(), batch=0)
+
+
+async def test_draining_stops_at_a_failure_instead_of_waiting_it_out(container: Container) -> None:
+    container.webhook_consumer.override(
+        providers.Object(FlakyConsumer(container.webhook_consumer(), failures=1))
+    )
+    with pytest.raises(ConnectionError):
+        await ConsumerRunner(container, LocalInboxWakeup()).drain()

@@ -1,7 +1,4 @@
-"""Read-side use cases of the webhook inbox: a page of events, one event, its health.
-
-Staged here until it moves to application/webhooks/queries.py (it imports only
-application and domain, so the move is `git mv` and one import in the container)."""
+"""Read-side use cases of the webhook inbox: a page of events, one event, its health."""
 
 from __future__ import annotations
 
