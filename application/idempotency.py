@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from application.errors import (
@@ -21,6 +22,9 @@ class IdempotencyContext:
     tenant_id: str
     key: str
     payment_id: str | None = None
+    # The record as this request last wrote it, so attaching the payment and completing
+    # need not read it again; a versioned save still refuses it if it changed meanwhile.
+    record: IdempotencyRecord | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +37,29 @@ async def attach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None, paymen
     """Remember, in the caller's transaction, which payment this request created."""
     if ctx is None:
         return
+
+    def attach(record: IdempotencyRecord) -> None:
+        record.payment_id = payment_id
+
+    if ctx.record is not None and await _saved(uow, ctx.record, attach):
+        return
     record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
     if record is None:
         raise IdempotencyKeyInUseError("The idempotency record vanished mid-request.")
-    record.payment_id = payment_id
+    attach(record)
     await uow.idempotency.save(record)
+
+
+async def _saved(
+    uow: UnitOfWork, record: IdempotencyRecord, change: Callable[[IdempotencyRecord], None]
+) -> bool:
+    """Change and save the request's own copy of its record; False if that copy is stale."""
+    change(record)
+    try:
+        await uow.idempotency.save(record)
+    except StaleAggregateError:
+        return False
+    return True
 
 
 async def detach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None) -> None:
@@ -71,26 +93,26 @@ class IdempotencyService:
         """Start the request, replay its saved answer, or refuse (reused or in-use key)."""
         for _ in range(3):
             now = self._clock.now()
+            fresh = IdempotencyRecord(
+                tenant_id=tenant_id,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                expires_at=now + self._ttl,
+                locked_until=now + self._lease,
+            )
             async with self._uow_factory() as uow:
+                # A new key, the common case, costs one INSERT … ON CONFLICT DO NOTHING.
+                if await _claimed(uow, fresh):
+                    return IdempotencyContext(tenant_id, key, record=fresh)
                 record = await uow.idempotency.get(tenant_id, key)
-                if record is not None and record.is_expired(now):
-                    await uow.idempotency.delete(tenant_id, key)
-                    record = None
                 if record is None:
-                    fresh = IdempotencyRecord(
-                        tenant_id=tenant_id,
-                        key=key,
-                        fingerprint=fingerprint,
-                        created_at=now,
-                        expires_at=now + self._ttl,
-                        locked_until=now + self._lease,
-                    )
-                    try:
-                        await uow.idempotency.add(fresh)
-                        await uow.commit()
-                    except IdempotencyKeyInUseError:
-                        continue  # another request took the key first: read it again
-                    return IdempotencyContext(tenant_id, key)
+                    continue  # abandoned meanwhile: claim it again
+                if record.is_expired(now):
+                    await uow.idempotency.delete(tenant_id, key)
+                    if await _claimed(uow, fresh):
+                        return IdempotencyContext(tenant_id, key, record=fresh)
+                    continue  # another request took the key first: read it again
                 if record.fingerprint != fingerprint:
                     raise IdempotencyKeyReusedError(
                         "This Idempotency-Key was used with a different request."
@@ -108,19 +130,24 @@ class IdempotencyService:
                     await uow.commit()
                 except StaleAggregateError:
                     continue
-                return IdempotencyContext(tenant_id, key, record.payment_id)
+                return IdempotencyContext(tenant_id, key, record.payment_id, record=record)
         raise IdempotencyKeyInUseError(
             "A request with this Idempotency-Key is still being processed."
         )
 
     async def complete(self, ctx: IdempotencyContext, status: int, body: bytes) -> None:
         """The request acted: keep its answer, whatever it is."""
-        async with self._uow_factory() as uow:
-            record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
-            if record is None:
-                return
+
+        def complete(record: IdempotencyRecord) -> None:
             record.complete(status, body)
-            await uow.idempotency.save(record)
+
+        async with self._uow_factory() as uow:
+            if ctx.record is None or not await _saved(uow, ctx.record, complete):
+                record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
+                if record is None:
+                    return
+                complete(record)
+                await uow.idempotency.save(record)
             await uow.commit()
 
     async def abandon(self, ctx: IdempotencyContext) -> None:
@@ -136,3 +163,13 @@ class IdempotencyService:
                 record.release(self._clock.now())
                 await uow.idempotency.save(record)
             await uow.commit()
+
+
+async def _claimed(uow: UnitOfWork, record: IdempotencyRecord) -> bool:
+    """Insert the record and commit; False if the key is taken."""
+    try:
+        await uow.idempotency.add(record)
+        await uow.commit()
+    except IdempotencyKeyInUseError:
+        return False
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -67,6 +68,7 @@ class FakePaymentGateway:
         self,
         clock: Clock | None = None,
         portal_base_url: str = "http://127.0.0.1:8000/fake-gateway",
+        run_id: str | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.portal_base_url = portal_base_url
@@ -78,12 +80,15 @@ class FakePaymentGateway:
         self.available = True
         self._idempotent: dict[str, _Call] = {}
         self._sequence = itertools.count(1)
+        # Unique across processes and restarts that share one database (its gateway ids
+        # are unique columns); tests may pin it.
+        self._run = run_id if run_id is not None else secrets.token_hex(3)
         self.book = FakeCustomerBook(self.next_id)
 
     # ------------------------------------------------------------ plumbing
 
     def next_id(self, prefix: str) -> str:
-        return f"{prefix}_fake_{next(self._sequence):08d}"
+        return f"{prefix}_fake_{self._run}{next(self._sequence):08d}"
 
     def _once(self, operation: str, key: str, params: tuple[Any, ...], act: Callable[[], T]) -> T:
         self._ensure_available()

@@ -46,14 +46,24 @@ class PaymentUseCase:
         tenant_id: str,
         payment_id: str,
         mutate: Callable[[Payment, FeeTerms], Any],
+        known: Payment | None = None,
+        terms: FeeTerms | None = None,
     ) -> Payment:
-        """Reload, mutate and save in one transaction, retried on optimistic-lock races."""
+        """Mutate and save in one transaction, retried from a fresh read on optimistic-lock
+        races. `known` (the payment as this request last saved it) and `terms` (resolved
+        earlier in this request) spare the first attempt its reads: the versioned UPDATE
+        still refuses it if anyone changed the payment since."""
 
         async def attempt() -> Payment:
+            nonlocal known
             async with self._uow_factory() as uow:
-                payment = await load_payment(uow, tenant_id, payment_id)
-                fees = await self._fees.resolve(uow, tenant_id, payment.currency)
-                mutate(payment, fees.terms)
+                payment, known = known, None
+                if payment is None:
+                    payment = await load_payment(uow, tenant_id, payment_id)
+                fees = terms
+                if fees is None:
+                    fees = (await self._fees.resolve(uow, tenant_id, payment.currency)).terms
+                mutate(payment, fees)
                 await uow.payments.save(payment)
                 await uow.commit()
                 return payment
@@ -65,8 +75,12 @@ class PaymentUseCase:
         payment: Payment,
         operation: str,
         call: Callable[[], Awaitable[GatewayIntent]],
+        terms: FeeTerms | None = None,
     ) -> Payment:
-        """Run one gateway call and record its answer, or that the answer is unknown."""
+        """Run one gateway call and record its answer, or that the answer is unknown.
+
+        With `terms`, `payment` is taken as saved as is (see `_change`)."""
+        known = payment if terms is not None else None
         try:
             intent = await call()
         except GatewayOutcomeUnknownError:
@@ -75,8 +89,14 @@ class PaymentUseCase:
                 payment.tenant_id,
                 payment.id,
                 lambda p, _: p.mark_outcome_unknown(operation, now),
+                known,
+                terms,
             )
         now = self._clock.now()
         return await self._change(
-            payment.tenant_id, payment.id, lambda p, terms: p.sync(intent, terms, now)
+            payment.tenant_id,
+            payment.id,
+            lambda p, t: p.sync(intent, t, now),
+            known,
+            terms,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
+from application.fees.terms import TenantFees
 from application.idempotency import IdempotencyContext, attach_payment, detach_payment
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.ports import IntentRequest
@@ -43,13 +44,14 @@ class CreatePayment(PaymentUseCase):
         if resumed is not None:
             async with self._uow_factory() as uow:
                 payment = await load_payment(uow, cmd.tenant_id, resumed)
-            if payment.gateway_payment_id is not None and not payment.outcome_unknown:
-                return payment
-        else:
-            payment = await self._create(cmd)
-        return await self._open_intent(payment, cmd)
+                if payment.gateway_payment_id is not None and not payment.outcome_unknown:
+                    return payment
+                fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+            return await self._open_intent(payment, fees, cmd, saved_as_is=False)
+        payment, fees = await self._create(cmd)
+        return await self._open_intent(payment, fees, cmd, saved_as_is=True)
 
-    async def _create(self, cmd: CreatePaymentCommand) -> Payment:
+    async def _create(self, cmd: CreatePaymentCommand) -> tuple[Payment, TenantFees]:
         amount = Money(cmd.amount, cmd.currency)
         async with self._uow_factory() as uow:
             fees = await self._fees.resolve(uow, cmd.tenant_id, amount.currency)
@@ -79,11 +81,13 @@ class CreatePayment(PaymentUseCase):
             await uow.payments.add(payment)
             await attach_payment(uow, cmd.idempotency, payment.id)
             await uow.commit()
-        return payment
+        return payment, fees
 
-    async def _open_intent(self, payment: Payment, cmd: CreatePaymentCommand) -> Payment:
-        async with self._uow_factory() as uow:
-            fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+    async def _open_intent(
+        self, payment: Payment, fees: TenantFees, cmd: CreatePaymentCommand, *, saved_as_is: bool
+    ) -> Payment:
+        """`fees` were resolved earlier in this request; `saved_as_is`: `payment` is exactly
+        what this request saved, so recording the gateway's answer need not read it again."""
         connected = payment.connected_account_id
         application_fee = None
         if connected and cmd.capture_method is CaptureMethod.AUTOMATIC:
@@ -110,6 +114,7 @@ class CreatePayment(PaymentUseCase):
                 payment,
                 "create",
                 lambda: self._gateway.create_intent(request, gateway_key(payment.id, "create")),
+                fees.terms if saved_as_is else None,
             )
         except GatewayRejectedError:
             await self._discard(payment, cmd.idempotency)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from dataclasses import asdict
 
 import click
@@ -49,7 +50,7 @@ def reconcile(state: CliState, fix: bool, as_json: bool) -> None:
             iterable=itertools.repeat(None),  # no length: an open-ended bar
             label="Reconciling",
             show_pos=True,
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
         ) as bar:
             return await container.reconcile_payments().execute(
                 fix=fix, progress=lambda _: bar.update(1)

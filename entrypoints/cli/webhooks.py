@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 import click
@@ -245,9 +246,7 @@ def replay(state: CliState, event_ids: tuple[str, ...], dead: bool) -> None:
         ids = list(await replay_events.dead_ids()) if dead else list(event_ids)
         if not ids:
             return 0
-        with click.progressbar(
-            length=len(ids), label="Replaying", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=len(ids), label="Replaying", file=sys.stderr) as bar:
             await replay_events.execute(ids, progress=lambda _: bar.update(1))
         return len(ids)
 

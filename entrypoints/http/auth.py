@@ -46,7 +46,8 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 def requires(role: str) -> Guard:
     """A guard letting through only callers holding `role` (implied roles count)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # async: Litestar runs a sync guard on a worker thread, a thread hop per request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not authenticate(connection).has(role):
             raise ApiError(
                 403, "permission_error", "insufficient_role", f"This needs the {role} role."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -24,11 +25,18 @@ async def insert_if_absent(
     """INSERT … ON CONFLICT (key) DO NOTHING: False when the key exists.
 
     A failed plain INSERT would abort the whole PostgreSQL transaction; this does not.
+    The row goes as execution parameters to a statement built once per table and key, so
+    SQLAlchemy neither rebuilds it nor recomputes its cache key on every call.
     """
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=list(key))
-    result = await conn.execute(stmt)
+    stmt = _insert_if_absent(table, tuple(key), conn.dialect.name)
+    result = await conn.execute(stmt, row)
     return result.rowcount == 1
+
+
+@functools.cache
+def _insert_if_absent(table: Table, key: tuple[str, ...], dialect: str) -> Any:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
 
 
 async def update_versioned(
@@ -39,11 +47,16 @@ async def update_versioned(
     version: int,
     what: str,
 ) -> None:
-    """UPDATE … SET …, version = version + 1 WHERE <key> AND version = :version."""
-    keys = set(table.primary_key.columns.keys())
+    """UPDATE … SET …, version = version + 1 WHERE <key> AND version = :version.
+
+    The new values go as execution parameters, not `.values(...)`: building and
+    cache-keying a 35-column VALUES clause on every save cost more CPU than the round trip.
+    """
+    keys = set(table.primary_key.columns.keys()) | {"version"}
     values = {name: value for name, value in row.items() if name not in keys}
-    values["version"] = table.c.version + 1
-    stmt = update(table).where(*where, table.c.version == version).values(values)
-    result = await conn.execute(stmt)
+    stmt = (
+        update(table).where(*where, table.c.version == version).values(version=table.c.version + 1)
+    )
+    result = await conn.execute(stmt, values)
     if result.rowcount != 1:
         raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
