@@ -5,6 +5,7 @@ webhook consumer uses; stripe_requests sends, retries and translates failures.""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from application.webhooks.stripe_format import (
 )
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
+from domain.statuses import PaymentStatus
 
 # Stripe refuses any other cancellation_reason; Kassa's "automatic" (an authorization left
 # uncaptured for 7 days) is Stripe's "abandoned".
@@ -141,12 +143,17 @@ class StripePaymentGateway:
         params: dict[str, Any] = {"amount_to_capture": amount.amount}
         if application_fee is not None:
             params["application_fee_amount"] = application_fee.amount
-        return await self._intent(
+        intent = await self._intent(
             "capture intent",
             lambda o: self._v1.payment_intents.capture_async(gateway_payment_id, params, options=o),
             idempotency_key,
             intent_id=gateway_payment_id,
         )
+        if intent.status is PaymentStatus.SUCCEEDED and not intent.amount_received:
+            # Stripe always reports amount_received; a stand-in that omits it took what
+            # was asked (otherwise a partial capture would be booked as a full one).
+            intent = dataclasses.replace(intent, amount_received=amount.amount)
+        return intent
 
     async def cancel_intent(
         self, gateway_payment_id: str, reason: str | None, idempotency_key: str

@@ -166,12 +166,6 @@ async def test_a_partial_capture_and_a_partial_refund_reach_stripe(
     assert merchant_refunds == [(2_000, "succeeded", charge["id"])]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="localstripe's PaymentIntent has no amount_received; Kassa then books the whole "
-    "authorization as captured (domain/payment.py falls back to amount_capturable)",
-)
 async def test_a_partial_capture_books_what_stripe_took(
     kassa: Kassa, localstripe: LocalStripeServer
 ) -> None:
