@@ -7,6 +7,7 @@ Feature: Taking card payments
   starter 3 %, professional 1.5 %, enterprise 0.5 %. The card gateway's fee is
   estimated at 2.9 % plus 0.30 in US dollars, Canadian dollars and euros.
 
+  @stripe
   Scenario: A card payment succeeds and the money is split
     Given a merchant on the starter tier
     When the customer pays 100.00 USD with a Visa card
@@ -29,6 +30,7 @@ Feature: Taking card payments
       | professional | 1.50 USD     | 95.30 USD |
       | enterprise   | 0.50 USD     | 96.30 USD |
 
+  @stripe
   Scenario Outline: Fees are counted in each currency's own smallest unit
     Given a merchant on the starter tier
     When the customer pays <price> with a Visa card
@@ -42,6 +44,7 @@ Feature: Taking card payments
       | 1000 JPY   | 30 JPY       | 29 JPY      | 941 JPY   |
       | 10.000 KWD | 0.300 KWD    | 0.290 KWD   | 9.410 KWD |
 
+  @stripe
   Scenario: An authorization holds the money until the merchant captures part of it
     Given a merchant on the starter tier
     And the customer has authorized 100.00 USD with a Visa card
@@ -56,6 +59,7 @@ Feature: Taking card payments
     And the gateway's fee is estimated at 2.04 USD
     And the merchant receives 56.16 USD
 
+  @stripe
   Scenario: A capture cannot take more than the customer authorized
     Given a merchant on the starter tier
     And the customer has authorized 50.00 USD with a Visa card
@@ -95,6 +99,7 @@ Feature: Taking card payments
     And nothing is held on the card any more
     And no fees are taken
 
+  @stripe
   Scenario: A captured payment can no longer be canceled
     Given a merchant on the starter tier
     And the customer has paid 100.00 USD with a Visa card
@@ -102,6 +107,7 @@ Feature: Taking card payments
     Then the cancellation is refused because the payment is already final
     And the payment has succeeded
 
+  @stripe
   Scenario Outline: The same order cannot be paid twice
     Given a merchant on the starter tier
     And the customer <earlier> 100.00 USD with a Visa card
@@ -114,6 +120,7 @@ Feature: Taking card payments
       | has paid       |
       | has authorized |
 
+  @stripe
   Scenario: The merchant may take a second payment for an order on purpose
     Given a merchant on the starter tier
     And the customer has paid 100.00 USD with a Visa card
@@ -128,6 +135,7 @@ Feature: Taking card payments
     Then the payment has succeeded
     And the order has 2 payments
 
+  @stripe
   Scenario: An order whose payment was refunded in full can be paid again
     Given a merchant on the starter tier
     And the customer has paid 100.00 USD with a Visa card

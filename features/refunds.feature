@@ -11,6 +11,7 @@ Feature: Refunding payments
   Background:
     Given a merchant on the starter tier
 
+  @stripe
   Scenario: Several partial refunds, up to what was captured
     Given the customer has paid 100.00 USD with a Visa card
     When the merchant refunds 30.00 USD
@@ -19,6 +20,7 @@ Feature: Refunding payments
     And 50.00 USD can still be refunded
     And the payment is partially refunded
 
+  @stripe
   Scenario: A refund above what remains is refused
     Given the customer has paid 100.00 USD with a Visa card
     And the merchant has refunded 70.00 USD
@@ -27,6 +29,7 @@ Feature: Refunding payments
     And 70.00 USD has been refunded
     And 30.00 USD can still be refunded
 
+  @stripe
   Scenario: A refund of everything gives back the whole platform fee
     Given the customer has paid 100.00 USD with a Visa card
     When the merchant refunds the rest
@@ -36,6 +39,7 @@ Feature: Refunding payments
     And the platform has given back 3.00 USD in all
     And the gateway's fee is estimated at 3.20 USD
 
+  @stripe
   Scenario: Partial refunds give back the platform fee in proportion
     Given the customer has paid 100.00 USD with a Visa card
     When the merchant refunds 60.00 USD
@@ -44,6 +48,7 @@ Feature: Refunding payments
     Then the platform gives back 1.20 USD of its fee
     And the platform has given back 3.00 USD in all
 
+  @stripe
   Scenario: The refund that empties the payment gives back what is left of the fee
     Given the customer has paid 100.00 USD with a Visa card
     # 3 % of 0.50 USD is 0.015 USD, which rounds half up to 0.02 USD
@@ -56,12 +61,14 @@ Feature: Refunding payments
     Then the platform gives back 2.96 USD of its fee
     And the platform has given back 3.00 USD in all
 
+  @stripe
   Scenario: A refund on the last day of the refund window is accepted
     Given the customer has paid 100.00 USD with a Visa card
     And 90 days have passed since the payment was captured
     When the merchant refunds 10.00 USD
     Then 10.00 USD has been refunded
 
+  @stripe
   Scenario: A refund after the refund window is refused
     Given the customer has paid 100.00 USD with a Visa card
     And 91 days have passed since the payment was captured
@@ -69,6 +76,7 @@ Feature: Refunding payments
     Then the refund is refused because the refund window has closed
     And nothing has been refunded
 
+  @stripe
   Scenario: A payment that was only authorized cannot be refunded
     Given the customer has authorized 100.00 USD with a Visa card
     When the merchant tries to refund 10.00 USD
