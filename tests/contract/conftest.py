@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +13,6 @@ from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWorkFactory
-from domain.fees import SEED_TIERS
 from tests.support.databases import copy_sqlite
 from tests.support.publishers import RecordingEventPublisher
 from tests.support.stores import postgres_url, sqlite_template  # noqa: F401
@@ -47,7 +45,7 @@ async def uow_factory(
     database_url: str | None, publisher: RecordingEventPublisher
 ) -> AsyncIterator[UnitOfWorkFactory]:
     if database_url is None:
-        store = InMemoryStore(fee_tiers={tier.code: copy.deepcopy(tier) for tier in SEED_TIERS})
+        store = InMemoryStore.with_seed_data()  # what the migrations seed
         yield lambda: InMemoryUnitOfWork(store, publisher)
         return
     engine = create_engine(database_url)

@@ -8,7 +8,6 @@ with the requests' loop. The reliability suite runs it for real under uvicorn.""
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -17,7 +16,6 @@ import pytest
 from adapters.gateways.fake_console import FakeGatewayConsole
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
-from domain.fees import SEED_TIERS
 from domain.money import Money
 from domain.statuses import CaptureMethod
 from entrypoints.container import Container, build_container
@@ -29,8 +27,6 @@ from tests.e2e.conftest import TENANT, Api
 async def container() -> AsyncIterator[Container]:
     container = build_container(Settings(env="test", database_url="memory://"))
     assert container.settings().consumer_in_process, "the default is an in-process consumer"
-    for tier in SEED_TIERS:
-        container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
     await container.create_tenant().execute(CreateTenantCommand(name="Acme", tenant_id=TENANT))
     yield container
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,7 +13,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from application.payments.create_payment import CreatePaymentCommand
-from domain.fees import SEED_TIERS
 from domain.payment import Payment
 from domain.statuses import CaptureMethod
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
@@ -29,11 +27,7 @@ Kassa = Callable[..., Result]
 
 @pytest.fixture
 def state() -> CliState:
-    state = CliState(MEMORY)
-    store = state.container.memory_store()
-    for tier in SEED_TIERS:
-        store.fee_tiers[tier.code] = copy.deepcopy(tier)
-    return state
+    return CliState(MEMORY)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from domain.fees import SEED_TIERS
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.settings import Settings
@@ -21,11 +19,7 @@ Kassa = Callable[..., Result]
 
 @pytest.fixture
 def state() -> CliState:
-    state = CliState(Settings(database_url="memory://", bcrypt_rounds=4))
-    store = state.container.memory_store()
-    for tier in SEED_TIERS:
-        store.fee_tiers[tier.code] = copy.deepcopy(tier)
-    return state
+    return CliState(Settings(database_url="memory://", bcrypt_rounds=4))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ database, reconciles now and then, and stops when asked."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import time
 from datetime import UTC, datetime
@@ -15,7 +14,6 @@ from dependency_injector import providers
 
 from adapters.persistence.inbox_wakeup import LocalInboxWakeup
 from application.webhooks.signature import sign
-from domain.fees import SEED_TIERS
 from entrypoints.consumer import ConsumerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
@@ -25,10 +23,7 @@ SECRET = "whsec_fake_kassa"
 
 @pytest.fixture
 def container() -> Container:
-    container = build_container(Settings(env="test", database_url="memory://"))
-    for tier in SEED_TIERS:
-        container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
-    return container
+    return build_container(Settings(env="test", database_url="memory://"))
 
 
 async def receive(container: Container, *event_ids: str) -> None:

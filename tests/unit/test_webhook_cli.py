@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,6 @@ from adapters.system.clock import FixedClock
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
 from application.webhooks.signature import sign
-from domain.fees import SEED_TIERS
 from domain.payment import Payment
 from domain.statuses import CaptureMethod
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
@@ -37,8 +35,6 @@ def clock() -> FixedClock:
 @pytest.fixture
 def state(clock: FixedClock) -> CliState:
     state = CliState(Settings(database_url="memory://"))
-    for tier in SEED_TIERS:
-        state.container.memory_store().fee_tiers[tier.code] = copy.deepcopy(tier)
     state.container.clock.override(providers.Object(clock))
     return state
 

@@ -19,7 +19,7 @@ from application.payments.create_payment import CreatePayment
 from application.payments.reconcile import ReconcilePayments
 from application.payments.refund_payment import RefundPayment
 from domain.events import DomainEvent
-from domain.fees import SEED_TIERS, STRIPE_STANDARD_PRICING
+from domain.fees import STRIPE_STANDARD_PRICING
 from domain.tenant import Tenant
 from tests.unit.factories import T0
 
@@ -34,15 +34,13 @@ class RecordingPublisher:
 
 @dataclass
 class World:
-    store: InMemoryStore = field(default_factory=InMemoryStore)
+    store: InMemoryStore = field(default_factory=InMemoryStore.with_seed_data)
     gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
     clock: FixedClock = field(default_factory=lambda: FixedClock(T0))
     ids: SequentialIdFactory = field(default_factory=SequentialIdFactory)
     publisher: RecordingPublisher = field(default_factory=RecordingPublisher)
 
     def __post_init__(self) -> None:
-        for tier in SEED_TIERS:
-            self.store.fee_tiers[tier.code] = tier
         self.store.tenants["ten_1"] = Tenant("ten_1", "Shop", T0, T0)
 
     def uow(self) -> InMemoryUnitOfWork:
