@@ -90,10 +90,12 @@ def _openapi() -> OpenAPIConfig:
 
 @asynccontextmanager
 async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
-    """On shutdown, close the SQL engine's pooled connections."""
+    """On shutdown, close the SQL engine's pooled connections and the Stripe client."""
     try:
         yield
     finally:
         container = app.state.container
+        if container.config.gateway() == "stripe":
+            await container.gateway().aclose()
         if container.config.store() == "sql":
             await container.engine().dispose()
