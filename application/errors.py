@@ -9,6 +9,18 @@ class NotFoundError(DomainError):
     code = "resource_missing"
 
 
+class UnknownCursorError(DomainError):
+    """A list's `starting_after` or `ending_before` names nothing the caller can see.
+
+    A bad parameter (400), as Stripe answers, never an empty page: a client paging through
+    would take that for the end of the list."""
+
+    code = "resource_missing"
+
+    def __init__(self, param: str, cursor: str) -> None:
+        super().__init__(f"No such object for {param}: {cursor!r}.", param=param)
+
+
 class UnknownFeeTierError(DomainError):
     """A tier named in a request does not exist (a bad value, not a missing resource)."""
 

@@ -139,9 +139,22 @@ class PaymentGateway(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """A cursor (`starting_after` or `ending_before`) is the id of an object the caller
+    can see in the listed collection, filtered out or not; for any other id a repository
+    raises UnknownCursorError rather than answer an empty page."""
+
     limit: int = 10
     starting_after: str | None = None
     ending_before: str | None = None
+
+    @property
+    def cursor(self) -> tuple[str, str] | None:
+        """(parameter, id) of the cursor, if the page has one."""
+        if self.starting_after is not None:
+            return "starting_after", self.starting_after
+        if self.ending_before is not None:
+            return "ending_before", self.ending_before
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from application.errors import (
     IdempotencyKeyReusedError,
     NotFoundError,
     PermissionDeniedError,
+    UnknownCursorError,
 )
 from domain.errors import DomainError, InvalidStateTransitionError
 from domain.tenant import TenantSuspendedError
@@ -30,6 +31,7 @@ log = logging.getLogger("kassa.http")
 
 # Most specific first: the first matching class decides the status and type.
 _DOMAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (UnknownCursorError, 400, "invalid_request_error"),
     (NotFoundError, 404, "not_found"),
     (IdempotencyKeyReusedError, 400, "idempotency_error"),
     (ConflictError, 409, "conflict"),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from application.errors import UnknownCursorError
 from application.ports import AuditFilter, Page, PageRequest, UnitOfWorkFactory
 from domain.audit import SYSTEM, Actor, AuditEntry
 from tests.contract.builders import at
@@ -129,15 +130,17 @@ async def test_pages_backward_with_ending_before(uow_factory, trail_of_25):
     assert (ids(short), short.has_more) == (newest_first[0:3], False)
 
 
-async def test_an_unknown_or_foreign_cursor_gives_an_empty_page(uow_factory, trail_of_25, unique):
+async def test_an_unknown_or_foreign_cursor_is_refused_naming_it(uow_factory, trail_of_25, unique):
     tenant, _ = trail_of_25
     where = AuditFilter(tenant_id=tenant)
 
-    foreign = await listing(uow_factory, where, starting_after=f"aud_{unique}_x0")
-    missing = await listing(uow_factory, where, ending_before=f"aud_missing_{unique}")
+    with pytest.raises(UnknownCursorError) as foreign:
+        await listing(uow_factory, where, starting_after=f"aud_{unique}_x0")
+    with pytest.raises(UnknownCursorError) as missing:
+        await listing(uow_factory, where, ending_before=f"aud_missing_{unique}")
 
-    assert (foreign.data, foreign.has_more) == ([], False)
-    assert (missing.data, missing.has_more) == ([], False)
+    assert (foreign.value.code, foreign.value.param) == ("resource_missing", "starting_after")
+    assert (missing.value.code, missing.value.param) == ("resource_missing", "ending_before")
 
 
 async def test_filters_by_tenant_action_and_entity(uow_factory, unique):

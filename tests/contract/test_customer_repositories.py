@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from application.errors import ConflictError, StaleAggregateError
+from application.errors import ConflictError, StaleAggregateError, UnknownCursorError
 from application.ports import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine, InvoiceStatus
@@ -313,8 +313,13 @@ async def test_invoices_list_newest_first_by_customer_and_in_pages(uow_factory, 
     assert ids(only_mine) == [i for i in newest_first if not i.endswith(("_0", "_3", "_6"))]
     await assert_pages_of_two(listing, newest_first)
     await assert_pages_of_two(lambda page: listing(page, mine), ids(only_mine))
-    foreign = await listing(PageRequest(starting_after=f"inv_{unique}_3"), mine)
-    assert (foreign.data, foreign.has_more) == ([], False)
+    # Another customer's invoice is a place in the tenant's list; another tenant's is unknown.
+    theirs_3 = await listing(PageRequest(starting_after=f"inv_{unique}_3"), mine)
+    assert (ids(theirs_3), theirs_3.has_more) == ([f"inv_{unique}_2", f"inv_{unique}_1"], False)
+    for cursor in ({"starting_after": f"inv_{unique}_z"}, {"ending_before": f"inv_{unique}_x"}):
+        with pytest.raises(UnknownCursorError) as refused:
+            await listing(PageRequest(**cursor), mine)
+        assert refused.value.param == next(iter(cursor))
 
 
 async def test_customers_list_newest_first_in_pages(uow_factory, unique):

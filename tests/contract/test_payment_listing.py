@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from application.errors import UnknownCursorError
 from application.ports import Page, PageRequest, PaymentFilter, UnitOfWorkFactory
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
@@ -67,14 +68,37 @@ async def test_an_exact_last_page_has_no_more(uow_factory, tenant_with_25_paymen
     assert (ids(page), page.has_more) == (newest_first[20:], False)
 
 
-async def test_an_unknown_cursor_gives_an_empty_page(uow_factory, tenant_with_25_payments, unique):
+@pytest.mark.parametrize("param", ["starting_after", "ending_before"])
+async def test_an_unknown_or_another_tenants_cursor_is_refused_naming_it(
+    uow_factory, tenant_with_25_payments, unique, param
+):
+    """Not an empty page: a client paging through would take it for the end of the list."""
     tenant, _ = tenant_with_25_payments
 
-    after = await listing(uow_factory, tenant, starting_after=f"pay_{unique}_zz")  # other tenant
-    before = await listing(uow_factory, tenant, ending_before=f"pay_missing_{unique}")
+    for cursor in (f"pay_{unique}_zz", f"pay_missing_{unique}"):  # another tenant's, nobody's
+        with pytest.raises(UnknownCursorError) as refused:
+            await listing(uow_factory, tenant, **{param: cursor})
+        assert (refused.value.code, refused.value.param) == ("resource_missing", param)
 
-    assert (after.data, after.has_more) == ([], False)
-    assert (before.data, before.has_more) == ([], False)
+
+async def test_a_cursor_the_filter_leaves_out_still_marks_the_place(
+    uow_factory, tenant_with_25_payments, unique
+):
+    """A payment that left the filtered set while a client paged (captured, say) is no
+    unknown cursor: the next page starts where it stood."""
+    tenant, newest_first = tenant_with_25_payments
+    older_than_15 = PaymentFilter(created_lte=at(14))
+    newer_than_9 = PaymentFilter(created_gte=at(10))
+
+    after = await listing(
+        uow_factory, tenant, older_than_15, limit=10, starting_after=f"pay_{unique}_20"
+    )
+    before = await listing(
+        uow_factory, tenant, newer_than_9, limit=10, ending_before=f"pay_{unique}_05"
+    )
+
+    assert (ids(after), after.has_more) == (newest_first[10:20], True)
+    assert (ids(before), before.has_more) == (newest_first[5:15], True)
 
 
 async def test_created_at_bounds_are_inclusive(uow_factory, tenant_with_25_payments):

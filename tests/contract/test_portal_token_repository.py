@@ -11,7 +11,7 @@ import pytest
 
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
-from application.errors import StaleAggregateError
+from application.errors import StaleAggregateError, UnknownCursorError
 from application.ports import Page, PageRequest, UnitOfWorkFactory
 from domain.portal_token import PortalToken, PortalTokenStatus
 from tests.contract.builders import T0, at, datetimes_in, state
@@ -183,8 +183,13 @@ async def test_tokens_list_newest_first_by_tenant_and_customer_in_pages(uow_fact
     assert ids(only_mine) == [t for t in newest_first if not t.endswith(("_0", "_3", "_6"))]
     await assert_pages_of_two(listing, newest_first)
     await assert_pages_of_two(lambda page: listing(page, mine), ids(only_mine))
-    foreign = await listing(PageRequest(starting_after=f"ptk_{unique}_z"))
-    assert (foreign.data, foreign.has_more) == ([], False)
+    # Another customer's token is a place in the tenant's list; another tenant's is unknown.
+    theirs_3 = await listing(PageRequest(starting_after=f"ptk_{unique}_3"), mine)
+    assert (ids(theirs_3), theirs_3.has_more) == ([f"ptk_{unique}_2", f"ptk_{unique}_1"], False)
+    for cursor in ({"starting_after": f"ptk_{unique}_z"}, {"ending_before": f"ptk_{unique}_x"}):
+        with pytest.raises(UnknownCursorError) as refused:
+            await listing(PageRequest(**cursor))
+        assert refused.value.param == next(iter(cursor))
 
 
 # ------------------------------------------------------------- saves and uses

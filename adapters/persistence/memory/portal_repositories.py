@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters.persistence.memory.repositories import (
-    Staging,
-    fresh_copy,
-    paginate,
-    versioned_save,
-)
+from adapters.persistence.memory.pagination import paginate
+from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
 from application.errors import ConflictError
 from application.ports import Page, PageRequest
 from domain.customer import Customer, SavedPaymentMethod
@@ -87,17 +83,13 @@ class InMemoryInvoiceRepository:
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
     ) -> Page[Invoice]:
-        rows = sorted(
-            (
-                i
-                for i in self._table.values()
-                if i.tenant_id == tenant_id
-                and (customer_id is None or i.customer_id == customer_id)
-            ),
+        owned = sorted(
+            (i for i in self._table.values() if i.tenant_id == tenant_id),
             key=lambda i: (i.created_at, i.id),
             reverse=True,
         )
-        return paginate(rows, page, key=lambda i: i.id)
+        rows = [i for i in owned if customer_id is None or i.customer_id == customer_id]
+        return paginate(rows, page, key=lambda i: i.id, owned=owned)
 
 
 class InMemorySavedPaymentMethodRepository:
@@ -173,14 +165,10 @@ class InMemoryPortalTokenRepository:
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
     ) -> Page[PortalToken]:
-        rows = sorted(
-            (
-                t
-                for t in self._table.values()
-                if t.tenant_id == tenant_id
-                and (customer_id is None or t.customer_id == customer_id)
-            ),
+        owned = sorted(
+            (t for t in self._table.values() if t.tenant_id == tenant_id),
             key=lambda t: (t.created_at, t.id),
             reverse=True,
         )
-        return paginate(rows, page, key=lambda t: t.id)
+        rows = [t for t in owned if customer_id is None or t.customer_id == customer_id]
+        return paginate(rows, page, key=lambda t: t.id, owned=owned)

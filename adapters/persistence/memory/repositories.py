@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.store import InMemoryStore
 from application.errors import IdempotencyKeyInUseError, StaleAggregateError
 from application.ports import AuditFilter, Page, PageRequest, PaymentFilter
@@ -117,11 +118,11 @@ class InMemoryPaymentRepository:
         return [copy.deepcopy(p) for p in rows[:limit]]
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
-        rows = sorted(
-            (p for p in self._table.values() if p.tenant_id == tenant_id and _matches(p, where)),
-            key=_newest_first,
+        owned = sorted(
+            (p for p in self._table.values() if p.tenant_id == tenant_id), key=_newest_first
         )
-        return paginate(rows, page, key=lambda p: p.id)
+        rows = [p for p in owned if _matches(p, where)]
+        return paginate(rows, page, key=lambda p: p.id, owned=owned)
 
 
 def needs_reconciliation(p: Payment, stuck_before: datetime, authorized_before: datetime) -> bool:
@@ -152,20 +153,6 @@ def _matches(p: Payment, where: PaymentFilter) -> bool:
         and (where.created_gte is None or p.created_at >= where.created_gte)
         and (where.created_lte is None or p.created_at <= where.created_lte)
     )
-
-
-def paginate(rows: list[A], page: PageRequest, key: Callable[[A], str]) -> Page[A]:
-    """Stripe's cursor pages over rows already sorted newest first."""
-    if page.starting_after is not None:
-        idx = next((i for i, r in enumerate(rows) if key(r) == page.starting_after), None)
-        rows = rows[idx + 1 :] if idx is not None else []
-        return Page([copy.deepcopy(r) for r in rows[: page.limit]], len(rows) > page.limit)
-    if page.ending_before is not None:
-        idx = next((i for i, r in enumerate(rows) if key(r) == page.ending_before), None)
-        rows = rows[:idx] if idx is not None else []
-        chosen = rows[-page.limit :] if page.limit else []
-        return Page([copy.deepcopy(r) for r in chosen], len(rows) > page.limit)
-    return Page([copy.deepcopy(r) for r in rows[: page.limit]], len(rows) > page.limit)
 
 
 class InMemoryTenantRepository:
@@ -240,15 +227,19 @@ class InMemoryAuditRepository:
         self._s.writes.append(lambda: self._table.__setitem__(entry.id, entry))
 
     async def list(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
-        rows = sorted(
+        owned = sorted(
             (
                 e
                 for e in self._table.values()
-                if (where.tenant_id is None or e.tenant_id == where.tenant_id)
-                and (where.action is None or e.action == where.action)
-                and (where.entity_id is None or e.entity_id == where.entity_id)
+                if where.tenant_id is None or e.tenant_id == where.tenant_id
             ),
             key=lambda e: (e.created_at, e.id),
             reverse=True,
         )
-        return paginate(rows, page, key=lambda e: e.id)
+        rows = [
+            e
+            for e in owned
+            if (where.action is None or e.action == where.action)
+            and (where.entity_id is None or e.entity_id == where.entity_id)
+        ]
+        return paginate(rows, page, key=lambda e: e.id, owned=owned)

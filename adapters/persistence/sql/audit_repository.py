@@ -24,8 +24,11 @@ class SqlAuditRepository:
 
     async def list(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         conn = await self._source.connection()
+        owner: list[ColumnElement[bool]] = []
+        if where.tenant_id is not None:
+            owner.append(audit_entries.c.tenant_id == where.tenant_id)
         found = await newest_first_page(
-            conn, audit_entries, _filters(where), audit_entries.c.created_at, page
+            conn, audit_entries, _filters(where), audit_entries.c.created_at, page, owner=owner
         )
         return Page([audit_entry_from_row(row) for row in found.data], found.has_more)
 

@@ -117,11 +117,12 @@ class SqlInvoiceRepository:
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
     ) -> Page[Invoice]:
-        scope = [invoices.c.tenant_id == tenant_id]
-        if customer_id is not None:
-            scope.append(invoices.c.customer_id == customer_id)
+        owner = [invoices.c.tenant_id == tenant_id]
+        scope = owner if customer_id is None else [*owner, invoices.c.customer_id == customer_id]
         conn = await self._source.connection()
-        found = await newest_first_page(conn, invoices, scope, invoices.c.created_at, page)
+        found = await newest_first_page(
+            conn, invoices, scope, invoices.c.created_at, page, owner=owner
+        )
         return Page([invoice_from_row(row) for row in found.data], found.has_more)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, or_,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
+from adapters.persistence.sql.pagination import cursor_position
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     insert_if_absent,
@@ -86,23 +87,17 @@ class SqlPaymentRepository:
         return await self._load(query.order_by(payments.c.id).limit(limit))
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
-        """Newest first; Stripe's cursors. A cursor outside the filtered set gives no rows."""
-        scope = [payments.c.tenant_id == tenant_id, *_filters(where)]
-        cursor_id = page.starting_after if page.starting_after is not None else page.ending_before
-        if cursor_id is None:
+        """Newest first; Stripe's cursors: any payment of the tenant's, filtered out or not
+        (UnknownCursorError for any other id)."""
+        owner = [payments.c.tenant_id == tenant_id]
+        scope = [*owner, *_filters(where)]
+        if page.cursor is None:
             query = select(payments).where(*scope).order_by(*_NEWEST_FIRST)
             return await self._page(query, page.limit)
         conn = await self._source.connection()
-        cursor = (
-            await conn.execute(
-                select(payments.c.created_at, payments.c.id).where(
-                    *scope, payments.c.id == cursor_id
-                )
-            )
-        ).one_or_none()
-        if cursor is None:
-            return Page([], False)
-        created, pid = cursor
+        created, pid = await cursor_position(
+            conn, page, payments.c.created_at, payments.c.id, owner
+        )
         if page.starting_after is not None:
             older = or_(
                 payments.c.created_at < created,

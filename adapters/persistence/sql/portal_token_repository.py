@@ -85,11 +85,12 @@ class SqlPortalTokenRepository:
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
     ) -> Page[PortalToken]:
-        scope = [_tokens.tenant_id == tenant_id]
-        if customer_id is not None:
-            scope.append(_tokens.customer_id == customer_id)
+        owner = [_tokens.tenant_id == tenant_id]
+        scope = owner if customer_id is None else [*owner, _tokens.customer_id == customer_id]
         conn = await self._source.connection()
-        found = await newest_first_page(conn, portal_tokens, scope, _tokens.created_at, page)
+        found = await newest_first_page(
+            conn, portal_tokens, scope, _tokens.created_at, page, owner=owner
+        )
         return Page([portal_token_from_row(row) for row in found.data], found.has_more)
 
     async def _one(self, *where: ColumnElement[bool]) -> PortalToken | None:
