@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from application.customers.customers import load_customer
 from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
 from application.fees.terms import TenantFees
 from application.idempotency import IdempotencyContext, attach_payment, detach_payment
@@ -56,6 +57,8 @@ class CreatePayment(PaymentUseCase):
         async with self._uow_factory() as uow:
             fees = await self._fees.resolve(uow, cmd.tenant_id, amount.currency)
             fees.tenant.ensure_active()
+            if cmd.customer_id is not None:  # the tenant's own customer, or 404 before anything
+                await load_customer(uow, cmd.tenant_id, cmd.customer_id)
             if not cmd.allow_additional:
                 for existing in await uow.payments.for_order(cmd.tenant_id, cmd.order_id):
                     if existing.is_settled_for_order:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Api, payment_body
+from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 
 BAD_BODIES: list[tuple[str, Any, str, str | None]] = [
     # (case, body, error code, param)
@@ -121,3 +121,29 @@ async def test_an_unknown_payment_method_is_not_saved_under_its_key(api: Api) ->
     assert again.json()["error"]["param"] == "payment_method"
     assert await api.stored_payments() == 0
     assert not await api.key_saved("key-nope")
+
+
+@pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("whose", ["another tenant's", "nobody's"])
+async def test_a_customer_not_of_the_tenant_is_404_and_no_payment_is_kept(
+    api: Api, whose: str
+) -> None:
+    theirs = await api.post(
+        "/customers", {"email": "c@example.com"}, role="merchant_admin", tenant=OTHER_TENANT
+    )
+    customer_id = theirs.json()["id"] if whose == "another tenant's" else "cus_nobody"
+
+    response = await api.post(
+        "/payments/charge", payment_body(customer_id=customer_id), key="key-cus"
+    )
+
+    assert response.status_code == 404, response.text
+    error = response.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == (
+        "not_found",
+        "resource_missing",
+        "customer_id",
+    )
+    assert await api.stored_payments() == 0
+    assert not await api.key_saved("key-cus")
+    assert api.gateway_calls("create_intent") == 0

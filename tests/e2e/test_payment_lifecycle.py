@@ -72,16 +72,18 @@ async def test_authorize_capture_refund_and_the_refusals_that_follow(api: Api) -
 
 
 async def test_a_charge_captures_at_once(api: Api) -> None:
+    customer = await api.post("/customers", {"email": "c@example.com"}, role="merchant_admin")
+    cus_1 = customer.json()["id"]
     response = await api.post(
         "/payments/charge",
-        payment_body("ord_charge", 2_500, customer_id="cus_1", metadata={"cart": "42"}),
+        payment_body("ord_charge", 2_500, customer_id=cus_1, metadata={"cart": "42"}),
     )
     assert response.status_code == 201, response.text
     payment = response.json()
     assert (payment["status"], payment["capture_method"]) == ("succeeded", "automatic")
     assert payment["amount_captured"] == 2_500
     assert payment["metadata"] == {"cart": "42"}
-    assert payment["customer_id"] == "cus_1"
+    assert payment["customer_id"] == cus_1
 
 
 async def test_an_authorization_can_be_canceled_with_a_reason(api: Api) -> None:

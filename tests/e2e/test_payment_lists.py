@@ -43,14 +43,16 @@ async def test_pages_of_ten_walk_through_25_payments_newest_first(api: Api) -> N
 async def test_lists_filter_by_status_order_customer_and_creation_time(api: Api) -> None:
     await make_payments(api, 3)
     await make_payments(api, 2, prefix="declined", payment_method="pm_card_chargeDeclined")
-    await api.post("/payments/charge", payment_body("ord_special", customer_id="cus_7"))
+    customer = await api.post("/customers", {"email": "c@example.com"}, role="merchant_admin")
+    cus_7 = customer.json()["id"]
+    await api.post("/payments/charge", payment_body("ord_special", customer_id=cus_7))
 
     failed = (await api.get("/payments", status="failed")).json()["data"]
     assert len(failed) == 2 and {p["status"] for p in failed} == {"failed"}
     by_order = (await api.get("/payments", order_id="ord_special")).json()["data"]
     assert [p["order_id"] for p in by_order] == ["ord_special"]
-    by_customer = (await api.get("/payments", customer_id="cus_7")).json()["data"]
-    assert [p["customer_id"] for p in by_customer] == ["cus_7"]
+    by_customer = (await api.get("/payments", customer_id=cus_7)).json()["data"]
+    assert [p["customer_id"] for p in by_customer] == [cus_7]
 
     now = datetime.now(UTC)
     later = (now + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
