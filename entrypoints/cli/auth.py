@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from adapters.security.jwt_tokens import ROLES
-from entrypoints.cli.context import CliState, pass_state
+from entrypoints.cli.context import CliState, pass_state, run
 
 DEFAULT_SUBJECT = "kassa-cli"
 
@@ -52,5 +52,6 @@ def auth() -> None:
 def token(
     state: CliState, tenant_id: str, roles: tuple[str, ...], ttl_minutes: int, subject: str
 ) -> None:
-    """Print one signed JWT (and nothing else)."""
+    """Print one signed JWT (and nothing else) for an existing tenant."""
+    run(state, lambda container: container.get_tenant().execute(tenant_id))  # or one line, exit 1
     click.echo(issue_token(state, tenant_id, list(roles), ttl_minutes, subject))

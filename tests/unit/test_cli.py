@@ -54,6 +54,7 @@ def authorize(state: CliState, amount: int, order_id: str = "order-1") -> Paymen
 
 
 def test_auth_token_prints_one_jwt_and_nothing_else(kassa: Kassa, state: CliState) -> None:
+    kassa("tenants", "create", "X", "--id", "ten_x")
     result = kassa("auth", "token", "--tenant", "ten_x", "--role", "merchant_admin")
     assert result.exit_code == 0
     assert result.stderr == ""
@@ -164,7 +165,15 @@ def test_serve_says_where_the_docs_are_and_how_to_get_a_token() -> None:
     assert "demo --json" in text and "auth token --tenant" in text
 
 
+def test_auth_token_refuses_a_tenant_that_does_not_exist(kassa: Kassa) -> None:
+    result = kassa("auth", "token", "--tenant", "ten_nobody", "--role", "platform_admin")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "Error: resource_missing: No such tenant: ten_nobody.\n"
+
+
 def test_token_lifetime_follows_ttl_minutes(kassa: Kassa) -> None:
+    kassa("tenants", "create", "T", "--id", "t")
     result = kassa("auth", "token", "--tenant", "t", "--role", "merchant", "--ttl-minutes", "5")
     claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
     assert timedelta(seconds=claims["exp"] - claims["iat"]) == timedelta(minutes=5)
