@@ -30,6 +30,7 @@ class Settings:
     portal_view_rate_limit: int = 20  # requests per link and minute (SPEC §7)
     portal_pay_rate_limit: int = 5
     portal_methods_rate_limit: int = 5
+    portal_failed_auth_rate_limit: int = 10  # failed link checks per client address and minute
     public_base_url: str = ""  # default: http://{host}:{port}
     host: str = "127.0.0.1"
     port: int = 8000
@@ -88,7 +89,8 @@ class Settings:
         if len(self.jwt_secret) < 32:
             raise SettingsError("KASSA_JWT_SECRET must be at least 32 characters.")
         budgets = (self.portal_view_rate_limit, self.portal_pay_rate_limit)
-        if min(*budgets, self.portal_methods_rate_limit) < 1:
+        budgets += (self.portal_methods_rate_limit, self.portal_failed_auth_rate_limit)
+        if min(budgets) < 1:
             raise SettingsError("The KASSA_PORTAL_*_RATE_LIMIT budgets are at least 1.")
         if not 1 <= self.portal_token_ttl_days <= 30:
             raise SettingsError("KASSA_PORTAL_TOKEN_TTL_DAYS is from 1 to 30.")

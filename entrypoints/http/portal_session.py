@@ -15,6 +15,7 @@ from application.portal.authenticate import PortalAuthenticator, PortalSession
 from domain.invoice import InvoiceNotPayableError, InvoicePaidError
 from domain.portal_token import InvalidTokenError
 from entrypoints.http.errors import ApiError, render
+from entrypoints.http.rate_limits import client_address, failed_check_budget
 from entrypoints.http.request_id import request_id_of
 from entrypoints.http.resources import ErrorEnvelope
 
@@ -25,14 +26,16 @@ async def provide_portal_session(
     request: Request[Any, Any, Any], token: FromPath[str]
 ) -> PortalSession:
     """The `portal_session` dependency: unknown, malformed, expired and revoked links
-    all raise the same InvalidTokenError, after the same bcrypt work."""
+    all raise the same InvalidTokenError, after the same bcrypt work, and spend the
+    client address's budget of failed checks; over it, 429 before any of that work."""
     authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
-    return await authenticator.authenticate(
-        token,
-        request.client.host if request.client else None,
-        request.headers.get("user-agent"),
-        request_id_of(request.scope),
-    )
+    async with failed_check_budget(request).checking(client_address(request)):
+        return await authenticator.authenticate(
+            token,
+            request.client.host if request.client else None,
+            request.headers.get("user-agent"),
+            request_id_of(request.scope),
+        )
 
 
 def portal_dependencies() -> dict[str, Provide]:
@@ -67,7 +70,8 @@ _PORTAL_ERRORS = {
     402: "`card_error`: declined; `payment_id` names the failed payment.",
     404: "`not_found`: no such payment, method or open invoice for this customer.",
     409: "`conflict` `invoice_paid`: the link's invoice is paid; views go on until expiry.",
-    429: "`rate_limit_error`: too many requests with this link; see `Retry-After`.",
+    429: "`rate_limit_error`: too many requests with this link, or too many invalid links "
+    "from this address; see `Retry-After`.",
     502: "`gateway_error`: the gateway could not be reached.",
 }
 

@@ -2,13 +2,17 @@
 
 Three budgets per link and minute — viewing, paying, changing saved methods — each a
 RateLimitConfig whose middleware counts only the handlers tagged with its bucket
-(`opt={RATE_LIMIT_OPT: bucket}`). Counters live in one Litestar store: in memory, or in
+(`opt={RATE_LIMIT_OPT: bucket}`). A fourth, per client address, counts failed link
+checks (FailedCheckBudget). Counters live in one Litestar store: in memory, or in
 Redis (KASSA_REDIS_URL) so that every Kassa process spends the same budget.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request
@@ -22,16 +26,17 @@ from litestar.middleware.rate_limit import (
 )
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.types import Receive, Scope, Send
 
 from domain.portal_token import InvalidTokenError, split_token
+from entrypoints.http.counting_stores import CountingMemoryStore, CountingRedisStore, WindowCounter
 from entrypoints.settings import Settings
 
 RATE_LIMIT_OPT = "portal_rate_limit"
 STORE_NAME = "portal_rate_limit"
 VIEW, PAY, METHODS = "view", "pay", "methods"
 _SWEEP_EVERY = 1_000  # writes between sweeps of expired counters from a memory store
+_MINUTE = 60
 
 
 def bucket(name: str) -> dict[str, Any]:
@@ -94,6 +99,64 @@ def _in_bucket(name: str) -> Any:
     return check
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """Whom failed checks count against: the connecting address, as the ASGI server gives
+    it. X-Forwarded-For is never read here (anyone can write it); behind a proxy,
+    uvicorn's FORWARDED_ALLOW_IPS (default: loopback) names the proxies it believes. An
+    IPv6 client counts by its /64, which one host usually holds whole."""
+    host = get_remote_address(request)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class FailedCheckBudget:
+    """Failed link checks (malformed, unknown, wrong verifier, expired, revoked) allowed
+    per client address and minute; over it, 429 before the check costs a lookup or a
+    bcrypt. Each check spends a unit *before* it runs, so a burst of parallel guesses
+    cannot all pass before the first failure is counted, and gives it back unless the
+    link was refused: successful checks cost nothing. A blocked address is refused even
+    with a good link, since the budget is the address's, not the link's."""
+
+    def __init__(self, counter: WindowCounter, per_minute: int) -> None:
+        self._counter = counter
+        self._per_minute = per_minute
+
+    @asynccontextmanager
+    async def checking(self, address: str) -> AsyncIterator[None]:
+        key = f"failed_checks:ip:{address}"
+        spent, retry_after = await self._counter.add(key, 1, _MINUTE)
+        if spent > self._per_minute:  # the window stays as it started: no unit comes back
+            raise TooManyRequestsException(
+                detail="Too many invalid links from this address; wait before trying again.",
+                headers={"Retry-After": str(retry_after)},
+            )
+        refused = False
+        try:
+            yield
+        except InvalidTokenError:
+            refused = True
+            raise
+        finally:
+            if not refused:
+                await self._counter.add(key, -1, _MINUTE)
+
+
+def failed_check_budget(request: Request[Any, Any, Any]) -> FailedCheckBudget:
+    """The budget, counting in the app's rate-limit store."""
+    store = request.app.stores.get(STORE_NAME)
+    if not isinstance(store, WindowCounter):
+        raise TypeError(f"The {STORE_NAME!r} store must count (see rate_limit_stores).")
+    settings: Settings = request.app.state.container.settings()
+    return FailedCheckBudget(store, settings.portal_failed_auth_rate_limit)
+
+
 def portal_rate_limits(settings: Settings) -> list[DefineMiddleware]:
     """The three budgets, as middleware for the portal's router."""
     budgets = {
@@ -117,5 +180,6 @@ def rate_limit_stores(settings: Settings) -> dict[str, Store]:
     """The store the budgets count in; the app closes it on shutdown."""
     if settings.redis_url:
         namespace = f"{settings.redis_namespace}:{STORE_NAME}"
-        return {STORE_NAME: RedisStore.with_client(url=settings.redis_url, namespace=namespace)}
-    return {STORE_NAME: MemoryStore()}
+        store = CountingRedisStore.with_client(url=settings.redis_url, namespace=namespace)
+        return {STORE_NAME: store}
+    return {STORE_NAME: CountingMemoryStore()}
