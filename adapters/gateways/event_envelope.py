@@ -1,9 +1,12 @@
 """Reads a gateway event's id and type from the raw body with msgspec: the hot path of
-webhook receipt decodes nothing else (no Stripe object tree)."""
+webhook receipt decodes nothing else (no Stripe object tree), but checks the whole body
+as every request body is checked (UTF-8, depth), so the consumer can read it later."""
 
 from __future__ import annotations
 
 import msgspec
+
+from adapters import untrusted_json
 
 
 class _Envelope(msgspec.Struct):
@@ -12,14 +15,13 @@ class _Envelope(msgspec.Struct):
     object: str = "event"
 
 
-_decoder = msgspec.json.Decoder(_Envelope)
-
-
 def read_envelope(payload: bytes) -> tuple[str, str]:
     """(event id, event type); ValueError when the body is not a gateway event."""
     try:
-        envelope = _decoder.decode(payload)
-    except msgspec.DecodeError as exc:
+        envelope = untrusted_json.decode(payload, _Envelope)
+    except untrusted_json.UntrustedJsonError as exc:
+        raise ValueError(f"the body is {exc}") from None
+    except msgspec.ValidationError as exc:
         raise ValueError(str(exc)) from None
     if envelope.object != "event" or not envelope.id or not envelope.type:
         raise ValueError("not an event object")

@@ -31,6 +31,7 @@ from entrypoints.http.platform import platform_router
 from entrypoints.http.portal import portal_router
 from entrypoints.http.rate_limits import rate_limit_stores
 from entrypoints.http.request_id import RequestIdMiddleware, logging_config
+from entrypoints.http.schemas import LimitedJsonRequest
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -60,6 +61,7 @@ def create_app(container: Container) -> Litestar:
     return Litestar(
         route_handlers=[merchant_api, platform_router(), health, WebhooksController, portal],
         state=State({"container": container}),
+        request_class=LimitedJsonRequest,
         stores=rate_limit_stores(container.settings()),
         middleware=[RequestIdMiddleware],
         exception_handlers=exception_handlers(),

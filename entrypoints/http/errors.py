@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.exceptions.base_exceptions import SerializationException
 from litestar.types import ExceptionHandlersMap
 
+from adapters.untrusted_json import UntrustedJsonError
 from application.errors import (
     ConflictError,
     GatewayError,
@@ -126,6 +127,10 @@ def render(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
 def _as_api_error(exc: Exception) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, UntrustedJsonError):  # from every body decoded, Litestar's included
+        return invalid_request("invalid_json", f"The request body is {exc}.")
+    if isinstance(exc, UnicodeDecodeError):  # bytes of the request that are not UTF-8
+        return invalid_request("invalid_encoding", "The request is not valid UTF-8.")
     if isinstance(exc, DomainError):
         status, kind = next(
             ((s, k) for cls, s, k in _DOMAIN_ERRORS if isinstance(exc, cls)),

@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from adapters import untrusted_json
 from application.idempotency import IdempotencyContext, IdempotencyService, Replay
 from entrypoints.http.errors import invalid_request
 
@@ -39,10 +40,17 @@ def documented_key() -> dict[str, HeaderParameter]:
 
 
 def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
-    """The request's key, if it sent one: 1–255 printable ASCII characters."""
-    key = request.headers.get(HEADER)
-    if key is None:
+    """The request's key, if it sent one: once, 1–255 printable ASCII characters.
+
+    Two keys are malformed, not a choice to make for the client: 400, as a key too long."""
+    keys = request.headers.getall(HEADER, [])
+    if not keys:
         return None
+    if len(keys) > 1:
+        raise invalid_request(
+            "idempotency_key_invalid", f"Send {HEADER} once, not {len(keys)} times.", param=HEADER
+        )
+    key = keys[0]
     if not 0 < len(key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
         raise invalid_request(
             "idempotency_key_invalid",
@@ -55,7 +63,7 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
 async def fingerprint(request: Request[Any, Any, Any]) -> str:
     """sha256 of method, path and the canonical body (sorted keys, no whitespace)."""
     raw = (await request.body()).strip() or b"{}"
-    canonical = msgspec.json.encode(msgspec.json.decode(raw), order="sorted")
+    canonical = msgspec.json.encode(untrusted_json.decode(raw), order="sorted")
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()

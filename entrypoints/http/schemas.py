@@ -8,6 +8,7 @@ import msgspec
 from litestar import Request
 from msgspec import Meta, Struct
 
+from adapters import untrusted_json
 from domain.money import is_known_currency
 from domain.statuses import CaptureMethod
 from entrypoints.http.errors import invalid_request, validation_error
@@ -88,15 +89,22 @@ async def parse_body(request: Request[Any, Any, Any], model: type[T]) -> T:
 
     Litestar converts bodies leniently, so the `data` parameter each handler declares
     (for OpenAPI and the first check) is decoded again here as the contract demands.
-    An empty body is an empty object.
+    An empty body is an empty object. Not UTF-8, too deep or not JSON: UntrustedJsonError,
+    which the exception handler answers with 400 `invalid_json`.
     """
     raw = await request.body()
     try:
-        body = msgspec.json.decode(raw.strip() or b"{}", type=model)
+        body = untrusted_json.decode(raw.strip() or b"{}", model)
     except msgspec.ValidationError as exc:
         raise validation_error(str(exc)) from None
-    except msgspec.DecodeError:
-        raise invalid_request("invalid_json", "The request body is not valid JSON.") from None
     if isinstance(body, _Body):
         body.check()
     return body
+
+
+class LimitedJsonRequest(Request[Any, Any, Any]):
+    """The app's request class: Litestar decodes the `data` parameters through `json`, so
+    every body meets the same limits (UTF-8, depth) before any handler runs."""
+
+    async def json(self) -> Any:
+        return untrusted_json.decode(await self.body() or b"null")

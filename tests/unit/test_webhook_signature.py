@@ -55,6 +55,44 @@ def test_forgeries_are_refused(header: str | None) -> None:
         verify(BODY, header, SECRET, T0)
 
 
+GOOD_V1 = sign(BODY, SECRET, NOW_TS).split("v1=")[1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"t={'9' * 5000},v1={GOOD_V1}",
+        f"t={'9' * 900},v1={GOOD_V1}",
+        f"t={NOW_TS}é,v1={GOOD_V1}",
+        f"t={str(NOW_TS).translate(str.maketrans('0123456789', '٠١٢٣٤٥٦٧٨٩'))},v1={GOOD_V1}",
+        f"t=-{NOW_TS},v1={GOOD_V1}",
+        f"t={NOW_TS},t={NOW_TS},v1={GOOD_V1}",
+        f"t={NOW_TS},v1={'é' * 64}",
+        f"t={NOW_TS},v1={GOOD_V1.upper()}",
+        f"t={NOW_TS},v1={GOOD_V1[:-1]}",
+        f"t={NOW_TS},v1={GOOD_V1},v1=zz",
+        f"t={NOW_TS},v1={GOOD_V1}," + "v0=0," * 300,
+    ],
+    ids=[
+        "t-of-5000-digits",
+        "t-of-900-digits",
+        "t-not-ascii",
+        "t-in-arabic-indic-digits",
+        "t-negative",
+        "two-t",
+        "v1-not-ascii",
+        "v1-upper-case",
+        "v1-short",
+        "a-v1-not-hex",
+        "header-too-long",
+    ],
+)
+def test_a_malformed_header_is_a_signature_error_whatever_it_holds(header: str) -> None:
+    """Strict parsing: nothing in the header can raise anything but SignatureError (a 400)."""
+    with pytest.raises(SignatureError, match="Malformed"):
+        verify(BODY, header, SECRET, T0)
+
+
 def test_a_changed_body_is_refused() -> None:
     header = sign(BODY, SECRET, NOW_TS)
     with pytest.raises(SignatureError):
