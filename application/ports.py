@@ -97,9 +97,17 @@ class PaymentGateway(Protocol):
         reason: str | None,
         idempotency_key: str,
         refund_application_fee: bool = False,
-    ) -> GatewayRefund: ...
+        refund_id: str | None = None,
+    ) -> GatewayRefund:
+        """`refund_id`, Kassa's id of the refund, goes into the gateway's metadata
+        (`kassa_refund_id`), so `find_refund` finds it when the answer was lost."""
+        ...
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund: ...
+
+    async def find_refund(self, gateway_payment_id: str, refund_id: str) -> GatewayRefund | None:
+        """The intent's refund made for Kassa's refund `refund_id`, or None if none was."""
+        ...
 
     async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
         """The actual fee of a charge (its balance transaction), None while unknown."""
@@ -173,16 +181,27 @@ class Page(Generic[T]):
 
 
 class PaymentRepository(Protocol):
+    """Payments and their refunds. Writers of one payment are serialised: a read
+    `for_update` holds the payment until the unit of work ends (a row lock on
+    PostgreSQL, the one write lock on SQLite), so a change recorded after the gateway
+    acted never loses a race. `add` and `save` raise DuplicatePaymentError when a second
+    payment would hold its order's claim (`Payment.order_claim`)."""
+
     async def add(self, payment: Payment) -> None: ...
 
-    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
+    async def get(
+        self, tenant_id: str, payment_id: str, *, for_update: bool = False
+    ) -> Payment | None:
         """The tenant's payment, or None (another tenant's payment is None too)."""
         ...
 
-    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None: ...
+    async def get_by_gateway_id(
+        self, gateway_payment_id: str, *, for_update: bool = False
+    ) -> Payment | None: ...
 
     async def save(self, payment: Payment) -> None:
-        """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
+        """Persist changes; raise StaleAggregateError if its version moved meanwhile
+        (only possible for a payment not read `for_update` in this unit of work)."""
         ...
 
     async def discard(self, payment: Payment) -> None:

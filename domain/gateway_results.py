@@ -36,6 +36,7 @@ class GatewayRefund:
     status: RefundState
     reason: str | None = None
     failure_reason: str | None = None
+    kassa_refund_id: str | None = None  # Kassa's own refund, as the gateway's metadata names it
 
 
 @dataclass(frozen=True, slots=True)

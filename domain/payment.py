@@ -72,6 +72,8 @@ class Payment:
     decline_code: str | None = None
     cancellation_reason: str | None = None
     outcome_unknown: bool = False
+    exclusive: bool = False  # taken without allow_additional: may hold its order's claim
+    order_claim: bool = False  # the one claim on its order (a unique index in SQL)
     dispute_status: DisputeStatus = DisputeStatus.NONE
     dispute_amount: int = 0
     refunds: list[Refund] = field(default_factory=list)
@@ -97,6 +99,7 @@ class Payment:
         description: str | None = None,
         metadata: dict[str, str] | None = None,
         connected_account_id: str | None = None,
+        exclusive: bool = False,
     ) -> Payment:
         amount.ensure_chargeable()
         payment = cls(
@@ -119,6 +122,7 @@ class Payment:
             metadata=dict(metadata or {}),
             gateway=gateway,
             connected_account_id=connected_account_id,
+            exclusive=exclusive,
         )
         payment._record(ev.PaymentCreated, now, amount=amount)
         return payment
@@ -173,6 +177,24 @@ class Payment:
         return (
             self.status in (PaymentStatus.REQUIRES_CAPTURE, PaymentStatus.SUCCEEDED)
             and self.refund_status is not RefundStatus.FULL
+        )
+
+    def claim_order(self) -> None:
+        """Before the gateway is asked to take money: an exclusive payment claims its order.
+
+        The claim is what the store keeps unique per tenant and order, so a second payment
+        for the order is refused before it reaches the gateway (SPEC §3)."""
+        if self.exclusive and not self._releases_claim:
+            self.order_claim = True
+
+    @property
+    def _releases_claim(self) -> bool:
+        """Failed, canceled or fully refunded: the order may be paid again. A claim once
+        released is never taken back (a later success at the gateway keeps it released),
+        so recording what the gateway did can never collide with another payment."""
+        return (
+            self.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED)
+            or self.refund_status is RefundStatus.FULL
         )
 
     # ---------------------------------------------------------- guard clauses
@@ -315,7 +337,10 @@ class Payment:
         )
 
     def record_cancellation(self, reason: str | None, now: datetime) -> None:
-        """The gateway confirmed a cancel Kassa asked for."""
+        """The gateway confirmed a cancel Kassa asked for (a no-op when its webhook was
+        recorded first: once the gateway acted, recording it must not fail)."""
+        if self.status is PaymentStatus.CANCELED:
+            return
         self.ensure_cancelable(reason)
         self.status = PaymentStatus.CANCELED
         self.outcome_unknown = False
@@ -432,6 +457,24 @@ class Payment:
         )
         return SyncResult.APPLIED
 
+    def record_refund_answer(
+        self, refund_id: str, answer: GatewayRefund, now: datetime
+    ) -> SyncResult:
+        """The gateway's answer to Kassa's own refund `refund_id` (its reply, or the refund
+        found again by reconciliation): from now on the two are matched by its id."""
+        refund = self.refund(refund_id)
+        named = refund.gateway_refund_id != answer.gateway_refund_id
+        if named:
+            refund.gateway_refund_id = answer.gateway_refund_id
+            refund.updated_at = self.updated_at = now
+        if answer.status is RefundState.SUCCEEDED:
+            settled = self.complete_refund(refund_id, None, now)
+        elif answer.status is RefundState.FAILED:
+            settled = self.fail_refund(refund_id, answer.failure_reason, now)
+        else:
+            settled = SyncResult.UNCHANGED
+        return SyncResult.APPLIED if named else settled
+
     def _fee_reversal_for(self, refunded_now: Money) -> Money:
         """Proportional, half up; the refund that empties the payment reverses the rest."""
         fee = self._money(self.platform_fee)
@@ -459,6 +502,10 @@ class Payment:
     ) -> SyncResult:
         """A refund the gateway reports (made there, or Kassa's own echoed back)."""
         refund = self.refund_by_gateway_id(gateway_refund.gateway_refund_id)
+        own = gateway_refund.kassa_refund_id
+        if refund is None and own is not None and any(r.id == own for r in self.refunds):
+            # Kassa's own refund, reported before its answer was recorded (or lost).
+            return self.record_refund_answer(own, gateway_refund, now)
         if refund is None:
             if self.status is not PaymentStatus.SUCCEEDED:
                 return SyncResult.STALE
@@ -514,9 +561,13 @@ class Payment:
     # ----------------------------------------------------------------- events
 
     def _record(self, event_type: type[ev.DomainEvent], now: datetime, **data: Any) -> None:
+        """Every change records an event, so this is also where a finished payment lets
+        go of its order."""
         self.events.append(
             event_type(payment_id=self.id, tenant_id=self.tenant_id, occurred_at=now, **data)
         )
+        if self.order_claim and self._releases_claim:
+            self.order_claim = False
 
     def pull_events(self) -> list[ev.DomainEvent]:
         pulled, self.events = self.events, []

@@ -72,7 +72,6 @@ class FakePaymentGateway:
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.portal_base_url = portal_base_url
-        self.log = FakeEventLog()
         self.intents: dict[str, FakeIntent] = {}
         self.refunds: dict[str, FakeRefund] = {}
         self.disputes: dict[str, FakeDispute] = {}
@@ -83,6 +82,7 @@ class FakePaymentGateway:
         # Unique across processes and restarts that share one database (its gateway ids
         # are unique columns); tests may pin it.
         self._run = run_id if run_id is not None else secrets.token_hex(3)
+        self.log = FakeEventLog(self._run)  # event ids too: an inbox keeps them for good
         self.book = FakeCustomerBook(self.next_id)
 
     # ------------------------------------------------------------ plumbing
@@ -323,6 +323,7 @@ class FakePaymentGateway:
         amount: Money,
         reason: str | None,
         refund_application_fee: bool = False,
+        metadata: dict[str, str] | None = None,
     ) -> FakeRefund:
         """Refund at the gateway (from Kassa or from the dashboard) and say so in events."""
         if intent.status is not PaymentStatus.SUCCEEDED:
@@ -338,8 +339,9 @@ class FakePaymentGateway:
             RefundState.PENDING if intent.payment_method == REFUND_FAILS else RefundState.SUCCEEDED
         )
         refund = FakeRefund(
-            self.next_id("re"), intent.id, amount, reason, status, refund_application_fee
-        )
+            self.next_id("re"), intent.id, amount, reason, status, refund_application_fee,
+            dict(metadata or {}),
+        )  # fmt: skip
         self.refunds[refund.id] = refund
         self.emit("refund.created", refund_object(refund))
         if status is RefundState.SUCCEEDED:
@@ -353,16 +355,28 @@ class FakePaymentGateway:
         reason: str | None,
         idempotency_key: str,
         refund_application_fee: bool = False,
+        refund_id: str | None = None,
     ) -> GatewayRefund:
+        metadata = {"kassa_refund_id": refund_id} if refund_id else {}
         refund = self._once(
             "create_refund",
             idempotency_key,
-            (gateway_payment_id, amount, reason, refund_application_fee),
+            (gateway_payment_id, amount, reason, refund_application_fee, refund_id),
             lambda: self.refund(
-                self.intent(gateway_payment_id), amount, reason, refund_application_fee
+                self.intent(gateway_payment_id), amount, reason, refund_application_fee, metadata
             ),
         )
         return self.refund_snapshot(refund)
+
+    async def find_refund(self, gateway_payment_id: str, refund_id: str) -> GatewayRefund | None:
+        self._ensure_available()
+        for refund in self.refunds.values():
+            if (
+                refund.intent_id == gateway_payment_id
+                and refund.metadata.get("kassa_refund_id") == refund_id
+            ):
+                return self.refund_snapshot(refund)
+        return None
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund:
         self._ensure_available()
@@ -382,6 +396,7 @@ class FakePaymentGateway:
             failure_reason=(
                 "expired_or_canceled_card" if refund.status is RefundState.FAILED else None
             ),
+            kassa_refund_id=refund.metadata.get("kassa_refund_id"),
         )
 
     async def retrieve_charge_fee(self, charge_id: str) -> Money | None:

@@ -95,6 +95,7 @@ def refund_object(refund: FakeRefund) -> dict[str, Any]:
         "currency": refund.amount.currency.lower(),
         "status": refund.status.value,
         "reason": refund.reason,
+        "metadata": dict(refund.metadata),
         "failure_reason": (
             "expired_or_canceled_card" if refund.status is RefundState.FAILED else None
         ),
@@ -117,14 +118,15 @@ def dispute_object(dispute: FakeDispute) -> dict[str, Any]:
 class FakeEventLog:
     """Every event the fake gateway emitted, in order; deliveries are signed on request."""
 
-    def __init__(self) -> None:
+    def __init__(self, run: str = "") -> None:
+        self._run = run
         self.events: list[dict[str, Any]] = []
         self._sequence = itertools.count(1)
         self._delivered = 0
 
     def emit(self, event_type: str, obj: dict[str, Any], now: datetime) -> dict[str, Any]:
         event = {
-            "id": f"evt_fake_{next(self._sequence):08d}",
+            "id": f"evt_fake_{self._run}{next(self._sequence):08d}",
             "object": "event",
             "type": event_type,
             "created": int(now.timestamp()),

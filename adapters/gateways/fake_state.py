@@ -34,6 +34,7 @@ class FakeRefund:
     reason: str | None
     status: RefundState
     refund_application_fee: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -198,8 +198,11 @@ class StripePaymentGateway:
         reason: str | None,
         idempotency_key: str,
         refund_application_fee: bool = False,
+        refund_id: str | None = None,
     ) -> GatewayRefund:
         params: dict[str, Any] = {"payment_intent": gateway_payment_id, "amount": amount.amount}
+        if refund_id is not None:
+            params["metadata"] = {"kassa_refund_id": refund_id}
         if reason is not None:
             params["reason"] = reason
         if refund_application_fee:
@@ -221,6 +224,22 @@ class StripePaymentGateway:
             mutating=False,
         )
         return refund_from_stripe(found)
+
+    async def find_refund(self, gateway_payment_id: str, refund_id: str) -> GatewayRefund | None:
+        """Stripe lists an intent's refunds (newest first, by pages of 100)."""
+        params: dict[str, Any] = {"payment_intent": gateway_payment_id, "limit": 100}
+        while True:
+            page = await self._requests.send(
+                "list refunds",
+                lambda o, p=dict(params): self._v1.refunds.list_async(p, options=o),
+                mutating=False,
+            )
+            for found in page["data"]:
+                if (found.get("metadata") or {}).get("kassa_refund_id") == refund_id:
+                    return refund_from_stripe(found, gateway_payment_id)
+            if not page.get("has_more") or not page["data"]:
+                return None
+            params["starting_after"] = page["data"][-1]["id"]
 
     async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
         params = {"expand": ["balance_transaction"]}

@@ -14,8 +14,10 @@ from domain.gateway_results import GatewayIntent
 from domain.payment import Payment
 
 
-async def load_payment(uow: UnitOfWork, tenant_id: str, payment_id: str) -> Payment:
-    payment = await uow.payments.get(tenant_id, payment_id)
+async def load_payment(
+    uow: UnitOfWork, tenant_id: str, payment_id: str, *, for_update: bool = False
+) -> Payment:
+    payment = await uow.payments.get(tenant_id, payment_id, for_update=for_update)
     if payment is None:
         raise NotFoundError(f"No such payment: {payment_id}.", param="id")
     return payment
@@ -49,17 +51,19 @@ class PaymentUseCase:
         known: Payment | None = None,
         terms: FeeTerms | None = None,
     ) -> Payment:
-        """Mutate and save in one transaction, retried from a fresh read on optimistic-lock
-        races. `known` (the payment as this request last saved it) and `terms` (resolved
-        earlier in this request) spare the first attempt its reads: the versioned UPDATE
-        still refuses it if anyone changed the payment since."""
+        """Mutate and save in one transaction, reading the payment `for_update`, so no
+        other writer comes in between and the save cannot lose a race (SPEC §3: once the
+        gateway acted, recording its answer never fails for contention). `known` (the
+        payment as this request last saved it) and `terms` (resolved earlier in this
+        request) spare the first attempt its reads: the versioned UPDATE still refuses it
+        if anyone changed the payment since, and the retry then reads it locked."""
 
         async def attempt() -> Payment:
             nonlocal known
             async with self._uow_factory() as uow:
                 payment, known = known, None
                 if payment is None:
-                    payment = await load_payment(uow, tenant_id, payment_id)
+                    payment = await load_payment(uow, tenant_id, payment_id, for_update=True)
                 fees = terms
                 if fees is None:
                     fees = (await self._fees.resolve(uow, tenant_id, payment.currency)).terms

@@ -19,8 +19,10 @@ class CapturePaymentCommand:
 
 
 class CapturePayment(PaymentUseCase):
-    """Two concurrent captures share the gateway key, so the gateway captures once; the
-    loser of the save race reloads, finds the payment captured and gets a conflict."""
+    """Two concurrent captures share the gateway key, so the gateway captures once and
+    both are answered with the captured payment; the gateway's answer is recorded with
+    the payment locked, monotonically, so it is never refused once the gateway acted
+    (a `payment_intent.succeeded` webhook recorded first changes nothing)."""
 
     async def execute(self, cmd: CapturePaymentCommand) -> Payment:
         return await retry_on_conflict(lambda: self._attempt(cmd))
@@ -48,10 +50,7 @@ class CapturePayment(PaymentUseCase):
             )
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            current = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
-            if current.version != payment.version:
-                # Someone else changed it since we read it: start over from their state.
-                current.ensure_capturable(cmd.amount)
+            current = await load_payment(uow, cmd.tenant_id, cmd.payment_id, for_update=True)
             current.sync(intent, fees.terms, now)
             if current.status is not PaymentStatus.SUCCEEDED:
                 raise ConflictError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.errors import DuplicatePaymentError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from domain.errors import DomainError
 from domain.payment import Payment
@@ -22,6 +23,9 @@ class ConfirmPaymentCommand:
 
 
 class ConfirmPayment(PaymentUseCase):
+    """Confirming takes money, so an intent made without `allow_additional` claims its
+    order first: a second payment for the order is refused before the gateway is asked."""
+
     async def execute(self, cmd: ConfirmPaymentCommand) -> Payment:
         async with self._uow_factory() as uow:
             payment = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
@@ -29,6 +33,8 @@ class ConfirmPayment(PaymentUseCase):
         method = cmd.payment_method or payment.payment_method
         if not method:
             raise PaymentMethodRequiredError("Confirming needs a payment_method.")
+        if payment.exclusive and not payment.order_claim:
+            payment = await self._claim_order(payment)
         gateway_id = payment.gateway_payment_id
         if gateway_id is None:
             raise DomainError(f"Payment {payment.id} has no gateway intent yet; retry.")
@@ -39,3 +45,17 @@ class ConfirmPayment(PaymentUseCase):
                 gateway_id, method, gateway_key(payment.id, f"confirm_{method}")
             ),
         )
+
+    async def _claim_order(self, payment: Payment) -> Payment:
+        async with self._uow_factory() as uow:
+            current = await load_payment(uow, payment.tenant_id, payment.id, for_update=True)
+            current.ensure_confirmable()
+            for other in await uow.payments.for_order(current.tenant_id, current.order_id):
+                if other.id != current.id and other.is_settled_for_order:
+                    raise DuplicatePaymentError(
+                        f"Order {current.order_id} already has payment {other.id}."
+                    )
+            current.claim_order()
+            await uow.payments.save(current)
+            await uow.commit()
+        return current

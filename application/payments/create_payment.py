@@ -80,7 +80,10 @@ class CreatePayment(PaymentUseCase):
                 description=cmd.description,
                 metadata=cmd.metadata,
                 connected_account_id=fees.tenant.connected_account_id,
+                exclusive=not cmd.allow_additional,
             )
+            if cmd.confirm:
+                payment.claim_order()  # the store refuses a second claim: 409 before the gateway
             await uow.payments.add(payment)
             await attach_payment(uow, cmd.idempotency, payment.id)
             await uow.commit()

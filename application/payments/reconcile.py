@@ -7,14 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
 from application.payments.base import PaymentUseCase, gateway_key
+from application.payments.refund_payment import refund_gateway_key
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.payment import Payment
+from domain.refund import Refund
 from domain.statuses import AUTOMATIC_CANCELLATION, PaymentStatus, RefundState
 
 STUCK_AFTER = timedelta(minutes=10)
 AUTHORIZATION_LIFETIME = timedelta(days=7)
 BATCH = 100
+
+
+class _RefusedAtGatewayError(GatewayRejectedError):
+    """The gateway refused a refund sent by reconciliation: nothing happened there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +78,20 @@ class ReconcilePayments(PaymentUseCase):
                 )
             )
         for refund in payment.refunds:
-            if refund.status is not RefundState.PENDING or refund.gateway_refund_id is None:
+            if refund.status is not RefundState.PENDING:
                 continue
-            answer = await self._gateway.retrieve_refund(refund.gateway_refund_id)
-            if answer.status is RefundState.PENDING:
+            try:
+                answer = await self._gateway_refund(payment, refund, fix)
+            except _RefusedAtGatewayError as refused:
+                payment = await self._fail_refund(payment, refund.id, refused.code)
+                action = f"refund {refund.id} refused by the gateway: failed"
+                found.append(self._drift(payment, intent.status.value, action, fixed=True))
+                continue
+            if answer is None:
+                action = f"refund {refund.id} not at the gateway: to be sent"
+                found.append(self._drift(payment, intent.status.value, action, fixed=False))
+                continue
+            if answer.status is RefundState.PENDING and refund.gateway_refund_id is not None:
                 continue
             if fix:
                 payment = await self._settle_refund(payment, refund.id, answer)
@@ -88,6 +105,32 @@ class ReconcilePayments(PaymentUseCase):
             )
         return found
 
+    async def _gateway_refund(
+        self, payment: Payment, refund: Refund, fix: bool
+    ) -> GatewayRefund | None:
+        """What the gateway holds for a pending refund. One whose answer was lost is found
+        by its `kassa_refund_id`; one that never reached the gateway is sent now (with
+        `fix`) under its derived key, so however often this runs the gateway refunds once."""
+        if refund.gateway_refund_id is not None:
+            return await self._gateway.retrieve_refund(refund.gateway_refund_id)
+        assert payment.gateway_payment_id is not None, "a refunded payment has an intent"
+        found = await self._gateway.find_refund(payment.gateway_payment_id, refund.id)
+        if found is not None or not fix:
+            return found
+        try:
+            return await self._gateway.create_refund(
+                payment.gateway_payment_id,
+                refund.amount,
+                refund.reason,
+                refund_gateway_key(payment.id, refund.id),
+                refund_application_fee=payment.connected_account_id is not None,
+                refund_id=refund.id,
+            )
+        except GatewayOutcomeUnknownError:
+            return None  # the next run asks again
+        except GatewayRejectedError as exc:
+            raise _RefusedAtGatewayError(exc.message) from exc
+
     async def _settle_refund(
         self, payment: Payment, refund_id: str, answer: GatewayRefund
     ) -> Payment:
@@ -95,7 +138,13 @@ class ReconcilePayments(PaymentUseCase):
         return await self._change(
             payment.tenant_id,
             payment.id,
-            lambda p, _: p.absorb_gateway_refund(refund_id, answer, now),
+            lambda p, _: p.record_refund_answer(refund_id, answer, now),
+        )
+
+    async def _fail_refund(self, payment: Payment, refund_id: str, code: str) -> Payment:
+        now = self._clock.now()
+        return await self._change(
+            payment.tenant_id, payment.id, lambda p, _: p.fail_refund(refund_id, code, now)
         )
 
     async def _gateway_view(self, payment: Payment) -> GatewayIntent | None:

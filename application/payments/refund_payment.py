@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
+from application.errors import (
+    GatewayError,
+    GatewayOutcomeUnknownError,
+    GatewayRejectedError,
+)
 from application.fees.terms import FeeTermsResolver
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.ports import Clock, IdFactory, PaymentGateway, UnitOfWorkFactory
-from application.retry import retry_on_conflict
 from domain.payment import Payment
 from domain.refund import Refund
-from domain.statuses import RefundState
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,13 @@ class RefundResult:
 
 class RefundPayment(PaymentUseCase):
     """Reserve the refund first (so concurrent refunds can never exceed the capture),
-    then ask the gateway, then record its answer."""
+    then ask the gateway, then record its answer.
+
+    The reservation reads the payment locked, so refunds beyond the balance are refused
+    (400) and never race (409); the answer is recorded the same way, so it is never
+    lost to contention. If it is lost anyway (a timeout, a crash), the refund stays
+    pending under its derived gateway key and reconciliation finds it at the gateway by
+    its `kassa_refund_id`."""
 
     def __init__(
         self,
@@ -47,22 +55,17 @@ class RefundPayment(PaymentUseCase):
 
     async def execute(self, cmd: RefundPaymentCommand) -> RefundResult:
         refund_id = self._ids.new("re")
-
-        async def reserve() -> Payment:
-            async with self._uow_factory() as uow:
-                payment = await load_payment(uow, cmd.tenant_id, cmd.payment_id)
-                payment.request_refund(
-                    refund_id=refund_id,
-                    amount=cmd.amount,
-                    reason=cmd.reason,
-                    now=self._clock.now(),
-                    window=self._window,
-                )
-                await uow.payments.save(payment)
-                await uow.commit()
-                return payment
-
-        payment = await retry_on_conflict(reserve)
+        async with self._uow_factory() as uow:
+            payment = await load_payment(uow, cmd.tenant_id, cmd.payment_id, for_update=True)
+            payment.request_refund(
+                refund_id=refund_id,
+                amount=cmd.amount,
+                reason=cmd.reason,
+                now=self._clock.now(),
+                window=self._window,
+            )
+            await uow.payments.save(payment)
+            await uow.commit()
         refund = payment.refund(refund_id)
         assert payment.gateway_payment_id is not None, "a captured payment has an intent"
         try:
@@ -70,27 +73,30 @@ class RefundPayment(PaymentUseCase):
                 payment.gateway_payment_id,
                 refund.amount,
                 cmd.reason,
-                gateway_key(payment.id, f"refund_{refund_id}"),
+                refund_gateway_key(payment.id, refund_id),
                 refund_application_fee=payment.connected_account_id is not None,
+                refund_id=refund_id,
             )
         except GatewayOutcomeUnknownError:
             return RefundResult(payment, refund)  # stays pending; reconciliation settles it
-        except GatewayRejectedError as exc:
+        except (GatewayRejectedError, GatewayError) as exc:
+            # Refused, or never sent: nothing happened at the gateway, so the amount
+            # goes back to the refundable balance.
             now, code = self._clock.now(), exc.code
             await self._change(
                 cmd.tenant_id, cmd.payment_id, lambda p, _: p.fail_refund(refund_id, code, now)
             )
             raise
         now = self._clock.now()
-
-        def record(p: Payment, _: object) -> None:
-            if answer.status is RefundState.SUCCEEDED:
-                p.complete_refund(refund_id, answer.gateway_refund_id, now)
-            elif answer.status is RefundState.FAILED:
-                p.refund(refund_id).gateway_refund_id = answer.gateway_refund_id
-                p.fail_refund(refund_id, answer.failure_reason, now)
-            else:
-                p.refund(refund_id).gateway_refund_id = answer.gateway_refund_id
-
-        payment = await self._change(cmd.tenant_id, cmd.payment_id, record)
+        payment = await self._change(
+            cmd.tenant_id,
+            cmd.payment_id,
+            lambda p, _: p.record_refund_answer(refund_id, answer, now),
+            known=payment,
+        )
         return RefundResult(payment, payment.refund(refund_id))
+
+
+def refund_gateway_key(payment_id: str, refund_id: str) -> str:
+    """The idempotency key of the gateway call that makes refund `refund_id`."""
+    return gateway_key(payment_id, f"refund_{refund_id}")

@@ -126,7 +126,7 @@ class ConfirmPortalPayment:
 
         async def settle() -> Payment:
             async with self._uow_factory() as uow:
-                current = await uow.payments.get(session.tenant_id, payment.id)
+                current = await uow.payments.get(session.tenant_id, payment.id, for_update=True)
                 assert current is not None
                 fees = await self._fees.resolve(uow, current.tenant_id, current.currency)
                 current.sync(intent, fees.terms, self._clock.now())

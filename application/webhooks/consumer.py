@@ -79,7 +79,9 @@ class WebhookConsumer:
                 if effect is None:
                     outcome = WebhookStatus.IGNORED
                 else:
-                    payment = await uow.payments.get_by_gateway_id(effect.gateway_payment_id)
+                    payment = await uow.payments.get_by_gateway_id(
+                        effect.gateway_payment_id, for_update=True
+                    )
                     if payment is None:
                         raise UnknownPaymentError(
                             f"unknown_payment: no payment for {effect.gateway_payment_id}"

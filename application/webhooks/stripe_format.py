@@ -80,6 +80,7 @@ def refund_from_stripe(
         status=_REFUND_STATES[str(obj["status"])],
         reason=obj.get("reason"),
         failure_reason=obj.get("failure_reason"),
+        kassa_refund_id=(obj.get("metadata") or {}).get("kassa_refund_id"),
     )
 
 

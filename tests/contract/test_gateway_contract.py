@@ -295,3 +295,22 @@ async def test_the_billing_portal_gives_a_link(backend: GatewayBackend) -> None:
     url = await backend.gateway.create_portal_session(customer, "https://shop.example/account")
 
     assert url.startswith(("https://", "http://"))
+
+
+async def test_a_refund_is_found_again_by_kassas_refund_id(backend: GatewayBackend) -> None:
+    """How reconciliation settles a refund whose answer was lost (SPEC §3)."""
+    paid = await backend.charge()
+    intent_id = paid.gateway_payment_id
+    other = await backend.gateway.create_refund(
+        intent_id, Money(100, "USD"), None, "pay_1:refund:re_a", refund_id="re_a"
+    )
+    made = await backend.gateway.create_refund(
+        intent_id, Money(200, "USD"), None, "pay_1:refund:re_b", refund_id="re_b"
+    )
+
+    found = await backend.gateway.find_refund(intent_id, "re_b")
+
+    assert found is not None and found.gateway_refund_id == made.gateway_refund_id
+    assert (found.amount, found.kassa_refund_id) == (Money(200, "USD"), "re_b")
+    assert made.kassa_refund_id == "re_b" and other.kassa_refund_id == "re_a"
+    assert await backend.gateway.find_refund(intent_id, "re_never_sent") is None

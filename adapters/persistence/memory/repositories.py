@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -9,7 +10,11 @@ from typing import Any, TypeVar
 
 from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.store import InMemoryStore
-from application.errors import IdempotencyKeyInUseError, StaleAggregateError
+from application.errors import (
+    DuplicatePaymentError,
+    IdempotencyKeyInUseError,
+    StaleAggregateError,
+)
 from application.ports import AuditFilter, Page, PageRequest, PaymentFilter
 from domain.audit import AuditEntry
 from domain.fees import FeeTier
@@ -31,6 +36,20 @@ class Staging:
         self.checks: list[Callable[[], None]] = []
         self.seen: list[Any] = []
         self.removed: set[tuple[int, Any]] = set()
+        self.held: dict[str, asyncio.Lock] = {}
+
+    async def hold(self, payment_id: str) -> None:
+        """Wait for, then hold, the payment's lock until `release` (commit or rollback)."""
+        if payment_id in self.held:
+            return
+        lock = self.store.payment_locks.setdefault(payment_id, asyncio.Lock())
+        await lock.acquire()
+        self.held[payment_id] = lock
+
+    def release(self) -> None:
+        for lock in self.held.values():
+            lock.release()
+        self.held.clear()
 
     def put(
         self, table: dict[Any, Any], key: Any, value: Any, expected_version: int | None
@@ -72,22 +91,53 @@ class InMemoryPaymentRepository:
         self._table = staging.store.payments
 
     async def add(self, payment: Payment) -> None:
+        self._hold_order_claim(payment)
         self._s.put(self._table, payment.id, payment, None)
         self._s.seen.append(payment)
 
-    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
+    def _hold_order_claim(self, payment: Payment) -> None:
+        """The SQL stores' unique index on claimed orders, checked now and at commit."""
+        if not payment.order_claim:
+            return
+
+        def check() -> None:
+            for other in self._table.values():
+                if (
+                    other.order_claim
+                    and other.id != payment.id
+                    and (other.tenant_id, other.order_id) == (payment.tenant_id, payment.order_id)
+                ):
+                    raise DuplicatePaymentError(
+                        f"Order {payment.order_id} already has a payment in progress or paid; "
+                        "send allow_additional: true to take another."
+                    )
+
+        check()
+        self._s.checks.append(check)
+
+    async def get(
+        self, tenant_id: str, payment_id: str, *, for_update: bool = False
+    ) -> Payment | None:
+        if for_update:
+            await self._s.hold(payment_id)
         payment = self._table.get(payment_id)
         if payment is None or payment.tenant_id != tenant_id:
             return None
         return fresh_copy(payment)
 
-    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None:
+    async def get_by_gateway_id(
+        self, gateway_payment_id: str, *, for_update: bool = False
+    ) -> Payment | None:
         found = next(
             (p for p in self._table.values() if p.gateway_payment_id == gateway_payment_id), None
         )
+        if found is not None and for_update:
+            await self._s.hold(found.id)
+            found = self._table.get(found.id)  # as it is once we hold it
         return fresh_copy(found)
 
     async def save(self, payment: Payment) -> None:
+        self._hold_order_claim(payment)
         versioned_save(self._s, self._table, payment.id, payment)
 
     async def discard(self, payment: Payment) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ class InMemoryStore:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payment_methods: dict[str, SavedPaymentMethod] = field(default_factory=dict)
     portal_tokens: dict[str, PortalToken] = field(default_factory=dict)
+    # A payment read `for_update` is held until its unit of work ends, as a row lock.
+    payment_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     @classmethod
     def with_seed_data(cls) -> InMemoryStore:

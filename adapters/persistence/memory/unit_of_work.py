@@ -49,6 +49,7 @@ class InMemoryUnitOfWork:
             check()
         for write in self._staging.writes:
             write()
+        self._staging.release()
         events: list[DomainEvent] = []
         for aggregate in self._staging.seen:
             events.extend(aggregate.pull_events() if hasattr(aggregate, "pull_events") else [])
@@ -58,6 +59,7 @@ class InMemoryUnitOfWork:
             await self._publisher.publish(events)
 
     async def rollback(self) -> None:
+        self._staging.release()
         self._staging = Staging(self._store)
         self._rebind()
 

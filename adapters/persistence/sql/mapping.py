@@ -32,7 +32,7 @@ _PAYMENT_PLAIN = (
     "amount_captured", "captured_at", "platform_fee", "gateway_fee", "gateway_fee_source",
     "gateway", "connected_account_id", "gateway_payment_id", "gateway_charge_id",
     "client_secret", "next_action", "failure_code", "failure_message", "decline_code",
-    "cancellation_reason", "outcome_unknown",
+    "cancellation_reason", "outcome_unknown", "exclusive", "order_claim",
     "version", "created_at", "updated_at",
 )  # fmt: skip
 

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
 from adapters.persistence.sql.pagination import cursor_position
 from adapters.persistence.sql.statements import (
     ConnectionSource,
+    hold_sqlite_write_lock,
     insert_if_absent,
     update_versioned,
 )
 from adapters.persistence.sql.tables import payments, refunds
-from application.errors import StaleAggregateError
+from application.errors import DuplicatePaymentError, StaleAggregateError
 from application.ports import Page, PageRequest, PaymentFilter
 from domain.payment import Payment
 from domain.statuses import PaymentStatus, RefundState
 
+# How each database names a violation of the one unique index on (tenant_id, order_id).
+_ORDER_CLAIM_VIOLATIONS = ("uq_payments_order_claim", "payments.tenant_id, payments.order_id")
 _NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
 
 
@@ -32,29 +37,36 @@ class SqlPaymentRepository:
 
     async def add(self, payment: Payment) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, payments, payment_to_row(payment), ["id"]):
+        async with _order_claim_guard(payment):
+            inserted = await insert_if_absent(conn, payments, payment_to_row(payment), ["id"])
+        if not inserted:
             raise StaleAggregateError(f"Payment {payment.id} exists already.")
         await self._insert_refunds(conn, payment)
         self._seen.append(payment)
 
-    async def get(self, tenant_id: str, payment_id: str) -> Payment | None:
-        found = await self._load(
-            select(payments).where(payments.c.id == payment_id, payments.c.tenant_id == tenant_id)
+    async def get(
+        self, tenant_id: str, payment_id: str, *, for_update: bool = False
+    ) -> Payment | None:
+        query = select(payments).where(
+            payments.c.id == payment_id, payments.c.tenant_id == tenant_id
         )
+        found = await self._load(query, for_update=for_update)
         return found[0] if found else None
 
-    async def get_by_gateway_id(self, gateway_payment_id: str) -> Payment | None:
-        found = await self._load(
-            select(payments).where(payments.c.gateway_payment_id == gateway_payment_id)
-        )
+    async def get_by_gateway_id(
+        self, gateway_payment_id: str, *, for_update: bool = False
+    ) -> Payment | None:
+        query = select(payments).where(payments.c.gateway_payment_id == gateway_payment_id)
+        found = await self._load(query, for_update=for_update)
         return found[0] if found else None
 
     async def save(self, payment: Payment) -> None:
         conn = await self._source.connection()
-        await update_versioned(
-            conn, payments, [payments.c.id == payment.id], payment_to_row(payment),
-            payment.version, f"Payment {payment.id}",
-        )  # fmt: skip
+        async with _order_claim_guard(payment):
+            await update_versioned(
+                conn, payments, [payments.c.id == payment.id], payment_to_row(payment),
+                payment.version, f"Payment {payment.id}",
+            )  # fmt: skip
         payment.version += 1
         if payment.refunds:  # a refund is never removed, so no list means no rows
             await conn.execute(delete(refunds).where(refunds.c.payment_id == payment.id))
@@ -122,8 +134,11 @@ class SqlPaymentRepository:
         found = await self._load(query.limit(limit + 1))
         return Page(found[:limit], len(found) > limit)
 
-    async def _load(self, query: Select[Any]) -> list[Payment]:
+    async def _load(self, query: Select[Any], *, for_update: bool = False) -> list[Payment]:
         conn = await self._source.connection()
+        if for_update:
+            await hold_sqlite_write_lock(conn)
+            query = query.with_for_update(of=payments)
         rows = (await conn.execute(query)).mappings().all()
         if not rows:
             return []
@@ -139,6 +154,20 @@ class SqlPaymentRepository:
         if payment.refunds:
             rows = [refund_to_row(payment.id, i, r) for i, r in enumerate(payment.refunds)]
             await conn.execute(insert(refunds), rows)
+
+
+@asynccontextmanager
+async def _order_claim_guard(payment: Payment) -> AsyncIterator[None]:
+    """The unique index on claimed orders, spoken as the application's error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if payment.order_claim and any(name in str(exc.orig) for name in _ORDER_CLAIM_VIOLATIONS):
+            raise DuplicatePaymentError(
+                f"Order {payment.order_id} already has a payment in progress or paid; "
+                "send allow_additional: true to take another."
+            ) from None
+        raise
 
 
 def _drifting(stuck_before: datetime, authorized_before: datetime) -> ColumnElement[bool]:

@@ -60,3 +60,17 @@ async def update_versioned(
     result = await conn.execute(stmt, values)
     if result.rowcount != 1:
         raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
+
+
+async def hold_sqlite_write_lock(conn: AsyncConnection) -> None:
+    """BEGIN IMMEDIATE unless a write transaction is open already (SQLite only).
+
+    The SQLite driver begins a transaction only at the first INSERT/UPDATE/DELETE, so
+    without this a read that must not be overtaken would run outside one, and a writer
+    in another process could change the rows before our UPDATE. PostgreSQL locks rows
+    instead (`SELECT … FOR UPDATE`)."""
+    if conn.dialect.name != "sqlite":
+        return
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None or not driver.in_transaction:
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")

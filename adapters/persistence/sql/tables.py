@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from adapters.persistence.sql.types import UtcDateTime, json_type
@@ -68,9 +69,20 @@ payments = Table(
     Column("decline_code", Text),
     Column("cancellation_reason", Text),
     Column("outcome_unknown", Boolean, nullable=False),
+    Column("exclusive", Boolean, nullable=False, server_default=false()),
+    Column("order_claim", Boolean, nullable=False, server_default=false()),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+# Duplicate-payment prevention as a constraint: one claim per tenant and order (SPEC §3).
+Index(
+    "uq_payments_order_claim",
+    payments.c.tenant_id,
+    payments.c.order_id,
+    unique=True,
+    sqlite_where=payments.c.order_claim,
+    postgresql_where=payments.c.order_claim,
 )
 Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
 Index("ix_payments_tenant_order", payments.c.tenant_id, payments.c.order_id)

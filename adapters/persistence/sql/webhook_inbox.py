@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import (
     WEBHOOK_EVENT_PROGRESS,
@@ -15,7 +14,11 @@ from adapters.persistence.sql.mapping import (
     webhook_event_to_row,
 )
 from adapters.persistence.sql.pagination import newest_first_page
-from adapters.persistence.sql.statements import ConnectionSource, update_versioned
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    hold_sqlite_write_lock,
+    update_versioned,
+)
 from adapters.persistence.sql.tables import webhook_events
 from application.errors import StaleAggregateError
 from application.ports import InboxStats, Page, PageRequest
@@ -67,7 +70,7 @@ class SqlWebhookInbox:
         if limit < 1:
             return []
         conn = await self._source.connection()
-        await _hold_sqlite_write_lock(conn)
+        await hold_sqlite_write_lock(conn)
         due = (
             select(webhook_events)
             .where(_is_due(now))
@@ -139,16 +142,3 @@ def _is_due(now: datetime) -> ColumnElement[bool]:
         and_(_events.status.in_(_RETRYABLE), _events.next_attempt_at <= now),
         and_(_events.status == WebhookStatus.PROCESSING.value, _events.locked_until <= now),
     )
-
-
-async def _hold_sqlite_write_lock(conn: AsyncConnection) -> None:
-    """BEGIN IMMEDIATE unless a write transaction is open already.
-
-    The SQLite driver begins a transaction only at the first INSERT/UPDATE/DELETE, so
-    without this the claim's SELECT would run outside one, and a consumer in another
-    process could pick the same events before our UPDATE."""
-    if conn.dialect.name != "sqlite":
-        return
-    driver = (await conn.get_raw_connection()).driver_connection
-    if driver is None or not driver.in_transaction:
-        await conn.exec_driver_sql("BEGIN IMMEDIATE")
