@@ -30,6 +30,15 @@ Feature: Refunding payments
     And 30.00 USD can still be refunded
 
   @stripe
+  Scenario: Two refunds requested at the same moment never refund more than was captured
+    Given the customer has paid 100.00 USD with a Visa card
+    When two refunds of 60.00 USD are requested at the same moment
+    Then one of them goes through
+    And the other is turned away because it is more than remains to be refunded
+    And 60.00 USD has been refunded
+    And 40.00 USD can still be refunded
+
+  @stripe
   Scenario: A refund of everything gives back the whole platform fee
     Given the customer has paid 100.00 USD with a Visa card
     When the merchant refunds the rest

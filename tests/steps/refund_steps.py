@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from pytest_bdd import given, parsers, then, when
 
-from application.payments.refund_payment import RefundResult
+from application.payments.refund_payment import RefundPaymentCommand, RefundResult
 from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
@@ -48,6 +49,41 @@ def days_have_passed(shop: Shop, payment: Payment, days: int) -> None:
 )
 def the_merchant_tries_to_refund(shop: Shop, payment: Payment, amount: Money) -> DomainError | None:
     return shop.attempt(lambda: shop.refund(payment, amount))
+
+
+@when(
+    parsers.parse(
+        "two refunds of {amount:Money} are requested at the same moment", extra_types=WORDS
+    ),
+    target_fixture="outcomes",
+)
+def two_refunds_at_once(
+    shop: Shop, payment: Payment, amount: Money
+) -> list[RefundResult | DomainError]:
+    command = RefundPaymentCommand(payment.tenant_id, payment.id, amount.amount)
+
+    async def both() -> list[RefundResult | DomainError]:
+        tries = (shop.container.refund_payment().execute(command) for _ in range(2))
+        answers = await asyncio.gather(*tries, return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, DomainError):
+                raise answer
+        return [a for a in answers if isinstance(a, RefundResult | DomainError)]
+
+    return shop.run(both())
+
+
+@then("one of them goes through")
+def one_goes_through(outcomes: list[RefundResult | DomainError]) -> None:
+    assert sum(isinstance(o, RefundResult) for o in outcomes) == 1, outcomes
+
+
+@then(parsers.parse("the other is turned away because {rule:Refusal}", extra_types=WORDS))
+def the_other_is_refused(
+    outcomes: list[RefundResult | DomainError], rule: type[DomainError]
+) -> None:
+    refusals = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refusals) == 1 and isinstance(refusals[0], rule), refusals
 
 
 @when("the bank reports that the refund failed")
