@@ -24,6 +24,20 @@ class PaymentStatus(StrEnum):
         """Progress along the happy path; a transition never lowers it."""
         return _RANK[self]
 
+    def may_move_to(self, target: PaymentStatus) -> bool:
+        """The status machine of SPEC §3 and §6: never backwards, never out of a final state."""
+        if self.is_terminal:
+            return False
+        if self is PaymentStatus.FAILED:
+            # Only a later success at the gateway (another card) moves a failure on.
+            return target in (PaymentStatus.REQUIRES_CAPTURE, PaymentStatus.SUCCEEDED)
+        if target is PaymentStatus.FAILED:
+            # Money that moved (an authorization) is never undone by a failure.
+            return self.rank < PaymentStatus.REQUIRES_CAPTURE.rank
+        if target in (PaymentStatus.CANCELED, PaymentStatus.SUCCEEDED):
+            return True
+        return target.rank > self.rank
+
 
 _RANK = {
     PaymentStatus.REQUIRES_PAYMENT_METHOD: 0,

@@ -66,16 +66,9 @@ def _charge_succeeded(charge: Mapping[str, Any]) -> Effect:
     fee = balance_fee(charge)
     charge_id = str(charge["id"])
 
-    def apply(p: Payment, _: FeeTerms, now: datetime, __: IdFactory) -> SyncResult:
-        result = SyncResult.UNCHANGED
-        if p.gateway_charge_id != charge_id:
-            p.gateway_charge_id = charge_id
-            result = SyncResult.APPLIED
-        if fee is not None and p.record_actual_gateway_fee(fee, now) is SyncResult.APPLIED:
-            result = SyncResult.APPLIED
-        return result
-
-    return Effect(_payment_intent_of(charge), apply)
+    return Effect(
+        _payment_intent_of(charge), lambda p, _, now, __: p.record_charge(charge_id, fee, now)
+    )
 
 
 def _charge_failed(charge: Mapping[str, Any]) -> Effect:

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from domain.dispute import Dispute
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.money import Money
 from domain.payment import Payment
+from domain.payment_fees import PaymentFees
 from domain.statuses import (
     CaptureMethod,
     DisputeStatus,
@@ -102,9 +104,11 @@ def every_field_payment(pid: str, tenant_id: str, unique: str) -> Payment:
         description="Two croissants", metadata={"cart": "42", "note": "déjà vu ✓"},
         amount_capturable=1_130, amount_captured=1_000,
         captured_at=datetime(2026, 1, 1, 12, 30, tzinfo=UTC),
-        fee_terms=FeeTerms(platform_bps=150, platform_fixed=10, gateway_bps=290,
+        fees=PaymentFees(
+            terms=FeeTerms(platform_bps=150, platform_fixed=10, gateway_bps=290,
                            gateway_fixed=30),
-        platform_fee=25, gateway_fee=59, gateway_fee_source=GatewayFeeSource.ACTUAL,
+            platform_fee=25, gateway_fee=59, gateway_fee_source=GatewayFeeSource.ACTUAL,
+        ),
         gateway="stripe", connected_account_id=f"acct_{unique}",
         gateway_payment_id=f"pi_{unique}", gateway_charge_id=f"ch_{unique}",
         client_secret=f"pi_{unique}_secret_x",
@@ -113,7 +117,7 @@ def every_field_payment(pid: str, tenant_id: str, unique: str) -> Payment:
                      "nested": [1, 2.5, True]},
         failure_code="card_declined", failure_message="Your card was declined.",
         decline_code="insufficient_funds", cancellation_reason="abandoned",
-        outcome_unknown=True, dispute_status=DisputeStatus.NEEDS_RESPONSE, dispute_amount=1_000,
+        outcome_unknown=True, dispute=Dispute(DisputeStatus.NEEDS_RESPONSE, 1_000),
         version=3,
     )  # fmt: skip
 

@@ -78,7 +78,7 @@ def in_status(
         id=pid, tenant_id=tenant_id, order_id=f"ord_{pid}", amount=Money(5_000, "USD"),
         capture_method=CaptureMethod.MANUAL, created_at=created,
         updated_at=updated if updated is not None else created, status=status,
-        outcome_unknown=outcome_unknown, gateway_payment_id=f"pi_{pid}",
+        outcome_unknown=outcome_unknown, gateway_payment_id=f"pi_{pid}", gateway="fake",
     )  # fmt: skip
 
 

@@ -8,10 +8,12 @@ from enum import Enum
 from typing import Any
 
 from domain.audit import Actor, AuditEntry
+from domain.dispute import Dispute
 from domain.fees import FeeOverride, FeeSchedule, FeeTerms, FeeTier
 from domain.idempotency import IdempotencyRecord, IdempotencyState
 from domain.money import Money
 from domain.payment import Payment
+from domain.payment_fees import PaymentFees
 from domain.refund import Refund
 from domain.statuses import (
     CaptureMethod,
@@ -28,8 +30,7 @@ Row = Mapping[str, Any]
 # Payment attributes stored column for column under the same name.
 _PAYMENT_PLAIN = (
     "id", "tenant_id", "order_id", "customer_id", "invoice_id", "capture_method", "status",
-    "dispute_status", "dispute_amount", "payment_method", "description", "amount_capturable",
-    "amount_captured", "captured_at", "platform_fee", "gateway_fee", "gateway_fee_source",
+    "payment_method", "description", "amount_capturable", "amount_captured", "captured_at",
     "gateway", "connected_account_id", "gateway_payment_id", "gateway_charge_id",
     "client_secret", "next_action", "failure_code", "failure_message", "decline_code",
     "cancellation_reason", "outcome_unknown", "exclusive", "order_claim",
@@ -49,6 +50,11 @@ def payment_to_row(payment: Payment) -> dict[str, Any]:
         currency=payment.amount.currency,
         metadata=dict(payment.metadata),
         fee_terms=asdict(payment.fee_terms) if payment.fee_terms is not None else None,
+        platform_fee=payment.platform_fee,
+        gateway_fee=payment.gateway_fee,
+        gateway_fee_source=payment.gateway_fee_source.value,
+        dispute_status=payment.dispute.status.value,
+        dispute_amount=payment.dispute.amount,
         refund_status=payment.refund_status.value,
         amount_refunded=payment.amount_refunded,
     )
@@ -91,8 +97,6 @@ def payment_from_row(row: Row, refund_rows: Iterable[Row]) -> Payment:
     fields.update(
         capture_method=CaptureMethod(row["capture_method"]),
         status=PaymentStatus(row["status"]),
-        dispute_status=DisputeStatus(row["dispute_status"]),
-        gateway_fee_source=GatewayFeeSource(row["gateway_fee_source"]),
         outcome_unknown=bool(row["outcome_unknown"]),
     )
     terms = row["fee_terms"]
@@ -100,7 +104,13 @@ def payment_from_row(row: Row, refund_rows: Iterable[Row]) -> Payment:
         **fields,
         amount=Money(row["amount"], row["currency"]),
         metadata=dict(row["metadata"]),
-        fee_terms=FeeTerms(**terms) if terms is not None else None,
+        fees=PaymentFees(
+            terms=FeeTerms(**terms) if terms is not None else None,
+            platform_fee=row["platform_fee"],
+            gateway_fee=row["gateway_fee"],
+            gateway_fee_source=GatewayFeeSource(row["gateway_fee_source"]),
+        ),
+        dispute=Dispute(DisputeStatus(row["dispute_status"]), row["dispute_amount"]),
         refunds=[refund_from_row(r) for r in sorted(refund_rows, key=lambda r: r["position"])],
     )
 
