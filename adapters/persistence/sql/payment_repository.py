@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, delete, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
-from adapters.persistence.sql.pagination import cursor_position
+from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     hold_sqlite_write_lock,
@@ -102,37 +102,11 @@ class SqlPaymentRepository:
         """Newest first; Stripe's cursors: any payment of the tenant's, filtered out or not
         (UnknownCursorError for any other id)."""
         owner = [payments.c.tenant_id == tenant_id]
-        scope = [*owner, *_filters(where)]
-        if page.cursor is None:
-            query = select(payments).where(*scope).order_by(*_NEWEST_FIRST)
-            return await self._page(query, page.limit)
         conn = await self._source.connection()
-        created, pid = await cursor_position(
-            conn, page, payments.c.created_at, payments.c.id, owner
+        found = await newest_first_page(
+            conn, payments, [*owner, *_filters(where)], payments.c.created_at, page, owner=owner
         )
-        if page.starting_after is not None:
-            older = or_(
-                payments.c.created_at < created,
-                and_(payments.c.created_at == created, payments.c.id < pid),
-            )
-            return await self._page(
-                select(payments).where(*scope, older).order_by(*_NEWEST_FIRST), page.limit
-            )
-        newer = or_(
-            payments.c.created_at > created,
-            and_(payments.c.created_at == created, payments.c.id > pid),
-        )
-        oldest_first = (
-            select(payments)
-            .where(*scope, newer)
-            .order_by(payments.c.created_at.asc(), payments.c.id.asc())
-        )
-        found = await self._page(oldest_first, page.limit)
-        return Page(list(reversed(found.data)), found.has_more)
-
-    async def _page(self, query: Select[Any], limit: int) -> Page[Payment]:
-        found = await self._load(query.limit(limit + 1))
-        return Page(found[:limit], len(found) > limit)
+        return Page(await self._with_refunds(conn, found.data), found.has_more)
 
     async def _load(self, query: Select[Any], *, for_update: bool = False) -> list[Payment]:
         conn = await self._source.connection()
@@ -140,6 +114,11 @@ class SqlPaymentRepository:
             await hold_sqlite_write_lock(conn)
             query = query.with_for_update(of=payments)
         rows = (await conn.execute(query)).mappings().all()
+        return await self._with_refunds(conn, rows)
+
+    @staticmethod
+    async def _with_refunds(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Payment]:
+        """The payments of `rows`, each with its refunds (one more query for them all)."""
         if not rows:
             return []
         by_payment: dict[str, list[Any]] = {row["id"]: [] for row in rows}
