@@ -20,7 +20,7 @@ from domain.payment import Payment
 from domain.portal_token import PortalToken
 from domain.statuses import CaptureMethod, PaymentStatus
 from domain.tenant import Tenant
-from domain.webhook_event import WebhookEvent, WebhookStatus
+from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 T = TypeVar("T")
 
@@ -288,10 +288,15 @@ class WebhookInbox(Protocol):
     """The `webhook_events` table: receipt and processing kept apart."""
 
     async def add(self, event: WebhookEvent) -> bool:
-        """Insert; False (and nothing changed) when the event id is there already."""
+        """Insert; False (and nothing changed) when this gateway's event id is there
+        already. Ids are unique per gateway only: another gateway's `evt_1` is stored."""
         ...
 
-    async def get(self, event_id: str) -> WebhookEvent | None: ...
+    async def get(self, key: WebhookEventKey) -> WebhookEvent | None: ...
+
+    async def find(self, event_id: str) -> Sequence[WebhookEvent]:
+        """The events with this id, from whichever gateways sent one (by gateway)."""
+        ...
 
     async def save(self, event: WebhookEvent) -> None:
         """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
@@ -305,12 +310,19 @@ class WebhookInbox(Protocol):
         ...
 
     async def list(
-        self, status: WebhookStatus | None, event_type: str | None, page: PageRequest
+        self,
+        status: WebhookStatus | None,
+        event_type: str | None,
+        page: PageRequest,
+        gateway: str | None = None,
     ) -> Page[WebhookEvent]:
-        """Newest first by receipt, cursor-paginated by event id."""
+        """Newest first by receipt, cursor-paginated by event id (a cursor that two
+        gateways share is only unambiguous within one `gateway`)."""
         ...
 
-    async def ids_with_status(self, status: WebhookStatus) -> Sequence[str]: ...
+    async def keys_with_status(self, status: WebhookStatus) -> Sequence[WebhookEventKey]:
+        """Sorted by gateway, then event id."""
+        ...
 
     async def stats(self) -> InboxStats: ...
 

@@ -31,9 +31,18 @@ def retry_delay(attempts: int, jitter: float) -> timedelta:
     return base / 2 + base / 2 * jitter
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class WebhookEventKey:
+    """An event's identity in the inbox. Each gateway numbers its events on its own, so
+    `evt_1` from Stripe and `evt_1` from the fake gateway are two different events."""
+
+    gateway: str
+    id: str
+
+
 @dataclass(eq=False, slots=True)
 class WebhookEvent:
-    id: str  # the gateway's event id (`evt_…`): unique in the inbox
+    id: str  # the gateway's event id (`evt_…`): unique in the inbox per gateway
     gateway: str
     type: str
     payload: bytes  # the raw body as received, never re-serialised
@@ -54,6 +63,10 @@ class WebhookEvent:
             id=id, gateway=gateway, type=type, payload=payload, received_at=now, next_attempt_at=now
         )
 
+    @property
+    def key(self) -> WebhookEventKey:
+        return WebhookEventKey(self.gateway, self.id)
+
     def is_due(self, now: datetime) -> bool:
         if self.status in (WebhookStatus.PENDING, WebhookStatus.FAILED):
             return self.next_attempt_at <= now
@@ -67,13 +80,14 @@ class WebhookEvent:
         self.status = WebhookStatus.PROCESSING
         self.locked_until = now + lease
 
-    def finish(self, outcome: WebhookStatus, now: datetime) -> None:
+    def finish(self, outcome: WebhookStatus, now: datetime, reason: str | None = None) -> None:
+        """Done for good; `reason` says why an event was set aside without effect."""
         if outcome not in DONE:
             raise ValueError(f"{outcome} is not a final outcome")
         self.status = outcome
         self.attempts += 1
         self.locked_until = None
-        self.last_error = None
+        self.last_error = reason[:500] if reason is not None else None
         self.processed_at = now
 
     def fail(self, error: str, now: datetime, jitter: float) -> None:

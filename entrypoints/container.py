@@ -226,10 +226,7 @@ def build_container(settings: Settings) -> Container:
             "jwt_secret": settings.jwt_secret,
             "stripe_secret_key": settings.stripe_secret_key,
             "stripe_api_base": settings.stripe_api_base,
-            "webhook_secrets": {
-                "fake": settings.fake_webhook_secret,
-                "stripe": settings.stripe_webhook_secret or "",
-            },
+            "webhook_secrets": webhook_secrets(settings),
             "webhook_lease_seconds": settings.webhook_lease_seconds,
             "bcrypt_rounds": settings.bcrypt_rounds,
             "portal_token_ttl_days": settings.portal_token_ttl_days,
@@ -238,3 +235,12 @@ def build_container(settings: Settings) -> Container:
         }
     )
     return container
+
+
+def webhook_secrets(settings: Settings) -> dict[str, str]:
+    """The secret each gateway's events are verified with. The fake gateway has one only
+    while it is the configured gateway: otherwise its events could move real payments."""
+    secrets = {"stripe": settings.stripe_webhook_secret or ""}
+    if settings.gateway == "fake":
+        secrets["fake"] = settings.fake_webhook_secret
+    return secrets

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 DEV_JWT_SECRET = "kassa-dev-only-jwt-secret-change-me"
+DEV_FAKE_WEBHOOK_SECRET = "whsec_fake_kassa"  # public: anyone could sign fake events with it
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kassa.db"
 
 
@@ -23,7 +24,7 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
-    fake_webhook_secret: str = "whsec_fake_kassa"
+    fake_webhook_secret: str = DEV_FAKE_WEBHOOK_SECRET
     jwt_secret: str = DEV_JWT_SECRET
     redis_url: str | None = None
     redis_namespace: str = "kassa"  # key prefix: several deployments may share one Redis
@@ -86,6 +87,8 @@ class Settings:
                 raise SettingsError("KASSA_JWT_SECRET must be set outside dev (KASSA_ENV).")
             if self.gateway == "stripe" and not self.stripe_webhook_secret:
                 raise SettingsError("KASSA_STRIPE_WEBHOOK_SECRET must be set outside dev.")
+            if self.gateway == "fake" and self.fake_webhook_secret == DEV_FAKE_WEBHOOK_SECRET:
+                raise SettingsError("KASSA_FAKE_WEBHOOK_SECRET must be set outside dev.")
         if len(self.jwt_secret) < 32:
             raise SettingsError("KASSA_JWT_SECRET must be at least 32 characters.")
         budgets = (self.portal_view_rate_limit, self.portal_pay_rate_limit)

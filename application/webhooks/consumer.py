@@ -15,6 +15,7 @@ from application.ports import Clock, IdFactory, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.webhooks.effects import INFORMATIONAL, effect_for
 from domain.errors import DomainError
+from domain.payment import Payment
 from domain.statuses import SyncResult
 from domain.webhook_event import WebhookEvent, WebhookStatus
 
@@ -69,10 +70,10 @@ class WebhookConsumer:
     async def _apply(self, claimed: WebhookEvent) -> WebhookStatus:
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            event = await uow.webhooks.get(claimed.id)
+            event = await uow.webhooks.get(claimed.key)
             if event is None or event.version != claimed.version:
                 raise _LeaseLostError(claimed.id)
-            outcome = WebhookStatus.PROCESSED
+            outcome, reason = WebhookStatus.PROCESSED, None
             if event.type not in INFORMATIONAL:
                 body = json.loads(event.payload)
                 effect = effect_for(event.type, body["data"]["object"])
@@ -86,14 +87,22 @@ class WebhookConsumer:
                         raise UnknownPaymentError(
                             f"unknown_payment: no payment for {effect.gateway_payment_id}"
                         )
-                    fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
-                    result = effect.apply(payment, fees.terms, now, self._ids)
-                    if result is SyncResult.APPLIED:
-                        await uow.payments.save(payment)
-                        await record_on_invoice(uow, payment)
-                    elif result is SyncResult.STALE:
-                        outcome = WebhookStatus.STALE
-            event.finish(outcome, now)
+                    if payment.gateway != event.gateway:
+                        # A gateway speaks only for its own payments: anything else is
+                        # forged or misrouted and changes nothing. Set aside for good
+                        # rather than retried as unknown: intent ids are unique across
+                        # gateways, so no payment of this gateway can turn up under it,
+                        # and no replay can ever apply it.
+                        outcome, reason = WebhookStatus.IGNORED, _mismatch(event, payment)
+                    else:
+                        fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+                        result = effect.apply(payment, fees.terms, now, self._ids)
+                        if result is SyncResult.APPLIED:
+                            await uow.payments.save(payment)
+                            await record_on_invoice(uow, payment)
+                        elif result is SyncResult.STALE:
+                            outcome = WebhookStatus.STALE
+            event.finish(outcome, now, reason)
             try:
                 await uow.webhooks.save(event)
             except StaleAggregateError:
@@ -104,10 +113,17 @@ class WebhookConsumer:
     async def _fail(self, claimed: WebhookEvent, exc: Exception) -> WebhookStatus | None:
         message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
         async with self._uow_factory() as uow:
-            event = await uow.webhooks.get(claimed.id)
+            event = await uow.webhooks.get(claimed.key)
             if event is None or event.version != claimed.version:
                 return None
             event.fail(message, self._clock.now(), self._jitter())
             await uow.webhooks.save(event)
             await uow.commit()
         return event.status
+
+
+def _mismatch(event: WebhookEvent, payment: Payment) -> str:
+    return (
+        f"gateway_mismatch: payment {payment.id} is a {payment.gateway} payment; "
+        f"an event from {event.gateway} changes nothing"
+    )

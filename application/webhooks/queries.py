@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import NotFoundError
-from application.ports import Clock, Page, PageRequest, UnitOfWorkFactory
+from application.ports import Clock, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from domain.errors import DomainError
 from domain.webhook_event import WebhookEvent, WebhookStatus
+
+
+class AmbiguousWebhookEventError(DomainError):
+    """Two gateways sent an event with this id (ids are unique per gateway only)."""
+
+    code = "ambiguous_event"
+    param = "gateway"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,23 +33,53 @@ class ListWebhookEvents:
         self._uow_factory = uow_factory
 
     async def execute(
-        self, status: WebhookStatus | None, event_type: str | None, page: PageRequest
+        self,
+        status: WebhookStatus | None,
+        event_type: str | None,
+        page: PageRequest,
+        gateway: str | None = None,
     ) -> Page[WebhookEvent]:
-        """Newest first by receipt."""
+        """Newest first by receipt, from every gateway or from `gateway` only. A cursor is
+        an event id, so one that two gateways share needs `gateway` to say which it is."""
         async with self._uow_factory() as uow:
-            return await uow.webhooks.list(status, event_type, page)
+            cursor = page.starting_after or page.ending_before
+            if cursor is not None and gateway is None:
+                await _refuse_ambiguous(uow, cursor)
+            return await uow.webhooks.list(status, event_type, page, gateway)
 
 
 class GetWebhookEvent:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    async def execute(self, event_id: str) -> WebhookEvent:
+    async def execute(self, event_id: str, gateway: str | None = None) -> WebhookEvent:
+        """The event with this id, from `gateway` when two gateways sent one."""
         async with self._uow_factory() as uow:
-            event = await uow.webhooks.get(event_id)
-        if event is None:
-            raise NotFoundError(f"No such webhook event: {event_id}.", param="id")
-        return event
+            return await resolve_event(uow, event_id, gateway)
+
+
+async def resolve_event(uow: UnitOfWork, event_id: str, gateway: str | None) -> WebhookEvent:
+    """The one event a person names by id (and gateway, when the id alone is ambiguous)."""
+    found = [e for e in await uow.webhooks.find(event_id) if gateway in (None, e.gateway)]
+    if not found:
+        where = f" from {gateway}" if gateway is not None else ""
+        raise NotFoundError(f"No such webhook event: {event_id}{where}.", param="id")
+    if len(found) > 1:
+        raise _ambiguous(event_id, found)
+    return found[0]
+
+
+async def _refuse_ambiguous(uow: UnitOfWork, event_id: str) -> None:
+    found = await uow.webhooks.find(event_id)
+    if len(found) > 1:
+        raise _ambiguous(event_id, found)
+
+
+def _ambiguous(event_id: str, found: Sequence[WebhookEvent]) -> DomainError:
+    gateways = " and ".join(e.gateway for e in found)
+    return AmbiguousWebhookEventError(
+        f"{gateways} each sent an event {event_id}; name the gateway too."
+    )
 
 
 class GetInboxHealth:

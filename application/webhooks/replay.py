@@ -8,7 +8,8 @@ from functools import partial
 from application.errors import NotFoundError
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
-from domain.webhook_event import WebhookEvent, WebhookStatus
+from application.webhooks.queries import resolve_event
+from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 
 class ReplayWebhookEvents:
@@ -16,32 +17,46 @@ class ReplayWebhookEvents:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    async def dead_ids(self) -> Sequence[str]:
+    async def dead_keys(self) -> Sequence[WebhookEventKey]:
         async with self._uow_factory() as uow:
-            return await uow.webhooks.ids_with_status(WebhookStatus.DEAD)
+            return await uow.webhooks.keys_with_status(WebhookStatus.DEAD)
+
+    async def resolve(
+        self, event_ids: Sequence[str], gateway: str | None = None
+    ) -> list[WebhookEventKey]:
+        """The events people name by id: NotFoundError for an unknown one, and
+        AmbiguousWebhookEventError for an id two gateways sent, unless `gateway` says."""
+        async with self._uow_factory() as uow:
+            return [(await resolve_event(uow, event_id, gateway)).key for event_id in event_ids]
 
     async def execute(
-        self, event_ids: Sequence[str], progress: Callable[[str], None] | None = None
+        self,
+        keys: Sequence[WebhookEventKey],
+        progress: Callable[[WebhookEventKey], None] | None = None,
     ) -> list[WebhookEvent]:
-        """Replay each event in its own transaction, so one bad id does not undo the rest;
-        an unknown id raises NotFoundError before anything is replayed."""
+        """Replay each event in its own transaction, so one bad key does not undo the rest;
+        an unknown key raises NotFoundError before anything is replayed."""
         async with self._uow_factory() as uow:
-            for event_id in event_ids:
-                if await uow.webhooks.get(event_id) is None:
-                    raise NotFoundError(f"No such webhook event: {event_id}.", param="id")
+            for key in keys:
+                if await uow.webhooks.get(key) is None:
+                    raise _not_found(key)
         replayed = []
-        for event_id in event_ids:
-            replayed.append(await retry_on_conflict(partial(self._one, event_id)))
+        for key in keys:
+            replayed.append(await retry_on_conflict(partial(self._one, key)))
             if progress:
-                progress(event_id)
+                progress(key)
         return replayed
 
-    async def _one(self, event_id: str) -> WebhookEvent:
+    async def _one(self, key: WebhookEventKey) -> WebhookEvent:
         async with self._uow_factory() as uow:
-            event = await uow.webhooks.get(event_id)
+            event = await uow.webhooks.get(key)
             if event is None:
-                raise NotFoundError(f"No such webhook event: {event_id}.", param="id")
+                raise _not_found(key)
             event.replay(self._clock.now())
             await uow.webhooks.save(event)
             await uow.commit()
         return event
+
+
+def _not_found(key: WebhookEventKey) -> NotFoundError:
+    return NotFoundError(f"No such webhook event: {key.id} from {key.gateway}.", param="id")

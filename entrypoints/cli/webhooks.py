@@ -28,6 +28,12 @@ from entrypoints.consumer import (
 from entrypoints.container import Container
 
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
+gateway_option = click.option(
+    "--gateway",
+    type=click.Choice(["stripe", "fake"]),
+    default=None,
+    help="The gateway that sent the event(s): event ids are unique per gateway only.",
+)
 
 
 def echo_json(data: Any) -> None:
@@ -62,10 +68,11 @@ def readable_payload(payload: bytes) -> Any:
 
 
 def events_table(events: list[WebhookEvent]) -> str:
-    headers = ["ID", "TYPE", "STATUS", "ATTEMPTS", "RECEIVED", "LAST ERROR"]
+    headers = ["ID", "GATEWAY", "TYPE", "STATUS", "ATTEMPTS", "RECEIVED", "LAST ERROR"]
     rows = [
         [
             e.id,
+            e.gateway,
             e.type,
             e.status.value,
             str(e.attempts),
@@ -74,7 +81,7 @@ def events_table(events: list[WebhookEvent]) -> str:
         ]
         for e in events
     ]
-    return table(rows, right={3}, headers=headers)
+    return table(rows, right={4}, headers=headers)
 
 
 def event_details(event: WebhookEvent) -> str:
@@ -191,6 +198,7 @@ def consume(
 @click.option("--type", "event_type", default=None, help="e.g. payment_intent.succeeded")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--starting-after", default=None, help="An event id: the page after it.")
+@gateway_option
 @json_option
 @pass_state
 def list_events(
@@ -199,12 +207,16 @@ def list_events(
     event_type: str | None,
     limit: int,
     starting_after: str | None,
+    gateway: str | None,
     as_json: bool,
 ) -> None:
-    """Newest first, one page at a time."""
+    """Newest first, one page at a time (from every gateway unless --gateway)."""
     wanted = WebhookStatus(status) if status else None
     page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(state, lambda c: c.list_webhook_events().execute(wanted, event_type, page_request))
+    page = run(
+        state,
+        lambda c: c.list_webhook_events().execute(wanted, event_type, page_request, gateway),
+    )
     if as_json:
         data = [event_json(e) for e in page.data]
         echo_json({"object": "list", "data": data, "has_more": page.has_more})
@@ -214,16 +226,18 @@ def list_events(
         return
     click.echo(events_table(list(page.data)))
     if page.has_more:
-        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+        within = f"--gateway {gateway} " if gateway else ""
+        click.echo(f"\nMore: {within}--starting-after {page.data[-1].id}")
 
 
 @webhooks.command()
 @click.argument("event_id")
+@gateway_option
 @json_option
 @pass_state
-def show(state: CliState, event_id: str, as_json: bool) -> None:
+def show(state: CliState, event_id: str, gateway: str | None, as_json: bool) -> None:
     """One event, its processing and its payload."""
-    event = run(state, lambda c: c.get_webhook_event().execute(event_id))
+    event = run(state, lambda c: c.get_webhook_event().execute(event_id, gateway))
     if as_json:
         echo_json(event_json(event, with_payload=True))
         return
@@ -233,8 +247,9 @@ def show(state: CliState, event_id: str, as_json: bool) -> None:
 @webhooks.command()
 @click.argument("event_ids", nargs=-1)
 @click.option("--dead", is_flag=True, help="Every dead event.")
+@gateway_option
 @pass_state
-def replay(state: CliState, event_ids: tuple[str, ...], dead: bool) -> None:
+def replay(state: CliState, event_ids: tuple[str, ...], dead: bool, gateway: str | None) -> None:
     """Send events back to pending: EVENT_ID... or --dead.
 
     Each gets a new round of attempts (a dead event's payment may be known by now)."""
@@ -243,12 +258,15 @@ def replay(state: CliState, event_ids: tuple[str, ...], dead: bool) -> None:
 
     async def work(container: Container) -> int:
         replay_events = container.replay_webhook_events()
-        ids = list(await replay_events.dead_ids()) if dead else list(event_ids)
-        if not ids:
+        if dead:
+            keys = [k for k in await replay_events.dead_keys() if gateway in (None, k.gateway)]
+        else:
+            keys = await replay_events.resolve(event_ids, gateway)
+        if not keys:
             return 0
-        with click.progressbar(length=len(ids), label="Replaying", file=sys.stderr) as bar:
-            await replay_events.execute(ids, progress=lambda _: bar.update(1))
-        return len(ids)
+        with click.progressbar(length=len(keys), label="Replaying", file=sys.stderr) as bar:
+            await replay_events.execute(keys, progress=lambda _: bar.update(1))
+        return len(keys)
 
     replayed = run(state, work)
     if replayed == 0:

@@ -19,7 +19,7 @@ from adapters.persistence.sql.tables import webhook_events
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError, UnknownCursorError
 from application.ports import Page, PageRequest, UnitOfWorkFactory
-from domain.webhook_event import WebhookEvent, WebhookStatus
+from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 from tests.contract.builders import at, datetimes_in, state
 from tests.support.databases import (
     PostgresUnavailableError,
@@ -68,9 +68,10 @@ def received(
     *,
     event_type: str = "payment_intent.succeeded",
     payload: bytes = PAYLOAD,
+    gateway: str = "stripe",
 ) -> WebhookEvent:
     return WebhookEvent.receive(
-        id=event_id, gateway="stripe", type=event_type, payload=payload, now=at(second)
+        id=event_id, gateway=gateway, type=event_type, payload=payload, now=at(second)
     )
 
 
@@ -88,9 +89,11 @@ async def add(uow_factory: UnitOfWorkFactory, *events: WebhookEvent) -> list[boo
     return stored
 
 
-async def get(uow_factory: UnitOfWorkFactory, event_id: str) -> WebhookEvent | None:
+async def get(
+    uow_factory: UnitOfWorkFactory, event_id: str, gateway: str = "stripe"
+) -> WebhookEvent | None:
     async with uow_factory() as uow:
-        return await uow.webhooks.get(event_id)
+        return await uow.webhooks.get(WebhookEventKey(gateway, event_id))
 
 
 async def claim(
@@ -104,6 +107,10 @@ async def claim(
 
 def ids(events: Sequence[WebhookEvent] | Page[WebhookEvent]) -> list[str]:
     return [e.id for e in (events.data if isinstance(events, Page) else events)]
+
+
+def keys(events: Sequence[WebhookEvent] | Page[WebhookEvent]) -> list[tuple[str, str]]:
+    return [(e.gateway, e.id) for e in (events.data if isinstance(events, Page) else events)]
 
 
 def expect_deviation_on_memory(store_kind: str, request: pytest.FixtureRequest, why: str) -> None:
@@ -205,6 +212,81 @@ async def test_a_rolled_back_receipt_leaves_nothing(uow_factory):
     assert await add(uow_factory, received("evt_1")) == [True]
 
 
+# ------------------------------------------------------------ one id, two gateways
+
+
+async def test_the_same_event_id_from_two_gateways_is_two_events(uow_factory):
+    from_fake = received("evt_1", 0, gateway="fake", payload=b'{"from": "fake"}')
+    from_stripe = received("evt_1", 5, gateway="stripe")
+
+    assert await add(uow_factory, from_fake, from_stripe) == [True, True]
+    assert await add(uow_factory, received("evt_1", 9, gateway="stripe", payload=b"{}")) == [False]
+    assert await add(uow_factory, received("evt_1", 9, gateway="fake", payload=b"{}")) == [False]
+
+    fake, stripe = await get(uow_factory, "evt_1", "fake"), await get(uow_factory, "evt_1")
+    assert fake is not None and state(fake) == state(from_fake)
+    assert stripe is not None and state(stripe) == state(from_stripe)
+    assert await get(uow_factory, "evt_1", "paypal") is None
+    async with uow_factory() as uow:
+        assert keys(await uow.webhooks.find("evt_1")) == [("fake", "evt_1"), ("stripe", "evt_1")]
+        assert await uow.webhooks.find("evt_2") == []
+
+
+async def test_another_gateways_event_arriving_first_does_not_make_a_duplicate(uow_factory):
+    """A forged `evt_1` through one gateway must not shadow the genuine one through another."""
+    assert await add(uow_factory, received("evt_1", 0, gateway="fake")) == [True]
+
+    async with uow_factory() as uow:
+        stored = await uow.webhooks.add(received("evt_1", 1, gateway="stripe"))
+        await uow.commit()
+
+    assert stored is True
+    async with uow_factory() as uow:
+        pending = await uow.webhooks.keys_with_status(WebhookStatus.PENDING)
+    assert pending == [WebhookEventKey("fake", "evt_1"), WebhookEventKey("stripe", "evt_1")]
+
+
+async def test_saving_and_claiming_one_gateways_event_leaves_the_others_alone(uow_factory):
+    await add(uow_factory, received("evt_1", 0, gateway="fake"), received("evt_1", 0))
+    [first, second] = await claim(uow_factory, at(1), limit=1) + await claim(
+        uow_factory, at(1), limit=1
+    )
+    assert {(first.gateway, first.id), (second.gateway, second.id)} == {
+        ("fake", "evt_1"), ("stripe", "evt_1"),
+    }  # fmt: skip
+
+    first.finish(WebhookStatus.PROCESSED, at(2))
+    async with uow_factory() as uow:
+        await uow.webhooks.save(first)
+        await uow.commit()
+
+    done = await get(uow_factory, first.id, first.gateway)
+    other = await get(uow_factory, second.id, second.gateway)
+    assert done is not None and (done.status, done.version) == (WebhookStatus.PROCESSED, 2)
+    assert other is not None and state(other) == state(second)
+    assert other.status is WebhookStatus.PROCESSING
+
+
+async def test_lists_filter_by_gateway_and_page_within_it(uow_factory):
+    await add(
+        uow_factory,
+        *(received(f"evt_{i}", i, gateway="fake") for i in range(4)),
+        *(received(f"evt_{i}", i + 10) for i in range(3)),
+    )
+
+    everything = await listing(uow_factory, limit=100)
+    fake = await listing(uow_factory, limit=100, gateway="fake")
+    after = await listing(uow_factory, limit=2, gateway="fake", starting_after="evt_2")
+    stripe = await listing(uow_factory, limit=100, gateway="stripe")
+
+    assert keys(everything)[:3] == [("stripe", "evt_2"), ("stripe", "evt_1"), ("stripe", "evt_0")]
+    assert len(everything.data) == 7
+    assert ids(fake) == ["evt_3", "evt_2", "evt_1", "evt_0"]
+    assert {e.gateway for e in fake.data} == {"fake"}
+    assert (keys(after), after.has_more) == ([("fake", "evt_1"), ("fake", "evt_0")], False)
+    assert ids(stripe) == ["evt_2", "evt_1", "evt_0"]
+
+
 # ------------------------------------------------------------------------- saving
 
 
@@ -268,7 +350,7 @@ async def test_claims_due_events_oldest_first_up_to_the_limit(uow_factory):
         assert (event.status, event.locked_until, event.version) == (
             WebhookStatus.PROCESSING, now + LEASE, 1,
         )  # fmt: skip
-        assert state(await get(uow_factory, event.id)) == state(event)
+        assert state(await get(uow_factory, event.id, event.gateway)) == state(event)
     assert ids(await claim(uow_factory, now, limit=3)) == ["evt_3", "evt_4"]
     assert await claim(uow_factory, now, limit=3) == []
 
@@ -396,10 +478,11 @@ async def listing(
     uow_factory: UnitOfWorkFactory,
     status: WebhookStatus | None = None,
     event_type: str | None = None,
+    gateway: str | None = None,
     **page: object,
 ) -> Page[WebhookEvent]:
     async with uow_factory() as uow:
-        return await uow.webhooks.list(status, event_type, PageRequest(**page))
+        return await uow.webhooks.list(status, event_type, PageRequest(**page), gateway)
 
 
 async def test_events_list_newest_first(uow_factory, inbox_of_25):
@@ -432,21 +515,29 @@ async def test_lists_filter_by_status_and_type_and_page_within_them(uow_factory,
     by_type = await listing(uow_factory, event_type="refund.created", limit=100)
     both = await listing(uow_factory, WebhookStatus.FAILED, "refund.created", limit=100)
     rest = await listing(uow_factory, WebhookStatus.FAILED, limit=3, starting_after=failed[2])
+    outside = await listing(uow_factory, WebhookStatus.FAILED, starting_after="evt_04")
 
     assert ids(by_status) == failed and ids(by_type) == refunds
     assert ids(both) == ["evt_15", "evt_00"]
     assert (ids(rest), rest.has_more) == (failed[3:6], True)
-    with pytest.raises(UnknownCursorError):  # looked up within the filters
-        await listing(uow_factory, WebhookStatus.FAILED, starting_after="evt_01")
+    assert (ids(outside), outside.has_more) == (["evt_03", "evt_00"], False)  # still a place
     assert (await listing(uow_factory, WebhookStatus.DEAD)).data == []
 
 
-async def test_ids_with_status_are_sorted(uow_factory, inbox_of_25):
-    async with uow_factory() as uow:
-        failed = await uow.webhooks.ids_with_status(WebhookStatus.FAILED)
-        dead = await uow.webhooks.ids_with_status(WebhookStatus.DEAD)
+async def test_an_unknown_cursor_is_refused_not_an_empty_page(uow_factory, inbox_of_25):
+    with pytest.raises(UnknownCursorError):
+        await listing(uow_factory, starting_after="evt_missing")
+    with pytest.raises(UnknownCursorError):
+        await listing(uow_factory, ending_before="evt_00", gateway="fake")
 
-    assert list(failed) == sorted(i for i in inbox_of_25 if int(i[-2:]) % 3 == 0)
+
+async def test_keys_with_status_are_sorted(uow_factory, inbox_of_25):
+    async with uow_factory() as uow:
+        failed = await uow.webhooks.keys_with_status(WebhookStatus.FAILED)
+        dead = await uow.webhooks.keys_with_status(WebhookStatus.DEAD)
+
+    expected = sorted(i for i in inbox_of_25 if int(i[-2:]) % 3 == 0)
+    assert list(failed) == [WebhookEventKey("stripe", i) for i in expected]
     assert list(dead) == []
 
 
@@ -502,14 +593,14 @@ async def test_concurrent_consumers_claim_every_event_exactly_once(postgres_url)
 
         claimed = await asyncio.wait_for(asyncio.gather(*(consumer() for _ in range(4))), 30)
         async with uow_factory() as uow:
-            processing = await uow.webhooks.ids_with_status(WebhookStatus.PROCESSING)
+            processing = await uow.webhooks.keys_with_status(WebhookStatus.PROCESSING)
     finally:
         await engine.dispose()
 
     everything = [event_id for mine in claimed for event_id in mine]
     assert len(everything) == 200 and set(everything) == {f"evt_{i:03d}" for i in range(200)}
     assert all(claimed), "every consumer claimed some: they ran side by side, none blocked"
-    assert list(processing) == sorted(everything)
+    assert [key.id for key in processing] == sorted(everything)
 
 
 @pytest.mark.postgres

@@ -1,5 +1,6 @@
 """Webhook receipt over HTTP (§6): every forgery refused with 400 and nothing stored, a
-signed event stored once and answered at once, and the inbox's health for operators."""
+signed event stored once per gateway and answered at once, no fake gateway's endpoint
+unless it is the configured gateway, and the inbox's health for operators."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
+from litestar.testing import AsyncTestClient
 
 from adapters.system.clock import FixedClock
 from application.ports import PageRequest
-from application.webhooks.signature import sign
+from application.webhooks.signature import SignatureError, sign
 from domain.webhook_event import WebhookStatus
 from entrypoints.container import Container
+from entrypoints.http.app import create_app
 from tests.e2e.conftest import TENANT, Api, close_container, kassa_container
 
 FAKE_SECRET = "whsec_fake_kassa"
@@ -191,6 +194,25 @@ async def test_without_a_stripe_secret_stripe_deliveries_are_refused(api: Api) -
     assert await stored_events(api) == 0
 
 
+async def test_the_same_event_id_from_each_gateway_is_stored_once_per_gateway(
+    api: Api,
+) -> None:
+    """Ids are unique per gateway: the fake gateway's `evt_same` is not Stripe's."""
+    body = event_body("evt_same", "payment_intent.created")
+    first = {
+        gateway: await deliver(api, body, sign(body, secret, now_ts()), gateway)
+        for gateway, secret in (("fake", FAKE_SECRET), ("stripe", STRIPE_SECRET))
+    }
+    again = await deliver(api, body, sign(body, STRIPE_SECRET, now_ts()), "stripe")
+
+    assert [r.json() for r in first.values()] == [{"received": True, "duplicate": False}] * 2
+    assert again.json() == {"received": True, "duplicate": True}
+    assert await stored_events(api) == 2
+    get_event = api.container.get_webhook_event()
+    assert (await get_event.execute("evt_same", "stripe")).gateway == "stripe"
+    assert (await get_event.execute("evt_same", "fake")).gateway == "fake"
+
+
 async def test_an_unknown_gateway_is_not_found(api: Api) -> None:
     response = await deliver(api, BODY, sign(BODY, FAKE_SECRET, now_ts()), "paypal")
     assert response.status_code == 404
@@ -273,3 +295,51 @@ def _intent(intent_id: str) -> dict[str, Any]:
         "amount_capturable": 0,
         "amount_received": 1000,
     }
+
+
+@pytest.fixture
+async def stripe_api(store_kind: str, tmp_path: Path) -> AsyncIterator[Api]:
+    """Kassa configured for Stripe, as in production."""
+    kassa = await kassa_container(
+        store_kind,
+        tmp_path,
+        {TENANT: "Acme"},
+        gateway="stripe",
+        stripe_secret_key="sk_test_e2e",
+        stripe_webhook_secret=STRIPE_SECRET,
+    )
+    try:
+        async with AsyncTestClient(app=create_app(kassa)) as client:
+            yield Api(client, kassa, kassa.settings())
+    finally:
+        await close_container(kassa)
+
+
+async def test_with_stripe_configured_the_fake_gateways_endpoint_does_not_exist(
+    stripe_api: Api,
+) -> None:
+    """A forged event signed with the fake gateway's public default secret finds no door."""
+    forged = json.dumps(
+        {
+            "id": "evt_forged",
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "data": {"object": _intent("pi_real_stripe_payment")},
+        }
+    ).encode()
+
+    response = await deliver(stripe_api, forged, sign(forged, FAKE_SECRET, now_ts()), "fake")
+
+    assert response.status_code == 404, response.text
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("not_found", "unknown_gateway")
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    with pytest.raises(SignatureError):  # nor does the use case hold a fake secret
+        await stripe_api.container.receive_webhook().execute(
+            "fake", forged, sign(forged, FAKE_SECRET, now_ts())
+        )
+    assert await stored_events(stripe_api) == 0
+    genuine = event_body("evt_genuine", "payment_intent.created")
+    stripe = await deliver(stripe_api, genuine, sign(genuine, STRIPE_SECRET, now_ts()), "stripe")
+    assert stripe.status_code == 200, stripe.text
+    assert await stored_events(stripe_api) == 1

@@ -22,6 +22,7 @@ from entrypoints.cli.main import cli
 from entrypoints.settings import Settings
 
 SECRET = "whsec_fake_kassa"
+STRIPE_SECRET = "whsec_cli_stripe"
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 Kassa = Callable[..., Result]
@@ -34,7 +35,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def state(clock: FixedClock) -> CliState:
-    state = CliState(Settings(database_url="memory://"))
+    state = CliState(Settings(database_url="memory://", stripe_webhook_secret=STRIPE_SECRET))
     state.container.clock.override(providers.Object(clock))
     return state
 
@@ -49,12 +50,19 @@ def kassa(state: CliState) -> Kassa:
     return invoke
 
 
-def deliver(state: CliState, event_id: str, event_type: str, obj: dict[str, object]) -> None:
+def deliver(
+    state: CliState,
+    event_id: str,
+    event_type: str,
+    obj: dict[str, object],
+    gateway: str = "fake",
+) -> None:
     body = json.dumps(
         {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
     ).encode()
-    signature = sign(body, SECRET, int(NOW.timestamp()))
-    asyncio.run(state.container.receive_webhook().execute("fake", body, signature))
+    secret = STRIPE_SECRET if gateway == "stripe" else SECRET
+    signature = sign(body, secret, int(NOW.timestamp()))
+    asyncio.run(state.container.receive_webhook().execute(gateway, body, signature))
 
 
 ORPHAN = {
@@ -84,7 +92,9 @@ def test_list_shows_events_newest_first_and_filters(kassa: Kassa, state: CliStat
     deliver(state, "evt_b", "customer.created", {})
     assert kassa("webhooks", "consume", "--once").exit_code == 0
     table = kassa("webhooks", "list").stdout.splitlines()
-    assert table[0].split() == ["ID", "TYPE", "STATUS", "ATTEMPTS", "RECEIVED", "LAST", "ERROR"]
+    assert table[0].split() == [
+        "ID", "GATEWAY", "TYPE", "STATUS", "ATTEMPTS", "RECEIVED", "LAST", "ERROR",
+    ]  # fmt: skip
     assert {line.split()[0] for line in table[1:]} == {"evt_a", "evt_b"}
     only = json.loads(kassa("webhooks", "list", "--status", "ignored", "--json").stdout)
     assert [e["id"] for e in only["data"]] == ["evt_b"]
@@ -146,6 +156,40 @@ def test_replay_by_id_and_its_refusals(kassa: Kassa, state: CliState) -> None:
     assert "resource_missing" in unknown.stderr
     assert kassa("webhooks", "replay").exit_code == 2
     assert kassa("webhooks", "replay", "evt_a", "--dead").exit_code == 2
+
+
+def test_an_id_two_gateways_sent_is_named_with_its_gateway(kassa: Kassa, state: CliState) -> None:
+    deliver(state, "evt_same", "payment_intent.created", {}, gateway="fake")
+    deliver(state, "evt_same", "customer.created", {}, gateway="stripe")
+    listed = json.loads(kassa("webhooks", "list", "--json").stdout)["data"]
+    assert sorted((e["gateway"], e["id"]) for e in listed) == [
+        ("fake", "evt_same"), ("stripe", "evt_same"),
+    ]  # fmt: skip
+    stripe_only = json.loads(kassa("webhooks", "list", "--gateway", "stripe", "--json").stdout)
+    assert [(e["gateway"], e["type"]) for e in stripe_only["data"]] == [
+        ("stripe", "customer.created")
+    ]
+
+    ambiguous = kassa("webhooks", "show", "evt_same")
+    assert ambiguous.exit_code == 1
+    assert ambiguous.stderr.startswith("Error: ambiguous_event: fake and stripe each sent")
+    assert kassa("webhooks", "replay", "evt_same").exit_code == 1
+    assert kassa("webhooks", "list", "--starting-after", "evt_same").exit_code == 1
+
+    shown = json.loads(
+        kassa("webhooks", "show", "evt_same", "--gateway", "stripe", "--json").stdout
+    )
+    assert (shown["gateway"], shown["type"]) == ("stripe", "customer.created")
+    kassa("webhooks", "consume", "--once")
+    replayed = kassa("webhooks", "replay", "evt_same", "--gateway", "fake")
+    assert replayed.exit_code == 0, replayed.output
+    statuses = {
+        gateway: json.loads(
+            kassa("webhooks", "show", "evt_same", "--gateway", gateway, "--json").stdout
+        )["status"]
+        for gateway in ("fake", "stripe")
+    }
+    assert statuses == {"fake": "pending", "stripe": "ignored"}
 
 
 def test_stats_count_every_status_and_the_lag(

@@ -12,14 +12,16 @@ from application.payments.refund_payment import RefundPaymentCommand
 from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
+from application.webhooks.signature import sign
 from domain import events as ev
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.money import Money
 from domain.statuses import CaptureMethod, DisputeStatus, PaymentStatus, RefundStatus
-from domain.webhook_event import MAX_ATTEMPTS, WebhookStatus, retry_delay
+from domain.webhook_event import MAX_ATTEMPTS, WebhookEventKey, WebhookStatus, retry_delay
 from tests.unit.world import World
 
 SECRET = "whsec_fake_kassa"
+STRIPE_SECRET = "whsec_stripe_unit"
 
 
 def read_envelope(payload: bytes) -> tuple[str, str]:
@@ -34,7 +36,9 @@ class Loop:
         self.world = world
         world.gateway.clock = world.clock
         self.console = FakeGatewayConsole(world.gateway)
-        self.receive = ReceiveWebhook(world.uow, world.clock, {"fake": SECRET}, read_envelope)
+        self.receive = ReceiveWebhook(
+            world.uow, world.clock, {"fake": SECRET, "stripe": STRIPE_SECRET}, read_envelope
+        )
         self.consumer = WebhookConsumer(
             world.uow,
             world.clock,
@@ -51,6 +55,15 @@ class Loop:
     async def drain(self) -> None:
         while await self.consumer.run_once():
             pass
+
+    async def send(self, gateway: str, event_id: str, event_type: str, obj: object) -> bool:
+        """One event as `gateway` would sign it (or as anyone holding its secret would)."""
+        body = json.dumps(
+            {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
+        ).encode()
+        secret = {"fake": SECRET, "stripe": STRIPE_SECRET}[gateway]
+        signature = sign(body, secret, int(self.world.clock.now().timestamp()))
+        return await self.receive.execute(gateway, body, signature)
 
     def statuses(self) -> dict[str, WebhookStatus]:
         return {e.id: e.status for e in self.world.store.webhooks.values()}
@@ -212,12 +225,69 @@ async def test_dead_events_can_be_replayed_and_then_applied(loop: Loop) -> None:
         await loop.consumer.run_once()
         loop.world.clock.advance(timedelta(hours=2))
     replay = ReplayWebhookEvents(loop.world.uow, loop.world.clock)
-    dead = await replay.dead_ids()
+    dead = await replay.dead_keys()
     assert dead
     loop.world.store.payments[payment_id] = stored  # the payment turned up after all
-    seen: list[str] = []
+    seen: list[WebhookEventKey] = []
     await replay.execute(dead, progress=seen.append)
     assert seen == list(dead)
     await loop.drain()
     assert WebhookStatus.DEAD not in loop.statuses().values()
     assert loop.world.store.payments[payment_id].gateway_fee_source.value == "actual"
+
+
+def succeeded_intent(gateway_payment_id: str) -> dict[str, object]:
+    return {
+        "id": gateway_payment_id,
+        "object": "payment_intent",
+        "amount": 10_000,
+        "currency": "usd",
+        "status": "succeeded",
+        "amount_capturable": 0,
+        "amount_received": 10_000,
+    }
+
+
+async def stripe_payment_awaiting_capture(loop: Loop) -> str:
+    """A payment Kassa took through Stripe, authorized and not captured yet."""
+    payment_id = await charge(loop, manual=True)
+    await loop.deliver()
+    await loop.drain()
+    payment = loop.world.store.payments[payment_id]
+    payment.gateway = "stripe"  # as if Stripe had authorized it
+    assert payment.status is PaymentStatus.REQUIRES_CAPTURE
+    return payment_id
+
+
+async def test_a_fake_gateway_event_for_a_stripe_payment_changes_nothing(loop: Loop) -> None:
+    payment_id = await stripe_payment_awaiting_capture(loop)
+    before = loop.world.store.payments[payment_id]
+    published = len(loop.world.publisher.events)
+
+    forged = succeeded_intent(before.gateway_payment_id or "")
+    assert await loop.send("fake", "evt_forged", "payment_intent.succeeded", forged)
+    await loop.drain()
+
+    after = loop.world.store.payments[payment_id]
+    assert (after.status, after.amount_captured, after.version) == (
+        PaymentStatus.REQUIRES_CAPTURE, 0, before.version,
+    )  # fmt: skip
+    assert len(loop.world.publisher.events) == published
+    event = loop.world.store.webhooks[WebhookEventKey("fake", "evt_forged")]
+    assert event.status is WebhookStatus.IGNORED  # set aside for good, never retried
+    assert event.last_error is not None and event.last_error.startswith("gateway_mismatch")
+    assert payment_id in event.last_error
+
+
+async def test_the_payments_own_gateway_still_moves_it(loop: Loop) -> None:
+    payment_id = await stripe_payment_awaiting_capture(loop)
+    gateway_id = loop.world.store.payments[payment_id].gateway_payment_id or ""
+
+    await loop.send("fake", "evt_1", "payment_intent.succeeded", succeeded_intent(gateway_id))
+    await loop.send("stripe", "evt_1", "payment_intent.succeeded", succeeded_intent(gateway_id))
+    await loop.drain()
+
+    assert loop.world.store.payments[payment_id].status is PaymentStatus.SUCCEEDED
+    events = loop.world.store.webhooks
+    assert events[WebhookEventKey("stripe", "evt_1")].status is WebhookStatus.PROCESSED
+    assert events[WebhookEventKey("fake", "evt_1")].status is WebhookStatus.IGNORED

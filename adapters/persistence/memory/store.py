@@ -14,7 +14,7 @@ from domain.invoice import Invoice
 from domain.payment import Payment
 from domain.portal_token import PortalToken
 from domain.tenant import Tenant
-from domain.webhook_event import WebhookEvent
+from domain.webhook_event import WebhookEvent, WebhookEventKey
 
 
 @dataclass
@@ -24,7 +24,7 @@ class InMemoryStore:
     fee_tiers: dict[str, FeeTier] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     audit: dict[str, AuditEntry] = field(default_factory=dict)
-    webhooks: dict[str, WebhookEvent] = field(default_factory=dict)
+    webhooks: dict[WebhookEventKey, WebhookEvent] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payment_methods: dict[str, SavedPaymentMethod] = field(default_factory=dict)

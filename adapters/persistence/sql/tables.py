@@ -188,8 +188,10 @@ Index("ix_audit_entries_entity_id", audit_entries.c.entity_id)
 webhook_events = Table(
     "webhook_events",
     metadata,
-    Column("id", String(255), primary_key=True),  # the gateway's event id
-    Column("gateway", String(32), nullable=False),
+    # The gateway's event id: gateways number their events independently, so the key
+    # is (id, gateway) and `evt_1` from Stripe never shadows the fake gateway's `evt_1`.
+    Column("id", String(255), primary_key=True),
+    Column("gateway", String(32), primary_key=True),
     Column("type", String(255), nullable=False),
     Column("payload", LargeBinary, nullable=False),  # the raw body, byte for byte
     Column("status", String(16), nullable=False),

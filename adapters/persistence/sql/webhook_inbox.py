@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.persistence.sql.mapping import (
@@ -22,14 +22,16 @@ from adapters.persistence.sql.statements import (
 from adapters.persistence.sql.tables import webhook_events
 from application.errors import StaleAggregateError
 from application.ports import InboxStats, Page, PageRequest
-from domain.webhook_event import WebhookEvent, WebhookStatus
+from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 _events = webhook_events.c
 
 # Built once: receipt is the webhook hot path, one statement and no read before it.
+# Event ids are unique per gateway: the primary key, and so the conflict, is (id, gateway).
+_KEY = ["id", "gateway"]
 _INSERT_ONCE = {
-    "postgresql": postgresql.insert(webhook_events).on_conflict_do_nothing(index_elements=["id"]),
-    "sqlite": sqlite.insert(webhook_events).on_conflict_do_nothing(index_elements=["id"]),
+    "postgresql": postgresql.insert(webhook_events).on_conflict_do_nothing(index_elements=_KEY),
+    "sqlite": sqlite.insert(webhook_events).on_conflict_do_nothing(index_elements=_KEY),
 }
 
 _RETRYABLE = (WebhookStatus.PENDING.value, WebhookStatus.FAILED.value)
@@ -45,19 +47,26 @@ class SqlWebhookInbox:
         result = await conn.execute(_INSERT_ONCE[conn.dialect.name], webhook_event_to_row(event))
         return result.rowcount == 1
 
-    async def get(self, event_id: str) -> WebhookEvent | None:
+    async def get(self, key: WebhookEventKey) -> WebhookEvent | None:
         conn = await self._source.connection()
-        rows = await conn.execute(select(webhook_events).where(_events.id == event_id))
+        rows = await conn.execute(select(webhook_events).where(*_is(key)))
         found = rows.mappings().one_or_none()
         return webhook_event_from_row(found) if found is not None else None
+
+    async def find(self, event_id: str) -> Sequence[WebhookEvent]:
+        conn = await self._source.connection()
+        rows = await conn.execute(
+            select(webhook_events).where(_events.id == event_id).order_by(_events.gateway)
+        )
+        return [webhook_event_from_row(row) for row in rows.mappings()]
 
     async def save(self, event: WebhookEvent) -> None:
         conn = await self._source.connection()
         row = webhook_event_to_row(event)
         progress = {name: row[name] for name in WEBHOOK_EVENT_PROGRESS}
         await update_versioned(
-            conn, webhook_events, [_events.id == event.id], progress, event.version,
-            f"Webhook event {event.id}",
+            conn, webhook_events, _is(event.key), progress, event.version,
+            f"Webhook event {event.id} from {event.gateway}",
         )  # fmt: skip
         event.version += 1
 
@@ -74,7 +83,7 @@ class SqlWebhookInbox:
         due = (
             select(webhook_events)
             .where(_is_due(now))
-            .order_by(_events.next_attempt_at, _events.received_at, _events.id)
+            .order_by(_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -86,7 +95,7 @@ class SqlWebhookInbox:
         claimed = events[0]
         result = await conn.execute(
             update(webhook_events)
-            .where(_events.id.in_([event.id for event in events]))
+            .where(tuple_(_events.id, _events.gateway).in_([(e.id, e.gateway) for e in events]))
             .values(
                 status=claimed.status.value,
                 locked_until=claimed.locked_until,
@@ -100,25 +109,34 @@ class SqlWebhookInbox:
         return events
 
     async def list(
-        self, status: WebhookStatus | None, event_type: str | None, page: PageRequest
+        self,
+        status: WebhookStatus | None,
+        event_type: str | None,
+        page: PageRequest,
+        gateway: str | None = None,
     ) -> Page[WebhookEvent]:
-        scope: list[ColumnElement[bool]] = []
+        owner: list[ColumnElement[bool]] = []  # where a cursor is looked up
+        if gateway is not None:
+            owner.append(_events.gateway == gateway)
+        scope = list(owner)
         if status is not None:
             scope.append(_events.status == WebhookStatus(status).value)
         if event_type is not None:
             scope.append(_events.type == event_type)
         conn = await self._source.connection()
-        found = await newest_first_page(conn, webhook_events, scope, _events.received_at, page)
+        found = await newest_first_page(
+            conn, webhook_events, scope, _events.received_at, page, owner=owner
+        )
         return Page([webhook_event_from_row(row) for row in found.data], found.has_more)
 
-    async def ids_with_status(self, status: WebhookStatus) -> Sequence[str]:
+    async def keys_with_status(self, status: WebhookStatus) -> Sequence[WebhookEventKey]:
         conn = await self._source.connection()
         rows = await conn.execute(
-            select(_events.id)
+            select(_events.gateway, _events.id)
             .where(_events.status == WebhookStatus(status).value)
-            .order_by(_events.id)
+            .order_by(_events.gateway, _events.id)
         )
-        return list(rows.scalars())
+        return [WebhookEventKey(gateway, event_id) for gateway, event_id in rows]
 
     async def stats(self) -> InboxStats:
         conn = await self._source.connection()
@@ -134,6 +152,10 @@ class SqlWebhookInbox:
             if status in _UNFINISHED and (oldest is None or first_received < oldest):
                 oldest = first_received
         return InboxStats(counts, oldest)
+
+
+def _is(key: WebhookEventKey) -> list[ColumnElement[bool]]:
+    return [_events.id == key.id, _events.gateway == key.gateway]
 
 
 def _is_due(now: datetime) -> ColumnElement[bool]:

@@ -46,7 +46,8 @@ class WebhooksController(Controller):
         description=(
             "Verifies `Stripe-Signature` over the raw body, stores the event once and "
             "answers at once; a consumer applies it later. No bearer token: the "
-            "signature is the authentication. `gateway` is `stripe` or `fake`."
+            "signature is the authentication. `gateway` is `stripe`, or `fake` while the "
+            "fake gateway is the configured one (404 otherwise)."
         ),
         request_max_body_size=MAX_EVENT_BYTES,
         responses={
@@ -55,16 +56,18 @@ class WebhooksController(Controller):
                 ErrorEnvelope,
                 description="`signature_invalid` or `event_invalid`; nothing was stored.",
             ),
-            404: ResponseSpec(ErrorEnvelope, description="No such gateway."),
+            404: ResponseSpec(
+                ErrorEnvelope, description="No such gateway, or not the configured one."
+            ),
         },
         security=[],
     )
     async def receive(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         gateway = request.path_params["gateway"]
-        if gateway not in GATEWAYS:
+        state = request.app.state
+        if gateway not in receiving(state.container.settings().gateway):
             raise ApiError(404, "not_found", "unknown_gateway", f"No webhooks from {gateway!r}.")
         payload = await request.body()
-        state = request.app.state
         try:
             stored = await state.container.receive_webhook().execute(
                 gateway, payload, request.headers.get("stripe-signature")
@@ -94,3 +97,10 @@ class WebhooksController(Controller):
         return InboxHealthResource(
             "webhook_inbox_health", health.counts, health.lag_seconds, health.dead
         )
+
+
+def receiving(configured_gateway: str) -> frozenset[str]:
+    """The gateways whose events are received: Stripe's always, the fake gateway's only
+    while it is the configured one, since its events would otherwise be a way to forge
+    news about real payments (SPEC §6)."""
+    return GATEWAYS if configured_gateway == "fake" else GATEWAYS - {"fake"}

@@ -1,0 +1,54 @@
+"""Start-up refuses configurations that cannot run safely (SPEC §11), in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.container import webhook_secrets
+from entrypoints.settings import Settings, SettingsError
+
+PRODUCTION = {"KASSA_ENV": "production", "KASSA_JWT_SECRET": "j" * 40}
+STRIPE = {
+    "KASSA_GATEWAY": "stripe",
+    "KASSA_STRIPE_SECRET_KEY": "sk_live_x",
+    "KASSA_STRIPE_WEBHOOK_SECRET": "whsec_live_x",
+}
+
+
+@pytest.mark.parametrize(
+    "fake_secret", [None, "whsec_fake_kassa"], ids=["left at default", "set to the default"]
+)
+def test_outside_dev_the_fake_gateway_needs_its_own_webhook_secret(
+    fake_secret: str | None,
+) -> None:
+    environ = {**PRODUCTION, "KASSA_GATEWAY": "fake"}
+    if fake_secret is not None:
+        environ["KASSA_FAKE_WEBHOOK_SECRET"] = fake_secret
+
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+
+    assert str(refused.value) == "KASSA_FAKE_WEBHOOK_SECRET must be set outside dev."
+
+
+def test_outside_dev_an_explicit_fake_webhook_secret_is_accepted() -> None:
+    environ = {**PRODUCTION, "KASSA_FAKE_WEBHOOK_SECRET": "whsec_only_we_know"}
+
+    assert Settings.from_env(environ).fake_webhook_secret == "whsec_only_we_know"
+
+
+@pytest.mark.parametrize("env", ["dev", "test"])
+def test_in_dev_the_default_fake_webhook_secret_is_fine(env: str) -> None:
+    assert Settings.from_env({"KASSA_ENV": env}).fake_webhook_secret == "whsec_fake_kassa"
+
+
+def test_with_stripe_configured_the_fake_secret_is_neither_needed_nor_used() -> None:
+    settings = Settings.from_env({**PRODUCTION, **STRIPE})
+
+    assert webhook_secrets(settings) == {"stripe": "whsec_live_x"}
+
+
+def test_with_the_fake_gateway_configured_both_gateways_have_their_secret() -> None:
+    settings = Settings(stripe_webhook_secret="whsec_stripe")
+
+    assert webhook_secrets(settings) == {"stripe": "whsec_stripe", "fake": "whsec_fake_kassa"}
