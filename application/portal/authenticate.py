@@ -4,8 +4,9 @@ one bcrypt per minute for a good one, revocation effective on the next request."
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from application.audit import AuditTrail
 from application.ports import Clock, SecretHasher, UnitOfWorkFactory
@@ -40,8 +41,11 @@ class PortalAuthenticator:
         self._hasher = hasher
         self._clock = clock
         self._audit = audit
-        # sha256(token) → (token id, monotonic deadline): a proven verifier, briefly.
-        self._verified: dict[str, tuple[str, float]] = {}
+        # sha256(token) → token id: a proven verifier, for CACHE_SECONDS at most (SPEC §7).
+        # Expired entries go first; a full cache drops its least recently used one.
+        self._verified: TTLCache[str, str] = TTLCache(
+            maxsize=CACHE_LIMIT, ttl=CACHE_SECONDS, timer=lambda: clock.now().timestamp()
+        )
 
     async def authenticate(
         self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
@@ -88,13 +92,10 @@ class PortalAuthenticator:
         )
 
     def _cached(self, key: str, token: PortalToken) -> bool:
-        cached = self._verified.get(key)
-        return cached is not None and cached[0] == token.id and cached[1] > time.monotonic()
+        return self._verified.get(key) == token.id
 
     def _remember(self, key: str, token: PortalToken) -> None:
-        if len(self._verified) >= CACHE_LIMIT:
-            self._verified.clear()
-        self._verified[key] = (token.id, time.monotonic() + CACHE_SECONDS)
+        self._verified[key] = token.id
 
     async def _reject(
         self,

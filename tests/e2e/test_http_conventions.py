@@ -8,6 +8,7 @@ import pytest
 from dependency_injector import providers
 
 from application.payments.queries import GetPayment
+from entrypoints.http.health import RememberedCheck
 from entrypoints.http.request_id import RequestIdLogFilter
 from tests.e2e.conftest import Api, payment_body
 
@@ -100,6 +101,32 @@ async def test_health_reports_the_database_and_the_gateway(api: Api) -> None:
     assert healthy.json() == {"status": "ok", "checks": {"database": "ok", "gateway": "ok"}}
 
     api.container.gateway().available = False
+    remembered = await api.client.get("/health")
+    assert remembered.json()["checks"]["gateway"] == "ok"  # asked again after 5 s only
+
+
+async def test_health_reports_an_unreachable_gateway(api: Api) -> None:
+    api.container.gateway().available = False
     sick = await api.client.get("/health")
     assert sick.status_code == 503
     assert sick.json()["checks"] == {"database": "ok", "gateway": "unavailable"}
+
+
+async def test_the_gateway_check_is_remembered_for_a_few_seconds_only() -> None:
+    now = [0.0]
+    answers = iter([None, ConnectionError("down")])
+    asked: list[float] = []
+
+    async def ping() -> None:
+        asked.append(now[0])
+        failure = next(answers)
+        if failure is not None:
+            raise failure
+
+    check = RememberedCheck(ping, 5.0, timer=lambda: now[0])
+    assert await check.ok()
+    now[0] = 4.9
+    assert await check.ok()
+    now[0] = 5.0
+    assert not await check.ok()
+    assert asked == [0.0, 5.0]
