@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, insert
 
-from adapters.persistence.sql.mapping import audit_entry_from_row, audit_entry_to_row
+from adapters.persistence.sql.mapping import AUDIT_ENTRY
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import ConnectionSource
 from adapters.persistence.sql.tables import audit_entries
@@ -20,7 +20,7 @@ class SqlAuditRepository:
 
     async def add(self, entry: AuditEntry) -> None:
         conn = await self._source.connection()
-        await conn.execute(_INSERT, audit_entry_to_row(entry))
+        await conn.execute(_INSERT, AUDIT_ENTRY.to_row(entry))
 
     async def list(self, where: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
         conn = await self._source.connection()
@@ -30,7 +30,7 @@ class SqlAuditRepository:
         found = await newest_first_page(
             conn, audit_entries, _filters(where), audit_entries.c.created_at, page, owner=owner
         )
-        return Page([audit_entry_from_row(row) for row in found.data], found.has_more)
+        return Page([AUDIT_ENTRY.from_row(row) for row in found.data], found.has_more)
 
 
 def _filters(where: AuditFilter) -> list[ColumnElement[bool]]:

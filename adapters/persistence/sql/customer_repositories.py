@@ -7,15 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.persistence.sql.mapping import CUSTOMER, INVOICE, SAVED_PAYMENT_METHOD
 from adapters.persistence.sql.pagination import newest_first_page
-from adapters.persistence.sql.portal_mapping import (
-    customer_from_row,
-    customer_to_row,
-    invoice_from_row,
-    invoice_to_row,
-    saved_payment_method_from_row,
-    saved_payment_method_to_row,
-)
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     insert_if_absent,
@@ -36,7 +29,7 @@ class SqlCustomerRepository:
 
     async def add(self, customer: Customer) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, customers, customer_to_row(customer), ["id"]):
+        if not await insert_if_absent(conn, customers, CUSTOMER.to_row(customer), ["id"]):
             raise StaleAggregateError(f"Customer {customer.id} exists already.")
 
     async def get(self, tenant_id: str, customer_id: str) -> Customer | None:
@@ -47,12 +40,12 @@ class SqlCustomerRepository:
             )
         )
         found = rows.mappings().one_or_none()
-        return customer_from_row(found) if found is not None else None
+        return CUSTOMER.from_row(found) if found is not None else None
 
     async def save(self, customer: Customer) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, customers, [customers.c.id == customer.id], customer_to_row(customer),
+            conn, customers, [customers.c.id == customer.id], CUSTOMER.to_row(customer),
             customer.version, f"Customer {customer.id}",
         )  # fmt: skip
         customer.version += 1
@@ -61,7 +54,7 @@ class SqlCustomerRepository:
         conn = await self._source.connection()
         scope = [customers.c.tenant_id == tenant_id]
         found = await newest_first_page(conn, customers, scope, customers.c.created_at, page)
-        return Page([customer_from_row(row) for row in found.data], found.has_more)
+        return Page([CUSTOMER.from_row(row) for row in found.data], found.has_more)
 
 
 class SqlInvoiceRepository:
@@ -73,7 +66,7 @@ class SqlInvoiceRepository:
         failed plain INSERT would abort the whole PostgreSQL transaction."""
         conn = await self._source.connection()
         dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = dialect_insert(invoices).values(invoice_to_row(invoice)).on_conflict_do_nothing()
+        stmt = dialect_insert(invoices).values(INVOICE.to_row(invoice)).on_conflict_do_nothing()
         if (await conn.execute(stmt)).rowcount == 1:
             return
         number_taken = await conn.scalar(
@@ -91,12 +84,12 @@ class SqlInvoiceRepository:
             select(invoices).where(invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id)
         )
         found = rows.mappings().one_or_none()
-        return invoice_from_row(found) if found is not None else None
+        return INVOICE.from_row(found) if found is not None else None
 
     async def save(self, invoice: Invoice) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, invoices, [invoices.c.id == invoice.id], invoice_to_row(invoice),
+            conn, invoices, [invoices.c.id == invoice.id], INVOICE.to_row(invoice),
             invoice.version, f"Invoice {invoice.id}",
         )  # fmt: skip
         invoice.version += 1
@@ -112,7 +105,7 @@ class SqlInvoiceRepository:
             )
             .order_by(invoices.c.created_at, invoices.c.id)
         )
-        return [invoice_from_row(row) for row in rows.mappings()]
+        return [INVOICE.from_row(row) for row in rows.mappings()]
 
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
@@ -123,7 +116,7 @@ class SqlInvoiceRepository:
         found = await newest_first_page(
             conn, invoices, scope, invoices.c.created_at, page, owner=owner
         )
-        return Page([invoice_from_row(row) for row in found.data], found.has_more)
+        return Page([INVOICE.from_row(row) for row in found.data], found.has_more)
 
 
 class SqlSavedPaymentMethodRepository:
@@ -132,7 +125,7 @@ class SqlSavedPaymentMethodRepository:
 
     async def add(self, method: SavedPaymentMethod) -> None:
         conn = await self._source.connection()
-        row = saved_payment_method_to_row(method)
+        row = SAVED_PAYMENT_METHOD.to_row(method)
         if not await insert_if_absent(conn, saved_payment_methods, row, ["id"]):
             raise StaleAggregateError(f"Payment method {method.id} exists already.")
 
@@ -144,13 +137,13 @@ class SqlSavedPaymentMethodRepository:
             )
         )
         found = rows.mappings().one_or_none()
-        return saved_payment_method_from_row(found) if found is not None else None
+        return SAVED_PAYMENT_METHOD.from_row(found) if found is not None else None
 
     async def save(self, method: SavedPaymentMethod) -> None:
         conn = await self._source.connection()
         await update_versioned(
             conn, saved_payment_methods, [_methods.id == method.id],
-            saved_payment_method_to_row(method), method.version, f"Payment method {method.id}",
+            SAVED_PAYMENT_METHOD.to_row(method), method.version, f"Payment method {method.id}",
         )  # fmt: skip
         method.version += 1
 
@@ -165,4 +158,4 @@ class SqlSavedPaymentMethodRepository:
             )
             .order_by(_methods.created_at, _methods.id)
         )
-        return [saved_payment_method_from_row(row) for row in rows.mappings()]
+        return [SAVED_PAYMENT_METHOD.from_row(row) for row in rows.mappings()]

@@ -1,118 +1,105 @@
-"""Explicit row ↔ aggregate functions: the domain knows nothing of the tables."""
+"""Row ↔ entity mappers for every table: the columns that are fields are copied (see
+RowMapper); what is written here by hand is only what really converts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict
-from enum import Enum
 from typing import Any
 
+from adapters.persistence.sql.row_mapper import Row, RowMapper
+from adapters.persistence.sql.tables import (
+    audit_entries,
+    customers,
+    fee_tiers,
+    idempotency_keys,
+    invoices,
+    payments,
+    portal_tokens,
+    refunds,
+    saved_payment_methods,
+    tenants,
+    webhook_events,
+)
 from domain.audit import Actor, AuditEntry
+from domain.customer import Customer, SavedPaymentMethod
 from domain.dispute import Dispute
 from domain.fees import FeeOverride, FeeSchedule, FeeTerms, FeeTier
-from domain.idempotency import IdempotencyRecord, IdempotencyState
+from domain.idempotency import IdempotencyRecord
+from domain.invoice import Invoice, InvoiceLine
 from domain.money import Money
 from domain.payment import Payment
 from domain.payment_fees import PaymentFees
+from domain.portal_token import PortalToken
 from domain.refund import Refund
-from domain.statuses import (
-    CaptureMethod,
-    DisputeStatus,
-    GatewayFeeSource,
-    PaymentStatus,
-    RefundState,
+from domain.statuses import DisputeStatus, GatewayFeeSource
+from domain.tenant import Tenant
+from domain.webhook_event import WebhookEvent
+
+__all__ = ["Row"]
+
+# ------------------------------------------------------------------------ payments
+
+REFUND = RowMapper(
+    Refund,
+    refunds,
+    to_columns={
+        "amount": lambda r: r.amount.amount,
+        "currency": lambda r: r.amount.currency,
+        "platform_fee_reversed": lambda r: r.platform_fee_reversed.amount,
+    },
+    from_row={
+        "amount": lambda row: Money(row["amount"], row["currency"]),
+        "platform_fee_reversed": lambda row: Money(row["platform_fee_reversed"], row["currency"]),
+    },
+    supplied=("payment_id", "position"),  # which payment, and where in its list
 )
-from domain.tenant import Tenant, TenantStatus
-from domain.webhook_event import WebhookEvent, WebhookStatus
 
-Row = Mapping[str, Any]
-
-# Payment attributes stored column for column under the same name.
-_PAYMENT_PLAIN = (
-    "id", "tenant_id", "order_id", "customer_id", "invoice_id", "capture_method", "status",
-    "payment_method", "description", "amount_capturable", "amount_captured", "captured_at",
-    "gateway", "connected_account_id", "gateway_payment_id", "gateway_charge_id",
-    "client_secret", "next_action", "failure_code", "failure_message", "decline_code",
-    "cancellation_reason", "outcome_unknown", "exclusive", "order_claim",
-    "version", "created_at", "updated_at",
-)  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    """Enums as their plain string values: drivers want `str`, not a subclass."""
-    return value.value if isinstance(value, Enum) else value
-
-
-def payment_to_row(payment: Payment) -> dict[str, Any]:
-    row = {name: _plain(getattr(payment, name)) for name in _PAYMENT_PLAIN}
-    row.update(
-        amount=payment.amount.amount,
-        currency=payment.amount.currency,
-        metadata=dict(payment.metadata),
-        fee_terms=asdict(payment.fee_terms) if payment.fee_terms is not None else None,
-        platform_fee=payment.platform_fee,
-        gateway_fee=payment.gateway_fee,
-        gateway_fee_source=payment.gateway_fee_source.value,
-        dispute_status=payment.dispute.status.value,
-        dispute_amount=payment.dispute.amount,
-        refund_status=payment.refund_status.value,
-        amount_refunded=payment.amount_refunded,
-    )
-    return row
-
-
-def refund_to_row(payment_id: str, position: int, refund: Refund) -> dict[str, Any]:
-    return {
-        "id": refund.id,
-        "payment_id": payment_id,
-        "position": position,
-        "amount": refund.amount.amount,
-        "currency": refund.amount.currency,
-        "platform_fee_reversed": refund.platform_fee_reversed.amount,
-        "reason": refund.reason,
-        "status": refund.status.value,
-        "gateway_refund_id": refund.gateway_refund_id,
-        "failure_reason": refund.failure_reason,
-        "created_at": refund.created_at,
-        "updated_at": refund.updated_at,
-    }
-
-
-def refund_from_row(row: Row) -> Refund:
-    return Refund(
-        id=row["id"],
-        amount=Money(row["amount"], row["currency"]),
-        reason=row["reason"],
-        status=RefundState(row["status"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        platform_fee_reversed=Money(row["platform_fee_reversed"], row["currency"]),
-        gateway_refund_id=row["gateway_refund_id"],
-        failure_reason=row["failure_reason"],
-    )
-
-
-def payment_from_row(row: Row, refund_rows: Iterable[Row]) -> Payment:
-    fields = {name: row[name] for name in _PAYMENT_PLAIN}
-    fields.update(
-        capture_method=CaptureMethod(row["capture_method"]),
-        status=PaymentStatus(row["status"]),
-        outcome_unknown=bool(row["outcome_unknown"]),
-    )
-    terms = row["fee_terms"]
-    return Payment(
-        **fields,
-        amount=Money(row["amount"], row["currency"]),
-        metadata=dict(row["metadata"]),
-        fees=PaymentFees(
-            terms=FeeTerms(**terms) if terms is not None else None,
+PAYMENT = RowMapper(
+    Payment,
+    payments,
+    to_columns={
+        "amount": lambda p: p.amount.amount,
+        "currency": lambda p: p.amount.currency,
+        "metadata": lambda p: dict(p.metadata),
+        "fee_terms": lambda p: asdict(p.fee_terms) if p.fee_terms is not None else None,
+        "platform_fee": lambda p: p.platform_fee,
+        "gateway_fee": lambda p: p.gateway_fee,
+        "gateway_fee_source": lambda p: p.gateway_fee_source.value,
+        "dispute_status": lambda p: p.dispute.status.value,
+        "dispute_amount": lambda p: p.dispute.amount,
+        # Derived from the refunds, kept as columns for queries.
+        "refund_status": lambda p: p.refund_status.value,
+        "amount_refunded": lambda p: p.amount_refunded,
+    },
+    from_row={
+        "amount": lambda row: Money(row["amount"], row["currency"]),
+        "metadata": lambda row: dict(row["metadata"]),
+        "fees": lambda row: PaymentFees(
+            terms=FeeTerms(**row["fee_terms"]) if row["fee_terms"] is not None else None,
             platform_fee=row["platform_fee"],
             gateway_fee=row["gateway_fee"],
             gateway_fee_source=GatewayFeeSource(row["gateway_fee_source"]),
         ),
-        dispute=Dispute(DisputeStatus(row["dispute_status"]), row["dispute_amount"]),
-        refunds=[refund_from_row(r) for r in sorted(refund_rows, key=lambda r: r["position"])],
-    )
+        "dispute": lambda row: Dispute(DisputeStatus(row["dispute_status"]), row["dispute_amount"]),
+    },
+    supplied=("refunds",),
+)
+
+
+def payment_from_row(row: Row, refund_rows: Iterable[Row]) -> Payment:
+    ordered = sorted(refund_rows, key=lambda r: r["position"])
+    return PAYMENT.from_row(row, refunds=[REFUND.from_row(r) for r in ordered])
+
+
+def refund_rows(payment: Payment) -> list[dict[str, Any]]:
+    return [
+        REFUND.to_row(refund, payment_id=payment.id, position=position)
+        for position, refund in enumerate(payment.refunds)
+    ]
+
+
+# ---------------------------------------------------------------- tenants and fees
 
 
 def _override_to_json(override: FeeOverride | None) -> dict[str, Any] | None:
@@ -125,165 +112,72 @@ def _override_to_json(override: FeeOverride | None) -> dict[str, Any] | None:
     }
 
 
-def _override_from_json(data: Mapping[str, Any] | None) -> FeeOverride | None:
+def _override_from_json(row: Row) -> FeeOverride | None:
+    data = row["fee_override"]
     if data is None:
         return None
     return FeeOverride(percentage_bps=data["percentage_bps"], fixed_amounts=data["fixed_amounts"])
 
 
-def tenant_to_row(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "id": tenant.id,
-        "name": tenant.name,
-        "fee_tier": tenant.fee_tier,
-        "fee_override": _override_to_json(tenant.fee_override),
-        "connected_account_id": tenant.connected_account_id,
-        "status": tenant.status.value,
-        "version": tenant.version,
-        "created_at": tenant.created_at,
-        "updated_at": tenant.updated_at,
-    }
+TENANT = RowMapper(
+    Tenant,
+    tenants,
+    to_columns={"fee_override": lambda t: _override_to_json(t.fee_override)},
+    from_row={"fee_override": _override_from_json},
+)
 
+FEE_TIER = RowMapper(
+    FeeTier,
+    fee_tiers,
+    to_columns={
+        "percentage_bps": lambda t: t.schedule.percentage_bps,
+        "fixed_amounts": lambda t: dict(t.schedule.fixed_amounts),
+    },
+    from_row={"schedule": lambda row: FeeSchedule(row["percentage_bps"], row["fixed_amounts"])},
+)
 
-def tenant_from_row(row: Row) -> Tenant:
-    return Tenant(
-        id=row["id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        fee_tier=row["fee_tier"],
-        fee_override=_override_from_json(row["fee_override"]),
-        connected_account_id=row["connected_account_id"],
-        status=TenantStatus(row["status"]),
-        version=row["version"],
-    )
+# ------------------------------------------------------------ the rest of the house
 
+IDEMPOTENCY_RECORD = RowMapper(IdempotencyRecord, idempotency_keys)
 
-def fee_tier_to_row(tier: FeeTier) -> dict[str, Any]:
-    return {
-        "code": tier.code,
-        "name": tier.name,
-        "level": tier.level,
-        "percentage_bps": tier.schedule.percentage_bps,
-        "fixed_amounts": dict(tier.schedule.fixed_amounts),
-        "version": tier.version,
-    }
-
-
-def fee_tier_from_row(row: Row) -> FeeTier:
-    return FeeTier(
-        code=row["code"],
-        name=row["name"],
-        level=row["level"],
-        schedule=FeeSchedule(row["percentage_bps"], row["fixed_amounts"]),
-        version=row["version"],
-    )
-
-
-def idempotency_to_row(record: IdempotencyRecord) -> dict[str, Any]:
-    return {
-        "tenant_id": record.tenant_id,
-        "key": record.key,
-        "fingerprint": record.fingerprint,
-        "state": record.state.value,
-        "payment_id": record.payment_id,
-        "response_status": record.response_status,
-        "response_body": record.response_body,
-        "version": record.version,
-        "created_at": record.created_at,
-        "expires_at": record.expires_at,
-        "locked_until": record.locked_until,
-    }
-
-
-def idempotency_from_row(row: Row) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        tenant_id=row["tenant_id"],
-        key=row["key"],
-        fingerprint=row["fingerprint"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        locked_until=row["locked_until"],
-        state=IdempotencyState(row["state"]),
-        payment_id=row["payment_id"],
-        response_status=row["response_status"],
-        response_body=bytes(row["response_body"]) if row["response_body"] is not None else None,
-        version=row["version"],
-    )
-
-
-def audit_entry_to_row(entry: AuditEntry) -> dict[str, Any]:
-    actor = entry.actor
-    return {
-        "id": entry.id,
-        "tenant_id": entry.tenant_id,
-        "actor_kind": actor.kind,
-        "actor_id": actor.id,
-        "ip": actor.ip,
-        "user_agent": actor.user_agent,
-        "request_id": actor.request_id,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "details": dict(entry.details),
-        "created_at": entry.created_at,
-    }
-
-
-def audit_entry_from_row(row: Row) -> AuditEntry:
-    return AuditEntry(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        actor=Actor(
-            kind=row["actor_kind"],
-            id=row["actor_id"],
-            ip=row["ip"],
-            user_agent=row["user_agent"],
-            request_id=row["request_id"],
+AUDIT_ENTRY = RowMapper(
+    AuditEntry,
+    audit_entries,
+    to_columns={
+        "actor_kind": lambda e: e.actor.kind,
+        "actor_id": lambda e: e.actor.id,
+        "ip": lambda e: e.actor.ip,
+        "user_agent": lambda e: e.actor.user_agent,
+        "request_id": lambda e: e.actor.request_id,
+        "details": lambda e: dict(e.details),
+    },
+    from_row={
+        "actor": lambda row: Actor(
+            row["actor_kind"], row["actor_id"], row["ip"], row["user_agent"], row["request_id"]
         ),
-        action=row["action"],
-        entity_type=row["entity_type"],
-        entity_id=row["entity_id"],
-        created_at=row["created_at"],
-        details=dict(row["details"]),
-    )
+        "details": lambda row: dict(row["details"]),
+    },
+)
 
+WEBHOOK_EVENT = RowMapper(WebhookEvent, webhook_events)
 
 # What processing changes; the receipt itself (id, gateway, type, payload) never does.
 WEBHOOK_EVENT_PROGRESS = (
     "status", "attempts", "next_attempt_at", "locked_until", "last_error", "processed_at",
 )  # fmt: skip
 
+CUSTOMER = RowMapper(Customer, customers)
 
-def webhook_event_to_row(event: WebhookEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "gateway": event.gateway,
-        "type": event.type,
-        "payload": event.payload,
-        "status": event.status.value,
-        "attempts": event.attempts,
-        "next_attempt_at": event.next_attempt_at,
-        "locked_until": event.locked_until,
-        "last_error": event.last_error,
-        "received_at": event.received_at,
-        "processed_at": event.processed_at,
-        "version": event.version,
-    }
+INVOICE = RowMapper(
+    Invoice,
+    invoices,
+    to_columns={"lines": lambda i: [asdict(line) for line in i.lines]},
+    from_row={"lines": lambda row: [InvoiceLine(**line) for line in row["lines"]]},
+)
 
+SAVED_PAYMENT_METHOD = RowMapper(SavedPaymentMethod, saved_payment_methods)
 
-def webhook_event_from_row(row: Row) -> WebhookEvent:
-    return WebhookEvent(
-        id=row["id"],
-        gateway=row["gateway"],
-        type=row["type"],
-        payload=bytes(row["payload"]),
-        received_at=row["received_at"],
-        next_attempt_at=row["next_attempt_at"],
-        status=WebhookStatus(row["status"]),
-        attempts=row["attempts"],
-        locked_until=row["locked_until"],
-        last_error=row["last_error"],
-        processed_at=row["processed_at"],
-        version=row["version"],
-    )
+PORTAL_TOKEN = RowMapper(PortalToken, portal_tokens)
+
+# What `record_use` alone writes; a save leaves it be, so a stale copy cannot undo a use.
+PORTAL_TOKEN_USE = ("usage_count", "last_used_at", "last_ip", "last_user_agent")

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, and_, delete, exists, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sql.mapping import payment_from_row, payment_to_row, refund_to_row
+from adapters.persistence.sql.mapping import PAYMENT, payment_from_row, refund_rows
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
@@ -38,7 +38,7 @@ class SqlPaymentRepository:
     async def add(self, payment: Payment) -> None:
         conn = await self._source.connection()
         async with _order_claim_guard(payment):
-            inserted = await insert_if_absent(conn, payments, payment_to_row(payment), ["id"])
+            inserted = await insert_if_absent(conn, payments, PAYMENT.to_row(payment), ["id"])
         if not inserted:
             raise StaleAggregateError(f"Payment {payment.id} exists already.")
         await self._insert_refunds(conn, payment)
@@ -64,7 +64,7 @@ class SqlPaymentRepository:
         conn = await self._source.connection()
         async with _order_claim_guard(payment):
             await update_versioned(
-                conn, payments, [payments.c.id == payment.id], payment_to_row(payment),
+                conn, payments, [payments.c.id == payment.id], PAYMENT.to_row(payment),
                 payment.version, f"Payment {payment.id}",
             )  # fmt: skip
         payment.version += 1
@@ -122,17 +122,16 @@ class SqlPaymentRepository:
         if not rows:
             return []
         by_payment: dict[str, list[Any]] = {row["id"]: [] for row in rows}
-        refund_rows = await conn.execute(
+        found = await conn.execute(
             select(refunds).where(refunds.c.payment_id.in_(list(by_payment)))
         )
-        for refund in refund_rows.mappings():
+        for refund in found.mappings():
             by_payment[refund["payment_id"]].append(refund)
         return [payment_from_row(row, by_payment[row["id"]]) for row in rows]
 
     async def _insert_refunds(self, conn: AsyncConnection, payment: Payment) -> None:
         if payment.refunds:
-            rows = [refund_to_row(payment.id, i, r) for i, r in enumerate(payment.refunds)]
-            await conn.execute(insert(refunds), rows)
+            await conn.execute(insert(refunds), refund_rows(payment))
 
 
 @asynccontextmanager

@@ -7,12 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
 
+from adapters.persistence.sql.mapping import PORTAL_TOKEN, PORTAL_TOKEN_USE
 from adapters.persistence.sql.pagination import newest_first_page
-from adapters.persistence.sql.portal_mapping import (
-    PORTAL_TOKEN_USE,
-    portal_token_from_row,
-    portal_token_to_row,
-)
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     insert_if_absent,
@@ -34,7 +30,7 @@ class SqlPortalTokenRepository:
 
     async def add(self, token: PortalToken) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, portal_tokens, portal_token_to_row(token), ["id"]):
+        if not await insert_if_absent(conn, portal_tokens, PORTAL_TOKEN.to_row(token), ["id"]):
             raise StaleAggregateError(f"Portal token {token.id} exists already.")
 
     async def get(self, tenant_id: str, token_id: str) -> PortalToken | None:
@@ -47,7 +43,7 @@ class SqlPortalTokenRepository:
         """Versioned, but leaves the use columns alone: `record_use` does not bump the
         version, so writing them from a copy loaded earlier would undo uses since."""
         conn = await self._source.connection()
-        row = portal_token_to_row(token)
+        row = PORTAL_TOKEN.to_row(token)
         for name in PORTAL_TOKEN_USE:
             del row[name]
         await update_versioned(
@@ -80,7 +76,7 @@ class SqlPortalTokenRepository:
             .where(_tokens.invoice_id == invoice_id)
             .order_by(_tokens.created_at, _tokens.id)
         )
-        return [portal_token_from_row(row) for row in rows.mappings()]
+        return [PORTAL_TOKEN.from_row(row) for row in rows.mappings()]
 
     async def list(
         self, tenant_id: str, customer_id: str | None, page: PageRequest
@@ -91,10 +87,10 @@ class SqlPortalTokenRepository:
         found = await newest_first_page(
             conn, portal_tokens, scope, _tokens.created_at, page, owner=owner
         )
-        return Page([portal_token_from_row(row) for row in found.data], found.has_more)
+        return Page([PORTAL_TOKEN.from_row(row) for row in found.data], found.has_more)
 
     async def _one(self, *where: ColumnElement[bool]) -> PortalToken | None:
         conn = await self._source.connection()
         rows = await conn.execute(select(portal_tokens).where(*where))
         found = rows.mappings().one_or_none()
-        return portal_token_from_row(found) if found is not None else None
+        return PORTAL_TOKEN.from_row(found) if found is not None else None

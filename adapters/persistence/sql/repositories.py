@@ -7,14 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select
 
-from adapters.persistence.sql.mapping import (
-    fee_tier_from_row,
-    fee_tier_to_row,
-    idempotency_from_row,
-    idempotency_to_row,
-    tenant_from_row,
-    tenant_to_row,
-)
+from adapters.persistence.sql.mapping import FEE_TIER, IDEMPOTENCY_RECORD, TENANT
 from adapters.persistence.sql.payment_repository import SqlPaymentRepository
 from adapters.persistence.sql.statements import (
     ConnectionSource,
@@ -41,19 +34,19 @@ class SqlTenantRepository:
 
     async def add(self, tenant: Tenant) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, tenants, tenant_to_row(tenant), ["id"]):
+        if not await insert_if_absent(conn, tenants, TENANT.to_row(tenant), ["id"]):
             raise StaleAggregateError(f"Tenant {tenant.id} exists already.")
 
     async def get(self, tenant_id: str) -> Tenant | None:
         conn = await self._source.connection()
         row = (await conn.execute(select(tenants).where(tenants.c.id == tenant_id))).mappings()
         found = row.one_or_none()
-        return tenant_from_row(found) if found is not None else None
+        return TENANT.from_row(found) if found is not None else None
 
     async def save(self, tenant: Tenant) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, tenants, [tenants.c.id == tenant.id], tenant_to_row(tenant),
+            conn, tenants, [tenants.c.id == tenant.id], TENANT.to_row(tenant),
             tenant.version, f"Tenant {tenant.id}",
         )  # fmt: skip
         tenant.version += 1
@@ -61,7 +54,7 @@ class SqlTenantRepository:
     async def list(self) -> Sequence[Tenant]:
         conn = await self._source.connection()
         rows = await conn.execute(select(tenants).order_by(tenants.c.id))
-        return [tenant_from_row(row) for row in rows.mappings()]
+        return [TENANT.from_row(row) for row in rows.mappings()]
 
 
 class SqlFeeTierRepository:
@@ -70,19 +63,19 @@ class SqlFeeTierRepository:
 
     async def add(self, tier: FeeTier) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, fee_tiers, fee_tier_to_row(tier), ["code"]):
+        if not await insert_if_absent(conn, fee_tiers, FEE_TIER.to_row(tier), ["code"]):
             raise StaleAggregateError(f"Fee tier {tier.code} exists already.")
 
     async def get(self, code: str) -> FeeTier | None:
         conn = await self._source.connection()
         rows = await conn.execute(select(fee_tiers).where(fee_tiers.c.code == code))
         found = rows.mappings().one_or_none()
-        return fee_tier_from_row(found) if found is not None else None
+        return FEE_TIER.from_row(found) if found is not None else None
 
     async def save(self, tier: FeeTier) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, fee_tiers, [fee_tiers.c.code == tier.code], fee_tier_to_row(tier),
+            conn, fee_tiers, [fee_tiers.c.code == tier.code], FEE_TIER.to_row(tier),
             tier.version, f"Fee tier {tier.code}",
         )  # fmt: skip
         tier.version += 1
@@ -90,7 +83,7 @@ class SqlFeeTierRepository:
     async def list(self) -> Sequence[FeeTier]:
         conn = await self._source.connection()
         rows = await conn.execute(select(fee_tiers).order_by(fee_tiers.c.level, fee_tiers.c.code))
-        return [fee_tier_from_row(row) for row in rows.mappings()]
+        return [FEE_TIER.from_row(row) for row in rows.mappings()]
 
 
 class SqlIdempotencyRepository:
@@ -102,7 +95,7 @@ class SqlIdempotencyRepository:
 
     async def add(self, record: IdempotencyRecord) -> None:
         conn = await self._source.connection()
-        row = idempotency_to_row(record)
+        row = IDEMPOTENCY_RECORD.to_row(record)
         if not await insert_if_absent(conn, idempotency_keys, row, ["tenant_id", "key"]):
             raise IdempotencyKeyInUseError("This Idempotency-Key is taken.")
 
@@ -110,13 +103,13 @@ class SqlIdempotencyRepository:
         conn = await self._source.connection()
         rows = await conn.execute(select(idempotency_keys).where(*self._key(tenant_id, key)))
         found = rows.mappings().one_or_none()
-        return idempotency_from_row(found) if found is not None else None
+        return IDEMPOTENCY_RECORD.from_row(found) if found is not None else None
 
     async def save(self, record: IdempotencyRecord) -> None:
         conn = await self._source.connection()
         await update_versioned(
             conn, idempotency_keys, self._key(record.tenant_id, record.key),
-            idempotency_to_row(record), record.version, f"Idempotency key {record.key!r}",
+            IDEMPOTENCY_RECORD.to_row(record), record.version, f"Idempotency key {record.key!r}",
         )  # fmt: skip
         record.version += 1
 

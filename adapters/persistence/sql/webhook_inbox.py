@@ -8,11 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.persistence.sql.mapping import (
-    WEBHOOK_EVENT_PROGRESS,
-    webhook_event_from_row,
-    webhook_event_to_row,
-)
+from adapters.persistence.sql.mapping import WEBHOOK_EVENT, WEBHOOK_EVENT_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
@@ -44,25 +40,25 @@ class SqlWebhookInbox:
 
     async def add(self, event: WebhookEvent) -> bool:
         conn = await self._source.connection()
-        result = await conn.execute(_INSERT_ONCE[conn.dialect.name], webhook_event_to_row(event))
+        result = await conn.execute(_INSERT_ONCE[conn.dialect.name], WEBHOOK_EVENT.to_row(event))
         return result.rowcount == 1
 
     async def get(self, key: WebhookEventKey) -> WebhookEvent | None:
         conn = await self._source.connection()
         rows = await conn.execute(select(webhook_events).where(*_is(key)))
         found = rows.mappings().one_or_none()
-        return webhook_event_from_row(found) if found is not None else None
+        return WEBHOOK_EVENT.from_row(found) if found is not None else None
 
     async def find(self, event_id: str) -> Sequence[WebhookEvent]:
         conn = await self._source.connection()
         rows = await conn.execute(
             select(webhook_events).where(_events.id == event_id).order_by(_events.gateway)
         )
-        return [webhook_event_from_row(row) for row in rows.mappings()]
+        return [WEBHOOK_EVENT.from_row(row) for row in rows.mappings()]
 
     async def save(self, event: WebhookEvent) -> None:
         conn = await self._source.connection()
-        row = webhook_event_to_row(event)
+        row = WEBHOOK_EVENT.to_row(event)
         progress = {name: row[name] for name in WEBHOOK_EVENT_PROGRESS}
         await update_versioned(
             conn, webhook_events, _is(event.key), progress, event.version,
@@ -87,7 +83,7 @@ class SqlWebhookInbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        events = [webhook_event_from_row(row) for row in (await conn.execute(due)).mappings()]
+        events = [WEBHOOK_EVENT.from_row(row) for row in (await conn.execute(due)).mappings()]
         if not events:
             return []
         for event in events:
@@ -127,7 +123,7 @@ class SqlWebhookInbox:
         found = await newest_first_page(
             conn, webhook_events, scope, _events.received_at, page, owner=owner
         )
-        return Page([webhook_event_from_row(row) for row in found.data], found.has_more)
+        return Page([WEBHOOK_EVENT.from_row(row) for row in found.data], found.has_more)
 
     async def keys_with_status(self, status: WebhookStatus) -> Sequence[WebhookEventKey]:
         conn = await self._source.connection()
