@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.ports import (
-    AuditFilter,
-    Clock,
-    IdFactory,
-    Page,
-    PageRequest,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from application.ports.repositories import AuditFilter, Page, PageRequest
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.audit import Actor, AuditEntry
 
 

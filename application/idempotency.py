@@ -11,7 +11,8 @@ from application.errors import (
     IdempotencyKeyReusedError,
     StaleAggregateError,
 )
-from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.idempotency import IdempotencyRecord, IdempotencyState
 
 

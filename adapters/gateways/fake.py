@@ -20,7 +20,8 @@ from adapters.gateways.fake_events import (
 from adapters.gateways.fake_state import FakeDispute, FakeIntent, FakeRefund
 from adapters.system.clock import SystemClock
 from application.errors import GatewayError, GatewayOutcomeUnknownError, GatewayRejectedError
-from application.ports import Clock, IntentRequest
+from application.ports.gateway import IntentRequest
+from application.ports.system import Clock
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money

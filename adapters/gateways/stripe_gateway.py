@@ -15,7 +15,7 @@ from adapters.gateways.stripe_customers import StripeCustomers
 from adapters.gateways.stripe_errors import CardDeclinedError, guard_sdk_logs, redact
 from adapters.gateways.stripe_requests import Send, StripeRequests
 from application.errors import GatewayError, GatewayRejectedError
-from application.ports import IntentRequest
+from application.ports.gateway import IntentRequest
 from application.webhooks.stripe_format import (
     balance_fee,
     intent_from_stripe,

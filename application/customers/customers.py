@@ -6,15 +6,10 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.errors import NotFoundError
-from application.ports import (
-    Clock,
-    IdFactory,
-    Page,
-    PageRequest,
-    PaymentGateway,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from application.ports.gateway import CustomerGateway
+from application.ports.repositories import Page, PageRequest
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.audit import Actor
 from domain.customer import Customer
 from domain.errors import DomainError
@@ -46,7 +41,7 @@ class CreateCustomer:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        gateway: PaymentGateway,
+        gateway: CustomerGateway,
         clock: Clock,
         ids: IdFactory,
         audit: AuditTrail,

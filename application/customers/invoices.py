@@ -9,7 +9,9 @@ from datetime import date
 from application.audit import AuditTrail
 from application.customers.customers import load_customer
 from application.errors import NotFoundError
-from application.ports import Clock, IdFactory, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.audit import Actor
 from domain.invoice import Invoice, InvoiceLine
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.errors import NotFoundError
-from application.ports import PageRequest, PaymentFilter, UnitOfWorkFactory
+from application.ports.repositories import PageRequest, PaymentFilter
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.tenants.queries import load_tenant
 from domain.fees import FeeTerms
 from domain.money import Money

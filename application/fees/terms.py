@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.errors import NotFoundError
-from application.ports import UnitOfWork
+from application.ports.unit_of_work import UnitOfWork
 from domain.fees import FeeSchedule, FeeTerms
 from domain.tenant import Tenant
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.errors import NotFoundError
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.audit import Actor
 from domain.fees import FeeSchedule, FeeTier

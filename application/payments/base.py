@@ -7,7 +7,9 @@ from typing import Any
 
 from application.errors import GatewayOutcomeUnknownError, NotFoundError
 from application.fees.terms import FeeTermsResolver
-from application.ports import Clock, IdFactory, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from application.ports.gateway import PaymentGateway
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.fees import FeeTerms
 from domain.gateway_results import GatewayIntent

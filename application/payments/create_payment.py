@@ -9,7 +9,7 @@ from application.errors import DuplicatePaymentError, GatewayRejectedError, NotF
 from application.fees.terms import TenantFees
 from application.idempotency import IdempotencyContext, attach_payment, detach_payment
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
-from application.ports import IntentRequest
+from application.ports.gateway import IntentRequest
 from domain.money import Money
 from domain.payment import Payment
 from domain.statuses import CaptureMethod

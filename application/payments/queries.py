@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.payments.base import load_payment
-from application.ports import Page, PageRequest, PaymentFilter, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest, PaymentFilter
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.payment import Payment
 
 

@@ -12,7 +12,9 @@ from application.errors import (
 )
 from application.fees.terms import FeeTermsResolver
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
-from application.ports import Clock, IdFactory, PaymentGateway, UnitOfWorkFactory
+from application.ports.gateway import PaymentGateway
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.payment import Payment
 from domain.refund import Refund
 

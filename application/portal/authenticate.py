@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 
 from application.audit import AuditTrail
-from application.ports import Clock, SecretHasher, UnitOfWorkFactory
+from application.ports.system import Clock, SecretHasher
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import Actor
 from domain.portal_token import InvalidTokenError, PortalToken, split_token
 

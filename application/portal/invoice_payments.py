@@ -3,7 +3,7 @@ so whichever learns of the success first records it and the other changes nothin
 
 from __future__ import annotations
 
-from application.ports import UnitOfWork
+from application.ports.unit_of_work import UnitOfWork
 from domain.invoice import InvoiceStatus
 from domain.money import Money
 from domain.payment import Payment

@@ -8,7 +8,9 @@ from application.audit import AuditTrail
 from application.customers.customers import load_customer
 from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
-from application.ports import Clock, IdFactory, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from application.ports.gateway import CustomerGateway
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
 from domain.errors import DomainError
 
@@ -29,7 +31,7 @@ class SavedMethods:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        gateway: PaymentGateway,
+        gateway: CustomerGateway,
         clock: Clock,
         ids: IdFactory,
         audit: AuditTrail,

@@ -14,7 +14,9 @@ from application.payments.create_payment import CreatePayment, CreatePaymentComm
 from application.portal.authenticate import PortalSession
 from application.portal.invoice_payments import record_on_invoice
 from application.portal.view import portal_invoice
-from application.ports import Clock, PaymentGateway, UnitOfWorkFactory
+from application.ports.gateway import PaymentGateway
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.payment import Payment
 from domain.statuses import CaptureMethod, PaymentStatus

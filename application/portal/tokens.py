@@ -11,14 +11,9 @@ from application.audit import AuditTrail
 from application.customers.customers import load_customer
 from application.customers.invoices import load_invoice
 from application.errors import NotFoundError
-from application.ports import (
-    Clock,
-    IdFactory,
-    Page,
-    PageRequest,
-    SecretHasher,
-    UnitOfWorkFactory,
-)
+from application.ports.repositories import Page, PageRequest
+from application.ports.system import Clock, IdFactory, SecretHasher
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import Actor
 from domain.errors import DomainError
 from domain.portal_token import SELECTOR_BYTES, VERIFIER_BYTES, PortalToken, join_token

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from application.customers.invoices import load_invoice
 from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
-from application.ports import UnitOfWork, UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.invoice import Invoice
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.errors import ConflictError, UnknownFeeTierError
-from application.ports import Clock, IdFactory, UnitOfWorkFactory
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import SYSTEM, Actor
 from domain.fees import DEFAULT_TIER_CODE
 from domain.tenant import Tenant

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.errors import NotFoundError
-from application.ports import UnitOfWork, UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.tenant import Tenant
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.errors import UnknownFeeTierError
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.tenants.queries import load_tenant
 from domain.audit import Actor

@@ -11,7 +11,8 @@ from datetime import timedelta
 from application.errors import StaleAggregateError
 from application.fees.terms import FeeTermsResolver
 from application.portal.invoice_payments import record_on_invoice
-from application.ports import Clock, IdFactory, UnitOfWorkFactory
+from application.ports.system import Clock, IdFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.webhooks.effects import INFORMATIONAL, effect_for
 from domain.errors import DomainError

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.ports import IdFactory
+from application.ports.system import IdFactory
 from application.webhooks.stripe_format import (
     balance_fee,
     dispute_status,

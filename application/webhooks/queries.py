@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import NotFoundError
-from application.ports import Clock, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.errors import DomainError
 from domain.webhook_event import WebhookEvent, WebhookStatus
 

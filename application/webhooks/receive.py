@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.webhooks.signature import SignatureError, verify
 from domain.webhook_event import WebhookEvent
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from application.errors import NotFoundError
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports.system import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.webhooks.queries import resolve_event
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from application.ports import AuditFilter, PageRequest
+from application.ports.repositories import AuditFilter, PageRequest
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.fee_render import audit_entry_json, audit_table
 from entrypoints.cli.payments import echo_json, json_option

@@ -8,7 +8,7 @@ import click
 
 from application.customers.customers import CreateCustomerCommand
 from application.customers.invoices import CreateInvoiceCommand
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from domain.invoice import InvoiceLine
 from domain.money import is_known_currency
 from entrypoints.cli.context import CliState, pass_state, run

@@ -10,7 +10,7 @@ from typing import Any
 from application.customers.customers import CreateCustomerCommand
 from application.customers.invoices import CreateInvoiceCommand
 from application.portal.tokens import IssuedToken, IssuePortalTokenCommand
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from domain.customer import Customer
 from domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from entrypoints.cli.operator import operator_actor

@@ -10,7 +10,7 @@ import click
 from application.payments.cancel_payment import CancelPaymentCommand
 from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
-from application.ports import PageRequest, PaymentFilter
+from application.ports.repositories import PageRequest, PaymentFilter
 from domain.payment import Payment
 from domain.statuses import CANCELLATION_REASONS, REFUND_REASONS, PaymentStatus
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state, run

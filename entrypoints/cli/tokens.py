@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from application.portal.tokens import MAX_TTL_DAYS, IssuedToken, IssuePortalTokenCommand
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from domain.portal_token import PortalToken
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.customer_render import token_json, tokens_table

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from application.webhooks.queries import InboxHealth
 from domain.webhook_event import WebhookEvent, WebhookStatus
 from entrypoints.cli.context import CliState, pass_state, run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from entrypoints.http.errors import invalid_request
 
 

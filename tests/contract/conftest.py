@@ -12,7 +12,7 @@ from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from tests.support.databases import copy_sqlite
 from tests.support.publishers import RecordingEventPublisher
 from tests.support.stores import postgres_url, sqlite_template  # noqa: F401

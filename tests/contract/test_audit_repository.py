@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from application.errors import UnknownCursorError
-from application.ports import AuditFilter, Page, PageRequest, UnitOfWorkFactory
+from application.ports.repositories import AuditFilter, Page, PageRequest
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import SYSTEM, Actor, AuditEntry
 from tests.contract.builders import at
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from application.errors import ConflictError, StaleAggregateError, UnknownCursorError
-from application.ports import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from domain.money import Money

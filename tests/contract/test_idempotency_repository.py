@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.errors import IdempotencyKeyInUseError, StaleAggregateError
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.idempotency import IdempotencyRecord, IdempotencyState
 from tests.contract.builders import T0, state
 

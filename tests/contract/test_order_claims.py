@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from application.errors import DuplicatePaymentError
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.money import Money
 from domain.payment import Payment
 from domain.statuses import CaptureMethod

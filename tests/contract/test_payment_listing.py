@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from application.errors import UnknownCursorError
-from application.ports import Page, PageRequest, PaymentFilter, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest, PaymentFilter
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from tests.contract.builders import T0, at, authorize, capture, new_payment

@@ -12,7 +12,8 @@ import pytest
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError, UnknownCursorError
-from application.ports import Page, PageRequest, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.portal_token import PortalToken, PortalTokenStatus
 from tests.contract.builders import T0, at, datetimes_in, state
 from tests.support.publishers import RecordingEventPublisher

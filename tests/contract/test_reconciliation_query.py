@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import payments, refunds
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.money import Money
 from domain.payment import Payment
 from domain.statuses import CaptureMethod, PaymentStatus

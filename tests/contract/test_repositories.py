@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from application.errors import StaleAggregateError
-from application.ports import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.events import PaymentAuthorized, PaymentCaptured, PaymentCreated
 from domain.money import Money
 from domain.payment import Payment

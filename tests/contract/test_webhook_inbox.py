@@ -18,7 +18,8 @@ from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import webhook_events
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError, UnknownCursorError
-from application.ports import Page, PageRequest, UnitOfWorkFactory
+from application.ports.repositories import Page, PageRequest
+from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 from tests.contract.builders import at, datetimes_in, state
 from tests.support.databases import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from application.webhooks.signature import sign
 from entrypoints.container import Container
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container

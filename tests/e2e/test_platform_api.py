@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from application.ports import AuditFilter, PageRequest
+from application.ports.repositories import AuditFilter, PageRequest
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, payment_body
 
 PLATFORM = "platform_admin"

@@ -16,7 +16,7 @@ from dependency_injector import providers
 from litestar import Litestar
 
 from adapters.system.clock import FixedClock
-from application.ports import SecretHasher
+from application.ports.system import SecretHasher
 from domain.portal_token import join_token
 from entrypoints.container import Container
 from entrypoints.http.app import create_app

@@ -19,7 +19,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.system.clock import FixedClock
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from application.webhooks.signature import SignatureError, sign
 from domain.webhook_event import WebhookStatus
 from entrypoints.container import Container

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.security.jwt_tokens import JwtAccessTokens
-from application.ports import PageRequest, PaymentFilter
+from application.ports.repositories import PageRequest, PaymentFilter
 from application.tenants.create_tenant import CreateTenantCommand
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app

@@ -15,7 +15,7 @@ from application.portal.authenticate import PortalSession
 from application.portal.pay import PortalPaymentCommand
 from application.portal.tokens import IssuePortalTokenCommand
 from application.portal.view import PortalInvoiceView
-from application.ports import PageRequest, PaymentFilter
+from application.ports.repositories import PageRequest, PaymentFilter
 from domain.audit import Actor
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine

@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers, then, when
 
 from adapters.gateways.fake_events import SignedDelivery
 from adapters.gateways.fake_state import FakeDispute
-from application.ports import PageRequest
+from application.ports.repositories import PageRequest
 from domain.money import Money
 from domain.payment import Payment
 from domain.statuses import DisputeStatus, GatewayFeeSource, PaymentStatus

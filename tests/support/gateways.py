@@ -9,7 +9,7 @@ import pytest
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.stripe_gateway import StripePaymentGateway
-from application.ports import IntentRequest, PaymentGateway
+from application.ports.gateway import IntentRequest, PaymentGateway
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
 from domain.statuses import CaptureMethod

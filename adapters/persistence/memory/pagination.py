@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from application.errors import UnknownCursorError
-from application.ports import Page, PageRequest
+from application.ports.repositories import Page, PageRequest
 
 A = TypeVar("A")
 

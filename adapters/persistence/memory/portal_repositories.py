@@ -8,7 +8,7 @@ from datetime import datetime
 from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
 from application.errors import ConflictError
-from application.ports import Page, PageRequest
+from application.ports.repositories import Page, PageRequest
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceStatus
 from domain.portal_token import PortalToken

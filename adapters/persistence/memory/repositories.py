@@ -15,7 +15,7 @@ from application.errors import (
     IdempotencyKeyInUseError,
     StaleAggregateError,
 )
-from application.ports import AuditFilter, Page, PageRequest, PaymentFilter
+from application.ports.repositories import AuditFilter, Page, PageRequest, PaymentFilter
 from domain.audit import AuditEntry
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord

@@ -21,7 +21,7 @@ from adapters.persistence.memory.repositories import (
 )
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.webhook_inbox import InMemoryWebhookInbox
-from application.ports import EventPublisher
+from application.ports.system import EventPublisher
 from domain.events import DomainEvent
 
 

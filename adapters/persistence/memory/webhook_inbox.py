@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from adapters.persistence.memory.repositories import Staging, fresh_copy, paginate, versioned_save
-from application.ports import InboxStats, Page, PageRequest
+from application.ports.repositories import InboxStats, Page, PageRequest
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 

@@ -8,7 +8,7 @@ from adapters.persistence.sql.mapping import AUDIT_ENTRY
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import ConnectionSource
 from adapters.persistence.sql.tables import audit_entries
-from application.ports import AuditFilter, Page, PageRequest
+from application.ports.repositories import AuditFilter, Page, PageRequest
 from domain.audit import AuditEntry
 
 _INSERT = insert(audit_entries)

@@ -16,7 +16,7 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import customers, invoices, saved_payment_methods
 from application.errors import ConflictError, StaleAggregateError
-from application.ports import Page, PageRequest
+from application.ports.repositories import Page, PageRequest
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceStatus
 

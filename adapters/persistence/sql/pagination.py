@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, Table, and_, or_, sele
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.errors import UnknownCursorError
-from application.ports import Page, PageRequest
+from application.ports.repositories import Page, PageRequest
 
 
 async def newest_first_page(

@@ -21,7 +21,7 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import payments, refunds
 from application.errors import DuplicatePaymentError, StaleAggregateError
-from application.ports import Page, PageRequest, PaymentFilter
+from application.ports.repositories import Page, PageRequest, PaymentFilter
 from domain.payment import Payment
 from domain.statuses import PaymentStatus, RefundState
 

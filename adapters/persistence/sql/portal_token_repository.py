@@ -16,7 +16,7 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import portal_tokens
 from application.errors import StaleAggregateError
-from application.ports import Page, PageRequest
+from application.ports.repositories import Page, PageRequest
 from domain.portal_token import PortalToken
 
 _tokens = portal_tokens.c

@@ -21,7 +21,7 @@ from adapters.persistence.sql.repositories import (
     SqlTenantRepository,
 )
 from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
-from application.ports import EventPublisher
+from application.ports.system import EventPublisher
 from domain.events import DomainEvent
 
 

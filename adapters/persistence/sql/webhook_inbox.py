@@ -17,7 +17,7 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import webhook_events
 from application.errors import StaleAggregateError
-from application.ports import InboxStats, Page, PageRequest
+from application.ports.repositories import InboxStats, Page, PageRequest
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 _events = webhook_events.c

@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 
 from adapters.security.jwt_tokens import Principal
 from application.audit import ListAuditEntries
-from application.ports import AuditFilter
+from application.ports.repositories import AuditFilter
 from entrypoints.http.auth import authenticate
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.dependencies import from_container

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from adapters.security.jwt_tokens import Principal
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
-from application.ports import PaymentFilter
+from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
 from entrypoints.http.controllers.outcome import documented
 from entrypoints.http.dependencies import from_container
@@ -18,9 +18,7 @@ from entrypoints.http.pagination import page_request, parse_instant
 from entrypoints.http.resources import PaymentList, PaymentResource, payment_list, payment_resource
 
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
-_ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z, or Unix seconds"
-# What parse_instant reads: a date-time, or a count of seconds.
-_INSTANT = {"anyOf": [{"format": "date-time"}, {"pattern": "^[0-9]{1,11}$"}]}
+_ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z"
 
 
 class PaymentQueriesController(Controller):
@@ -53,12 +51,10 @@ class PaymentQueriesController(Controller):
         customer_id: Text = None,
         order_id: Text = None,
         created_gte: Annotated[
-            str | None,
-            QueryParameter(name="created_at[gte]", description=_ISO, schema_extra=_INSTANT),
+            str | None, QueryParameter(name="created_at[gte]", description=_ISO)
         ] = None,
         created_lte: Annotated[
-            str | None,
-            QueryParameter(name="created_at[lte]", description=_ISO, schema_extra=_INSTANT),
+            str | None, QueryParameter(name="created_at[lte]", description=_ISO)
         ] = None,
     ) -> PaymentList:
         where = PaymentFilter(

@@ -17,7 +17,7 @@ from application.portal.tokens import (
     ListPortalTokens,
     RevokePortalToken,
 )
-from application.ports import Clock
+from application.ports.system import Clock
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.outcome import documented, json_response

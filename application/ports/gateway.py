@@ -1,0 +1,120 @@
+"""The gateway ports: taking and giving back money, and the gateway's customers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
+from domain.money import Money
+from domain.statuses import CaptureMethod
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRequest:
+    amount: Money
+    capture_method: CaptureMethod
+    confirm: bool
+    payment_method: str | None = None
+    gateway_customer_id: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    application_fee: Money | None = None
+    connected_account: str | None = None
+
+
+class PaymentGateway(Protocol):
+    """A card gateway (Stripe, or the fake). Declines are results, not exceptions.
+
+    Raises GatewayRejectedError when the gateway refused the request and did nothing,
+    GatewayOutcomeUnknownError when it may have acted, GatewayError when it is unreachable.
+    Every mutating call carries an idempotency key derived from the payment and operation.
+    """
+
+    name: str
+
+    async def create_intent(
+        self, request: IntentRequest, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def confirm_intent(
+        self, gateway_payment_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def capture_intent(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        idempotency_key: str,
+        application_fee: Money | None = None,
+    ) -> GatewayIntent: ...
+
+    async def cancel_intent(
+        self, gateway_payment_id: str, reason: str | None, idempotency_key: str
+    ) -> GatewayIntent: ...
+
+    async def retrieve_intent(self, gateway_payment_id: str) -> GatewayIntent: ...
+
+    async def find_intent(self, payment_id: str) -> GatewayIntent | None:
+        """The intent Kassa created for its payment `payment_id` (by the metadata every
+        intent carries), for when the answer to the creating call was lost."""
+        ...
+
+    async def create_refund(
+        self,
+        gateway_payment_id: str,
+        amount: Money,
+        reason: str | None,
+        idempotency_key: str,
+        refund_application_fee: bool = False,
+        refund_id: str | None = None,
+    ) -> GatewayRefund:
+        """`refund_id`, Kassa's id of the refund, goes into the gateway's metadata
+        (`kassa_refund_id`), so `find_refund` finds it when the answer was lost."""
+        ...
+
+    async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund: ...
+
+    async def find_refund(self, gateway_payment_id: str, refund_id: str) -> GatewayRefund | None:
+        """The intent's refund made for Kassa's refund `refund_id`, or None if none was."""
+        ...
+
+    async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
+        """The actual fee of a charge (its balance transaction), None while unknown."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise GatewayError unless the gateway answers."""
+        ...
+
+
+class CustomerGateway(Protocol):
+    """The gateway's customers, their saved cards and its billing portal (Stripe's
+    Customer, PaymentMethod and billing_portal.Session), for the customer portal.
+
+    Raises as PaymentGateway does."""
+
+    async def create_customer(self, email: str, name: str | None, idempotency_key: str) -> str:
+        """The gateway's id of a new customer."""
+        ...
+
+    async def attach_payment_method(
+        self, gateway_customer_id: str, payment_method: str, idempotency_key: str
+    ) -> GatewayPaymentMethod: ...
+
+    async def detach_payment_method(self, gateway_payment_method_id: str) -> None: ...
+
+    async def list_payment_methods(
+        self, gateway_customer_id: str
+    ) -> Sequence[GatewayPaymentMethod]: ...
+
+    async def set_default_payment_method(
+        self, gateway_customer_id: str, gateway_payment_method_id: str
+    ) -> None:
+        """The customer's invoice_settings.default_payment_method."""
+        ...
+
+    async def create_portal_session(self, gateway_customer_id: str, return_url: str) -> str:
+        """The URL of a Billing Portal session for the customer."""
+        ...
