@@ -60,6 +60,11 @@ def is_known_currency(currency: str) -> bool:
     return currency.upper() in _EXPONENTS
 
 
+def known_currencies() -> list[str]:
+    """The codes Kassa accepts, lower-case as Stripe writes them (any case is accepted)."""
+    return sorted(code.lower() for code in _EXPONENTS)
+
+
 def round_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded half up, in integers: the only rounding Kassa does."""
     if denominator <= 0 or numerator < 0:

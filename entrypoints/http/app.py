@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.consumer import webhook_consumer_lifespan
+from entrypoints.http.allow import complete_allow
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.customers import CustomersController, InvoicesController
 from entrypoints.http.controllers.payment_actions import PaymentActionsController
@@ -27,6 +28,7 @@ from entrypoints.http.dependencies import merchant_dependencies
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import health
 from entrypoints.http.log_redaction import install_log_redaction
+from entrypoints.http.openapi import StrictBodySchemaPlugin
 from entrypoints.http.platform import platform_router
 from entrypoints.http.portal import portal_router
 from entrypoints.http.rate_limits import rate_limit_stores
@@ -65,7 +67,9 @@ def create_app(container: Container) -> Litestar:
         stores=rate_limit_stores(container.settings()),
         middleware=[RequestIdMiddleware],
         exception_handlers=exception_handlers(),
+        before_send=[complete_allow],
         openapi_config=_openapi(),
+        plugins=[StrictBodySchemaPlugin()],
         lifespan=[_dispose_engine, webhook_consumer_lifespan],  # exits first: consumer, then engine
         logging_config=logging_config(container.settings().log_level),
         debug=False,

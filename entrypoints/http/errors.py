@@ -180,7 +180,11 @@ def _from_http_status(exc: HTTPException) -> ApiError:
         return ApiError(404, "not_found", "route_not_found", "No such route.")
     if status == 405:
         message = "This method is not allowed on this route."
-        return ApiError(405, "invalid_request_error", "method_not_allowed", message)
+        # RFC 9110: a 405 names the methods the route does take, in `Allow`.
+        allowed = {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers else {}
+        return ApiError(
+            405, "invalid_request_error", "method_not_allowed", message, headers=allowed
+        )
     kind = _TYPE_BY_STATUS.get(status, "invalid_request_error")
     code = _CODE_BY_STATUS.get(status, f"http_{status}")
     return ApiError(status, kind, code, exc.detail, headers=exc.headers)

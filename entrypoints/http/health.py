@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 log = logging.getLogger("kassa.http")
 GATEWAY_CHECK_SECONDS = 5.0
@@ -62,7 +63,17 @@ async def _gateway_ok(state: State) -> bool:
     return ok
 
 
-@get("/health", tags=["operations"], summary="Database and gateway reachability", cache=False)
+@get(
+    "/health",
+    tags=["operations"],
+    summary="Database and gateway reachability",
+    responses={
+        503: ResponseSpec(
+            dict[str, Any], description="`unavailable`: `checks` names what does not answer."
+        )
+    },
+    cache=False,
+)
 async def health(state: State) -> Response[dict[str, Any]]:
     """The database is asked every time; the gateway's answer is kept a few seconds."""
     checks = {

@@ -33,6 +33,8 @@ def documented_key() -> dict[str, HeaderParameter]:
             name=HEADER,
             annotation=str,
             required=False,
+            # For the document only: `idempotency_key` checks it, answering its own 400.
+            schema_extra={"min_length": 1, "max_length": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
             description="1–255 printable characters; the same request under the same key "
             "is answered once and replayed with `Idempotent-Replayed: true` for 24 hours.",
         )

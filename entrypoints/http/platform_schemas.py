@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta
 
 from domain.fees import MAX_BPS
-from domain.money import is_known_currency
+from domain.money import is_known_currency, known_currencies
 from entrypoints.http.errors import invalid_request
 from entrypoints.http.schemas import _Body
 
@@ -31,7 +31,9 @@ ConnectedAccount = Annotated[
 Bps = Annotated[int, Meta(ge=0, le=MAX_BPS, description="Basis points, 0 to 10000 (150 is 1.5 %).")]
 FixedAmounts = Annotated[
     dict[
-        Annotated[str, Meta(pattern="^[A-Za-z]{3}$")],
+        Annotated[
+            str, Meta(pattern="^[A-Za-z]{3}$", extra_json_schema={"enum": known_currencies()})
+        ],
         Annotated[int, Meta(ge=0, le=99_999_999)],
     ],
     Meta(
@@ -40,6 +42,12 @@ FixedAmounts = Annotated[
         'e.g. `{"usd": 30, "jpy": 0}`; a currency not named has no fixed fee.',
     ),
 ]
+
+
+def _at_least_one_of(*fields: str) -> dict[str, Any]:
+    """A `check` rule, for the OpenAPI document: one of `fields` is sent, and not null."""
+    sent = [{"required": [f], "properties": {f: {"not": {"type": "null"}}}} for f in fields]
+    return {"anyOf": sent}
 
 
 def _check_currencies(fixed_amounts: dict[str, int] | None) -> None:
@@ -71,6 +79,9 @@ class FeeOverrideBody(_Body, kw_only=True):
 
     percentage_bps: Bps | None = None
     fixed_amounts: FixedAmounts | None = None
+    json_schema_extra: ClassVar[dict[str, Any]] = _at_least_one_of(
+        "percentage_bps", "fixed_amounts"
+    )
 
     def check(self) -> None:
         if self.percentage_bps is None and self.fixed_amounts is None:
@@ -89,6 +100,9 @@ class UpdateFeeTierBody(_Body, kw_only=True):
     percentage_bps: Bps | None = None
     fixed_amounts: FixedAmounts | None = None
     name: TierName | None = None
+    json_schema_extra: ClassVar[dict[str, Any]] = _at_least_one_of(
+        "percentage_bps", "fixed_amounts", "name"
+    )
 
     def check(self) -> None:
         if self.percentage_bps is None and self.fixed_amounts is None and self.name is None:

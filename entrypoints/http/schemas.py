@@ -9,7 +9,7 @@ from litestar import Request
 from msgspec import Meta, Struct
 
 from adapters import untrusted_json
-from domain.money import is_known_currency
+from domain.money import is_known_currency, known_currencies
 from domain.statuses import CaptureMethod
 from entrypoints.http.errors import invalid_request, validation_error
 
@@ -20,7 +20,12 @@ Amount = Annotated[
     Meta(ge=1, le=99_999_999, description="A positive whole number of the currency's minor unit."),
 ]
 Currency = Annotated[
-    str, Meta(pattern="^[A-Za-z]{3}$", description="ISO 4217 code; lower-case, as Stripe.")
+    str,
+    Meta(
+        pattern="^[A-Za-z]{3}$",
+        description="ISO 4217 code; lower-case, as Stripe.",
+        extra_json_schema={"enum": known_currencies()},  # checked in `check`, not by msgspec
+    ),
 ]
 Identifier = Annotated[str, Meta(min_length=1, max_length=255)]
 Description = Annotated[str, Meta(max_length=1000)]

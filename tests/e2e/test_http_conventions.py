@@ -53,10 +53,18 @@ async def test_an_unknown_route_is_a_404_envelope_with_a_request_id(api: Api) ->
     assert response.headers["x-request-id"] == "r-404"
 
 
-async def test_a_wrong_method_is_405_in_the_envelope(api: Api) -> None:
+async def test_a_wrong_method_is_405_in_the_envelope_naming_the_allowed_ones(api: Api) -> None:
     response = await api.client.delete("/api/v1/payments", headers=api.headers())
     assert response.status_code == 405
     assert response.json()["error"]["type"] == "invalid_request_error"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "OPTIONS"}
+
+
+async def test_options_names_every_method_of_a_path_served_by_several_handlers(api: Api) -> None:
+    admin = api.headers("platform_admin")
+    response = await api.client.options("/api/v1/tenants/ten_acme", headers=admin)
+    assert response.status_code == 204
+    assert set(response.headers["allow"].split(", ")) == {"GET", "PATCH", "OPTIONS"}
 
 
 async def test_an_unexpected_error_is_a_500_api_error_that_tells_nothing(
@@ -93,6 +101,19 @@ async def test_the_openapi_document_is_3_1_and_the_docs_are_browsable(api: Api) 
     docs = await api.client.get("/schema")
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
+
+
+async def test_the_openapi_document_describes_bodies_as_they_are_decoded(api: Api) -> None:
+    spec = (await api.client.get("/schema/openapi.json")).json()
+    capture = spec["paths"]["/api/v1/payments/{payment_id}/capture"]["post"]["requestBody"]
+    assert capture["required"] is False  # left out, it means {}; `null` is refused
+    assert capture["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CaptureBody"
+    }
+    payment = spec["components"]["schemas"]["CreatePaymentBody"]
+    assert payment["additionalProperties"] is False
+    assert {"usd", "jpy", "kwd"} <= set(payment["properties"]["currency"]["enum"])
+    assert payment["properties"]["metadata"]["maxProperties"] == 50
 
 
 async def test_health_reports_the_database_and_the_gateway(api: Api) -> None:

@@ -17,7 +17,7 @@ _ERRORS = {
     400: "`invalid_request_error` (with `param`) or `idempotency_error`.",
     401: "`authentication_error`: missing, forged or expired bearer token.",
     403: "`permission_error`: the token lacks the role.",
-    404: "`not_found`: no such payment for this tenant.",
+    404: "`not_found`: no such object for this tenant; `param` names a field that named it.",
     409: "`conflict`: the payment's status forbids it, or the key is in use.",
     402: "`card_error`: declined; `payment_id` names the failed payment, which is kept.",
     502: "`gateway_error`: the gateway could not be reached.",

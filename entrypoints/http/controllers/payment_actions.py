@@ -18,6 +18,7 @@ from entrypoints.http.auth import requires
 from entrypoints.http.controllers.outcome import documented, json_response, payment_outcome
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
+from entrypoints.http.openapi import OptionalBodyOperation
 from entrypoints.http.resources import (
     PaymentResource,
     RefundResource,
@@ -42,6 +43,7 @@ class PaymentActionsController(Controller):
         "/confirm",
         status_code=200,
         summary="Confirm with a payment method",
+        operation_class=OptionalBodyOperation,
         responses=documented(400, 401, 402, 403, 404, 409, 502, unknown_outcome=True),
     )
     async def confirm(
@@ -61,7 +63,13 @@ class PaymentActionsController(Controller):
 
         return await run_idempotent(request, principal.tenant_id, idempotency, act)
 
-    @post("/capture", status_code=200, summary="Capture, fully or in part", responses=_ACTED)
+    @post(
+        "/capture",
+        status_code=200,
+        summary="Capture, fully or in part",
+        operation_class=OptionalBodyOperation,
+        responses=_ACTED,
+    )
     async def capture(
         self,
         request: Request[Any, Any, Any],
@@ -79,7 +87,13 @@ class PaymentActionsController(Controller):
 
         return await run_idempotent(request, principal.tenant_id, idempotency, act)
 
-    @post("/cancel", status_code=200, summary="Cancel a payment not yet final", responses=_ACTED)
+    @post(
+        "/cancel",
+        status_code=200,
+        summary="Cancel a payment not yet final",
+        operation_class=OptionalBodyOperation,
+        responses=_ACTED,
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -102,6 +116,7 @@ class PaymentActionsController(Controller):
         status_code=201,
         summary="Refund, fully or in part (merchant_admin)",
         guards=[requires("merchant_admin")],
+        operation_class=OptionalBodyOperation,
         responses=_ACTED,
     )
     async def refund(

@@ -18,7 +18,9 @@ from entrypoints.http.pagination import page_request, parse_instant
 from entrypoints.http.resources import PaymentList, PaymentResource, payment_list, payment_resource
 
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
-_ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z"
+_ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z, or Unix seconds"
+# What parse_instant reads: a date-time, or a count of seconds.
+_INSTANT = {"anyOf": [{"format": "date-time"}, {"pattern": "^[0-9]{1,11}$"}]}
 
 
 class PaymentQueriesController(Controller):
@@ -51,10 +53,12 @@ class PaymentQueriesController(Controller):
         customer_id: Text = None,
         order_id: Text = None,
         created_gte: Annotated[
-            str | None, QueryParameter(name="created_at[gte]", description=_ISO)
+            str | None,
+            QueryParameter(name="created_at[gte]", description=_ISO, schema_extra=_INSTANT),
         ] = None,
         created_lte: Annotated[
-            str | None, QueryParameter(name="created_at[lte]", description=_ISO)
+            str | None,
+            QueryParameter(name="created_at[lte]", description=_ISO, schema_extra=_INSTANT),
         ] = None,
     ) -> PaymentList:
         where = PaymentFilter(

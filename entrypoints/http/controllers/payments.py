@@ -18,7 +18,7 @@ from entrypoints.http.idempotency import documented_key, run_idempotent
 from entrypoints.http.resources import PaymentResource
 from entrypoints.http.schemas import CreateIntentBody, CreatePaymentBody, parse_body
 
-CREATE_RESPONSES = documented(400, 401, 402, 403, 409, 502, unknown_outcome=True)
+CREATE_RESPONSES = documented(400, 401, 402, 403, 404, 409, 502, unknown_outcome=True)
 
 
 class PaymentCreationController(Controller):

@@ -21,6 +21,7 @@ from domain.statuses import PaymentStatus
 from entrypoints.http.controllers.outcome import card_error_response, json_response
 from entrypoints.http.customer_schemas import PortalConfirmBody, PortalIntentBody, parse_checked
 from entrypoints.http.dependencies import from_container
+from entrypoints.http.openapi import OptionalBodyOperation
 from entrypoints.http.pagination import page_request
 from entrypoints.http.portal_resources import (
     PortalHistory,
@@ -69,6 +70,7 @@ class PortalController(Controller):
         status_code=201,
         opt=bucket(PAY),
         summary="Start paying the invoice (by default, all that is due)",
+        operation_class=OptionalBodyOperation,
         responses=portal_responses(400, 401, 404, 409, 429, 502),
     )
     async def create_intent(

@@ -12,6 +12,7 @@ from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from entrypoints.http.customer_schemas import AddMethodBody, PortalSessionBody, parse_checked
 from entrypoints.http.dependencies import from_container
+from entrypoints.http.openapi import OptionalBodyOperation
 from entrypoints.http.portal_resources import (
     BillingPortalResource,
     RemovedMethodResource,
@@ -101,6 +102,7 @@ class PortalMethodsController(Controller):
         status_code=201,
         opt=bucket(METHODS),
         summary="Open the gateway's billing portal for the customer",
+        operation_class=OptionalBodyOperation,
         description="`return_url` defaults to Kassa's `/pay` page; the link itself is never "
         "sent to the gateway.",
         responses=portal_responses(400, 401, 429, 502),

@@ -30,6 +30,7 @@ from entrypoints.http.controllers.outcome import json_response
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
+from entrypoints.http.openapi import OptionalBodyOperation
 from entrypoints.http.platform_resources import TenantResource, tenant_resource
 from entrypoints.http.platform_schemas import CreateTenantBody, FeeOverrideBody, UpdateTenantBody
 from entrypoints.http.resources import encode
@@ -92,6 +93,7 @@ class TenantsController(Controller):
     @patch(
         "/",
         summary="Move a tenant to another tier, suspend or resume it (platform_admin)",
+        operation_class=OptionalBodyOperation,
         responses=documented(400, 401, 403, 404),
     )
     async def update(

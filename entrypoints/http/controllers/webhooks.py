@@ -14,6 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from application.webhooks.receive import MalformedEventError
 from application.webhooks.signature import SignatureError
 from entrypoints.http.auth import requires
+from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.errors import ApiError, invalid_request
 from entrypoints.http.resources import ErrorEnvelope
 
@@ -90,6 +91,7 @@ class WebhooksController(Controller):
         ),
         guards=[requires("platform_admin")],
         security=[{"BearerToken": []}],
+        responses=documented(401, 403),
         cache=False,
     )
     async def health(self, request: Request[Any, Any, Any]) -> InboxHealthResource:
