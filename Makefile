@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test features bench
+.PHONY: help install serve test features bench image
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,3 +32,9 @@ features: install  ## Run the business features, one line per step, for people
 # it needs the PostgreSQL server at KASSA_TEST_POSTGRES_URL (default 127.0.0.1:5432).
 bench: install  ## Run the load benchmark of the performance suite
 	$(BIN)/python -m tests.perf.bench
+
+# Without a Docker daemon: podman on a Debian base made locally (scripts/container-setup
+# installs what is missing). With Docker: docker build -t kassa:local .
+image:  ## Build the container image localhost/kassa:latest with podman
+	scripts/container-setup
+	scripts/podman build --build-arg PYTHON_IMAGE=localhost/kassa-base:bookworm -t localhost/kassa:latest .

@@ -41,6 +41,7 @@ class Settings:
     consumer_in_process: bool = True
     webhook_lease_seconds: int = 60
     log_level: str = "INFO"
+    log_format: str = "console"  # or "json": one object a line on stdout (the image's)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +81,8 @@ class Settings:
         """Refuse settings that cannot run safely, with a one-line reason."""
         if self.gateway not in ("fake", "stripe"):
             raise SettingsError("KASSA_GATEWAY is 'fake' or 'stripe'.")
+        if self.log_format not in ("console", "json"):
+            raise SettingsError("KASSA_LOG_FORMAT is 'console' or 'json'.")
         if self.gateway == "stripe" and not self.stripe_secret_key:
             raise SettingsError("KASSA_GATEWAY=stripe needs KASSA_STRIPE_SECRET_KEY.")
         if not self.is_dev:

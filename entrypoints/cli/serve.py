@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ import click
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state
 from entrypoints.cli.db import migrate, printable_url
 from entrypoints.settings import Settings
+
+log = logging.getLogger("kassa.serve")
 
 
 def is_embedded(settings: Settings) -> bool:
@@ -60,8 +63,10 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
     """Run the HTTP API (one process; add more behind a proxy)."""
     # The HTTP stack loads here only, so other commands start quickly.
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from entrypoints.http.app import create_app
+    from entrypoints.log_format import uvicorn_log_config
 
     settings = state.settings
     host = settings.host if host is None else host
@@ -69,8 +74,16 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
     settings.ensure_local_dirs()
     if migrate_first is None:
         migrate_first = is_embedded(settings)
+    app = create_app(state.container)  # sets up logging, so `say` can log from here on
+    say = log.info if settings.log_format == "json" else click.echo
     if migrate_first and migrate(settings):
-        click.echo(f"Database {printable_url(settings.database_url)} is at the latest schema.")
-    app = create_app(state.container)
-    click.echo(banner(settings, host, port))
-    uvicorn.run(app, host=host, port=port, workers=1, log_level=settings.log_level.lower())
+        say(f"Database {printable_url(settings.database_url)} is at the latest schema.")
+    say(banner(settings, host, port))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=1,
+        log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_level, settings.log_format) or LOGGING_CONFIG,
+    )

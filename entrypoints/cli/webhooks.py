@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from typing import Any
 
@@ -26,6 +25,7 @@ from entrypoints.consumer import (
     run_until_signalled,
 )
 from entrypoints.container import Container
+from entrypoints.log_format import configure_cli_logging
 
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
 gateway_option = click.option(
@@ -161,9 +161,7 @@ def consume(
     to one consumer at a time and applied once. Events that fail are retried with
     backoff; after 8 attempts they are dead (see `replay`)."""
     settings = state.settings
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_cli_logging(settings.log_level, settings.log_format)
     if reconcile_every is None:
         reconcile_every = 0.0 if settings.gateway == "fake" else RECONCILE_EVERY_S
 

@@ -71,7 +71,9 @@ def create_app(container: Container) -> Litestar:
         openapi_config=_openapi(),
         plugins=[StrictBodySchemaPlugin()],
         lifespan=[_dispose_engine, webhook_consumer_lifespan],  # exits first: consumer, then engine
-        logging_config=logging_config(container.settings().log_level),
+        logging_config=logging_config(
+            container.settings().log_level, container.settings().log_format
+        ),
         debug=False,
     )
 

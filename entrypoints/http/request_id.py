@@ -6,11 +6,14 @@ import copy
 import logging
 import secrets
 from contextvars import ContextVar
+from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig, default_handlers
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.log_format import JsonLogFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MAX_LENGTH = 200
@@ -82,22 +85,26 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-def logging_config(level: str = "INFO") -> LoggingConfig:
+def logging_config(level: str = "INFO", log_format: str = "console") -> LoggingConfig:
     """Litestar's default logging, with the request id on every line.
 
     The filter sits on each handler: on the queue handler it runs in the request's own
-    context, before the record crosses to the listener thread.
+    context, before the record crosses to the listener thread. As JSON (KASSA_LOG_FORMAT)
+    each line goes straight to stdout, where a container's logs are collected.
     """
     handlers = copy.deepcopy(default_handlers)
+    standard: dict[str, Any] = {
+        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+    }
+    if log_format == "json":
+        stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+        handlers = {name: {**stdout, "formatter": "standard"} for name in handlers}
+        standard = {"()": JsonLogFormatter}
     for handler in handlers.values():
         handler["filters"] = ["request_id"]
     return LoggingConfig(
         filters={"request_id": {"()": RequestIdLogFilter}},
-        formatters={
-            "standard": {
-                "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
-            }
-        },
+        formatters={"standard": standard},
         handlers=handlers,
         root={"level": level.upper(), "handlers": ["queue_listener"]},
         log_exceptions="never",  # errors.render logs the unexpected ones, once
