@@ -8,7 +8,8 @@ from dependency_injector import containers, providers
 
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.gateways.event_envelope import read_envelope
-from adapters.gateways.fake import FakePaymentGateway
+from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
+from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
@@ -67,10 +68,23 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Factory(InMemoryUnitOfWork, memory_store, publisher),
     )
 
+    # The fake gateway's books: in the database (its own tables and connections: it is
+    # the other side of the wire), or in this process for unit tests and benchmarks.
+    fake_gateway_engine = providers.Singleton(fake_gateway_engine, config.database_url)
+    fake_gateway_state = providers.Selector(
+        config.fake_gateway_state,
+        database=providers.Singleton(
+            SqlFakeGatewayState, engine=fake_gateway_engine, now=clock.provided.now
+        ),
+        memory=providers.Singleton(MemoryFakeGatewayState),
+    )
     gateway = providers.Selector(
         config.gateway,
         fake=providers.Singleton(
-            FakePaymentGateway, clock=clock, portal_base_url=config.fake_gateway_url
+            FakePaymentGateway,
+            clock=clock,
+            portal_base_url=config.fake_gateway_url,
+            state=fake_gateway_state,
         ),
         stripe=providers.Singleton(
             StripePaymentGateway,
@@ -232,6 +246,8 @@ def build_container(settings: Settings) -> Container:
             "portal_token_ttl_days": settings.portal_token_ttl_days,
             "public_base_url": settings.base_url,
             "fake_gateway_url": settings.base_url + "/fake-gateway",
+            "fake_gateway_state": settings.fake_gateway_books,
+            "fake_webhook_target": "",  # where `kassa serve` listens, once it says
         }
     )
     return container

@@ -25,6 +25,8 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     fake_webhook_secret: str = DEV_FAKE_WEBHOOK_SECRET
+    fake_gateway_state: str = "database"  # or "memory": this process only (tests, benchmarks)
+    fake_webhook_delivery: bool = True  # `kassa serve` delivers the fake gateway's events
     jwt_secret: str = DEV_JWT_SECRET
     redis_url: str | None = None
     redis_namespace: str = "kassa"  # key prefix: several deployments may share one Redis
@@ -70,6 +72,11 @@ class Settings:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def fake_gateway_books(self) -> str:
+        """Where the fake gateway keeps its books: with a memory store, in memory too."""
+        return "memory" if self.store == "memory" else self.fake_gateway_state
+
+    @property
     def is_dev(self) -> bool:
         return self.env in ("dev", "test")
 
@@ -81,6 +88,8 @@ class Settings:
         """Refuse settings that cannot run safely, with a one-line reason."""
         if self.gateway not in ("fake", "stripe"):
             raise SettingsError("KASSA_GATEWAY is 'fake' or 'stripe'.")
+        if self.fake_gateway_state not in ("database", "memory"):
+            raise SettingsError("KASSA_FAKE_GATEWAY_STATE is 'database' or 'memory'.")
         if self.log_format not in ("console", "json"):
             raise SettingsError("KASSA_LOG_FORMAT is 'console' or 'json'.")
         if self.gateway == "stripe" and not self.stripe_secret_key:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from adapters.gateways.fake_state import FakeCustomer, FakeLedger, SavedCard
 from application.errors import GatewayRejectedError
 from domain.gateway_results import GatewayPaymentMethod
 
@@ -22,43 +22,27 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
 EXP_MONTH, EXP_YEAR = 12, 2034
 
 
-@dataclass
-class FakeCustomer:
-    id: str
-    email: str
-    name: str | None
-    methods: list[str] = field(default_factory=list)
-    default_method: str | None = None
-
-
-@dataclass(frozen=True)
-class SavedCard:
-    method: GatewayPaymentMethod
-    test_card: str  # the test payment method it was made from: it behaves like that one
-
-
 class FakeCustomerBook:
-    def __init__(self, next_id: Callable[[str], str]) -> None:
+    """Customers and their saved cards, in one transaction's ledger."""
+
+    def __init__(self, ledger: FakeLedger, next_id: Callable[[str], str]) -> None:
+        self._ledger = ledger
         self._next_id = next_id
-        self.customers: dict[str, FakeCustomer] = {}
-        self.cards: dict[str, SavedCard] = {}
 
     def create(self, email: str, name: str | None) -> str:
         customer = FakeCustomer(self._next_id("cus"), email, name)
-        self.customers[customer.id] = customer
+        self._ledger.add_customer(customer)
         return customer.id
 
     def customer(self, customer_id: str) -> FakeCustomer:
-        try:
-            return self.customers[customer_id]
-        except KeyError:
-            raise GatewayRejectedError(
-                f"No such customer: '{customer_id}'", param="customer"
-            ) from None
+        customer = self._ledger.customer(customer_id)
+        if customer is None:
+            raise GatewayRejectedError(f"No such customer: '{customer_id}'", param="customer")
+        return customer
 
     def behaves_like(self, payment_method: str) -> str:
         """The test card a payment method (test token or saved card) stands for."""
-        saved = self.cards.get(payment_method)
+        saved = self._ledger.card(payment_method)
         return saved.test_card if saved else payment_method
 
     def attach(self, customer_id: str, payment_method: str) -> GatewayPaymentMethod:
@@ -69,23 +53,26 @@ class FakeCustomerBook:
             )
         brand, last4 = TEST_CARDS[payment_method]
         method = GatewayPaymentMethod(self._next_id("pm"), brand, last4, EXP_MONTH, EXP_YEAR)
-        self.cards[method.gateway_payment_method_id] = SavedCard(method, payment_method)
+        self._ledger.add_card(SavedCard(method, payment_method, customer.id))
         customer.methods.append(method.gateway_payment_method_id)
         return method
 
     def detach(self, method_id: str) -> None:
-        if method_id not in self.cards:
+        card = self._ledger.card(method_id)
+        if card is None:
             raise GatewayRejectedError(
                 f"No such PaymentMethod: '{method_id}'", param="payment_method"
             )
-        for customer in self.customers.values():
-            if method_id in customer.methods:
-                customer.methods.remove(method_id)
-                if customer.default_method == method_id:
-                    customer.default_method = None
+        owner = self._ledger.customer(card.customer_id) if card.customer_id else None
+        if owner is not None and method_id in owner.methods:
+            owner.methods.remove(method_id)
+            if owner.default_method == method_id:
+                owner.default_method = None
+        card.customer_id = None
 
     def listed(self, customer_id: str) -> list[GatewayPaymentMethod]:
-        return [self.cards[m].method for m in self.customer(customer_id).methods]
+        cards = [self._ledger.card(m) for m in self.customer(customer_id).methods]
+        return [c.method for c in cards if c is not None]
 
     def set_default(self, customer_id: str, method_id: str) -> None:
         customer = self.customer(customer_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,26 +114,31 @@ def dispute_object(dispute: FakeDispute) -> dict[str, Any]:
     }
 
 
+def new_event(event_id: str, event_type: str, obj: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": int(now.timestamp()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+
+
+def signed(event: dict[str, Any], secret: str, now: datetime) -> SignedDelivery:
+    """The event as the gateway POSTs it: compact JSON, signed at `now`."""
+    payload = json.dumps(event, separators=(",", ":")).encode()
+    return SignedDelivery(
+        event["id"], event["type"], payload, sign(payload, secret, int(now.timestamp()))
+    )
+
+
 class FakeEventLog:
-    """Every event the fake gateway emitted, in order; deliveries are signed on request."""
+    """The in-memory gateway's events, in order; `undelivered` hands out the new ones."""
 
-    def __init__(self, run: str = "") -> None:
-        self._run = run
-        self.events: list[dict[str, Any]] = []
-        self._sequence = itertools.count(1)
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
         self._delivered = 0
-
-    def emit(self, event_type: str, obj: dict[str, Any], now: datetime) -> dict[str, Any]:
-        event = {
-            "id": f"evt_fake_{self._run}{next(self._sequence):08d}",
-            "object": "event",
-            "type": event_type,
-            "created": int(now.timestamp()),
-            "livemode": False,
-            "data": {"object": obj},
-        }
-        self.events.append(event)
-        return event
 
     def undelivered(self) -> list[dict[str, Any]]:
         """Events emitted since the last call, oldest first."""
@@ -142,9 +146,4 @@ class FakeEventLog:
         self._delivered = len(self.events)
         return fresh
 
-    @staticmethod
-    def signed(event: dict[str, Any], secret: str, now: datetime) -> SignedDelivery:
-        payload = json.dumps(event, separators=(",", ":")).encode()
-        return SignedDelivery(
-            event["id"], event["type"], payload, sign(payload, secret, int(now.timestamp()))
-        )
+    signed = staticmethod(signed)

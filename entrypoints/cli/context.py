@@ -31,6 +31,11 @@ class CliState:
             self._container = build_container(self.settings)
         return self._container
 
+    def use(self, settings: Settings) -> Settings:
+        """Run on `settings` from now on (a command's options override the environment)."""
+        self.settings, self._container = settings, None
+        return settings
+
 
 pass_state = click.make_pass_decorator(CliState)
 
@@ -70,3 +75,6 @@ async def _run_then_close(state: CliState, work: Callable[[Container], Awaitable
             # The engine's connections belong to this loop: close them before it ends.
             await container.engine().dispose()
             container.engine.reset()
+            if state.settings.gateway == "fake" and state.settings.fake_gateway_books == "database":
+                await container.fake_gateway_engine().dispose()
+                container.fake_gateway_engine.reset()

@@ -11,6 +11,7 @@ from entrypoints.cli.customers import customers, invoices
 from entrypoints.cli.db import db
 from entrypoints.cli.demo import demo
 from entrypoints.cli.fees import fees
+from entrypoints.cli.gateway import gateway
 from entrypoints.cli.payments import payments
 from entrypoints.cli.reconcile import reconcile
 from entrypoints.cli.serve import serve
@@ -34,7 +35,7 @@ for command in (serve, db, auth, demo, payments):
     cli.add_command(command)
 for command in (tenants, tiers, fees, audit):
     cli.add_command(command)
-for command in (webhooks, reconcile):
+for command in (webhooks, reconcile, gateway):
     cli.add_command(command)
 for command in (customers, invoices, tokens):
     cli.add_command(command)

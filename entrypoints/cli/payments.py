@@ -33,14 +33,16 @@ amount_option = click.option(
 
 
 def ensure_gateway_reachable(state: CliState) -> None:
-    """The fake gateway keeps its intents inside the `kassa serve` process: from another
-    process a capture, cancel or refund would fail there and be recorded as failed."""
+    """A fake gateway kept in memory (KASSA_FAKE_GATEWAY_STATE=memory) lives inside the
+    `kassa serve` process: from another process a capture, cancel or refund would fail
+    there and be recorded as failed. Kept in the database (the default), it is shared."""
     settings = state.settings
     if settings.gateway == "fake" and settings.store == "sql":
-        raise click.ClickException(
-            "With the fake gateway, capture, cancel and refund through the running server's "
-            "API (POST /api/v1/payments/{id}/...); its state lives in that process."
-        )
+        if settings.fake_gateway_books == "memory":
+            raise click.ClickException(
+                "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server: "
+                "act through its API, or keep the gateway in the database (the default)."
+            )
 
 
 def echo_json(data: Any) -> None:

@@ -39,10 +39,11 @@ def reconcile(state: CliState, fix: bool, as_json: bool) -> None:
     with --fix) or with refunds still pending at the bank."""
     settings = state.settings
     if settings.gateway == "fake" and settings.store == "sql":
-        raise click.ClickException(
-            "The fake gateway's state lives in the `kassa serve` process, which reconciles "
-            "every 5 minutes; run reconcile from the CLI against Stripe."
-        )
+        if settings.fake_gateway_books == "memory":
+            raise click.ClickException(
+                "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server, "
+                "which reconciles every 5 minutes; keep it in the database (the default)."
+            )
 
     async def work(container: Container) -> list[Drift]:
         # How many payments need a look is not known beforehand: the bar counts them.

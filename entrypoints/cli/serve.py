@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state
 from entrypoints.cli.db import migrate, printable_url
+from entrypoints.fake_gateway_delivery import delivery_target
 from entrypoints.settings import Settings
 
 log = logging.getLogger("kassa.serve")
@@ -68,9 +70,11 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
     from entrypoints.http.app import create_app
     from entrypoints.log_format import uvicorn_log_config
 
-    settings = state.settings
-    host = settings.host if host is None else host
-    port = settings.port if port is None else port
+    host = state.settings.host if host is None else host
+    port = state.settings.port if port is None else port
+    # Links (portal links, the fake gateway's pages) name the address actually served.
+    settings = state.use(replace(state.settings, host=host, port=port))
+    state.container.config.fake_webhook_target.from_value(delivery_target(host, port))
     settings.ensure_local_dirs()
     if migrate_first is None:
         migrate_first = is_embedded(settings)

@@ -148,7 +148,7 @@ def webhooks() -> None:
     default=None,
     help=(
         f"Seconds between payment reconciliations, 0 for never [default: {RECONCILE_EVERY_S:g}; "
-        "never with the fake gateway, whose state lives in the server]."
+        "never with a fake gateway kept in the server's memory]."
     ),
 )
 @pass_state
@@ -163,7 +163,8 @@ def consume(
     settings = state.settings
     configure_cli_logging(settings.log_level, settings.log_format)
     if reconcile_every is None:
-        reconcile_every = 0.0 if settings.gateway == "fake" else RECONCILE_EVERY_S
+        in_server = settings.gateway == "fake" and settings.fake_gateway_books == "memory"
+        reconcile_every = 0.0 if in_server else RECONCILE_EVERY_S
 
     async def work(container: Container) -> Tally:
         wakeup: InboxWakeup = container.inbox_wakeup()

@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.consumer import webhook_consumer_lifespan
+from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
 from entrypoints.http.allow import complete_allow
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.customers import CustomersController, InvoicesController
@@ -26,6 +27,7 @@ from entrypoints.http.controllers.portal_tokens import PortalTokensController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.dependencies import merchant_dependencies
 from entrypoints.http.errors import exception_handlers
+from entrypoints.http.fake_gateway_pages import fake_gateway_router
 from entrypoints.http.health import health
 from entrypoints.http.log_redaction import install_log_redaction
 from entrypoints.http.openapi import StrictBodySchemaPlugin
@@ -60,8 +62,11 @@ def create_app(container: Container) -> Litestar:
         security=[{"BearerToken": []}],
     )
     portal = portal_router(container.settings())
+    handlers = [merchant_api, platform_router(), health, WebhooksController, portal]
+    if container.settings().gateway == "fake":  # its pages exist only while it is configured
+        handlers.append(fake_gateway_router())
     return Litestar(
-        route_handlers=[merchant_api, platform_router(), health, WebhooksController, portal],
+        route_handlers=handlers,
         state=State({"container": container}),
         request_class=LimitedJsonRequest,
         stores=rate_limit_stores(container.settings()),
@@ -70,7 +75,8 @@ def create_app(container: Container) -> Litestar:
         before_send=[complete_allow],
         openapi_config=_openapi(),
         plugins=[StrictBodySchemaPlugin()],
-        lifespan=[_dispose_engine, webhook_consumer_lifespan],  # exits first: consumer, then engine
+        # Exit in reverse order: delivery, consumer, then the engines.
+        lifespan=[_dispose_engine, webhook_consumer_lifespan, fake_webhook_delivery_lifespan],
         logging_config=logging_config(
             container.settings().log_level, container.settings().log_format
         ),
@@ -107,3 +113,7 @@ async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
             await container.gateway().aclose()
         if container.config.store() == "sql":
             await container.engine().dispose()
+        if container.config.gateway() == "fake" and container.config.fake_gateway_state() == (
+            "database"
+        ):
+            await container.fake_gateway_engine().dispose()

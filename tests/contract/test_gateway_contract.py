@@ -1,4 +1,5 @@
-"""The PaymentGateway contract, run on the fake and on the Stripe adapter against localstripe."""
+"""The PaymentGateway contract, run on the fake (its books in memory, SQLite and PostgreSQL)
+and on the Stripe adapter against localstripe."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.support.localstripe import (  # noqa: F401
     localstripe_fixture,
     localstripe_server_fixture,
 )
+from tests.support.stores import postgres_url, sqlite_template  # noqa: F401
 
 pytestmark = THIRD_PARTY_WARNINGS
 
@@ -182,7 +184,7 @@ async def test_the_same_key_twice_creates_one_intent(backend: GatewayBackend) ->
     second = await backend.charge("pay_1:create")
 
     assert second.gateway_payment_id == first.gateway_payment_id
-    assert backend.count_intents() == 1
+    assert await backend.count_intents() == 1
 
 
 @localstripe_gap(

@@ -128,7 +128,9 @@ async def test_three_d_secure_requires_an_action_with_its_client_secret(api: Api
     assert response.status_code == 201, response.text
     payment = response.json()
     assert payment["status"] == "requires_action"
-    assert payment["next_action"]["type"] == "use_stripe_sdk"
+    assert payment["next_action"]["type"] == "redirect_to_url"
+    page = payment["next_action"]["redirect_to_url"]["url"]
+    assert "/fake-gateway/3ds/" in page  # the fake gateway's own 3-D Secure page
     assert payment["client_secret"]
     shown = (await api.get(f"/payments/{payment['id']}")).json()
     assert shown["client_secret"] == payment["client_secret"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.gateways.fake_bank import FakeBank
 from tests.e2e.conftest import TENANT
 from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401
 
@@ -45,8 +46,14 @@ async def test_cards_are_saved_listed_made_default_and_removed(portal: Portal) -
     async with portal.api.container.unit_of_work() as uow:
         stored = await uow.payment_methods.get(TENANT, master["id"])
     assert stored is not None
-    at_gateway = [c for c in portal.gateway.book.customers.values() if c.methods]
-    assert [c.default_method for c in at_gateway] == [stored.gateway_payment_method_id]
+
+    def defaults(bank: FakeBank) -> list[str | None]:
+        owner = bank.ledger.card(stored.gateway_payment_method_id)
+        assert owner is not None and owner.customer_id is not None
+        return [bank.book.customer(owner.customer_id).default_method]
+
+    at_gateway = await portal.gateway.act(defaults, write=False)
+    assert at_gateway == [stored.gateway_payment_method_id]
 
     removed = await portal.act(token, f"methods/{visa.json()['id']}", method="DELETE")
     assert removed.status_code == 200

@@ -4,12 +4,10 @@ whether the customer's confirmation or the gateway's webhook arrives first."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from adapters.gateways.fake_console import FakeGatewayConsole
 from entrypoints.container import Container
+from entrypoints.fake_gateway_delivery import fake_webhook_delivery
 from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401
 
 both_stores = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
@@ -17,10 +15,12 @@ both_stores = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
 
 async def deliver_webhooks(container: Container) -> None:
     """The gateway's signed events reach the inbox and the consumer applies them."""
-    console = FakeGatewayConsole(container.gateway())
-    secret = container.settings().fake_webhook_secret
-    for delivery in console.deliveries(secret, datetime.now(UTC)):
-        await container.receive_webhook().execute("fake", delivery.payload, delivery.signature)
+
+    async def send(payload: bytes, signature: str) -> int:
+        await container.receive_webhook().execute("fake", payload, signature)
+        return 200
+
+    await fake_webhook_delivery(container, send).deliver_due()
     while await container.webhook_consumer().run_once():
         pass
 
@@ -106,7 +106,8 @@ async def test_confirm_only_knows_the_customers_own_intents(portal: Portal) -> N
         refused = await portal.act(mine, "confirm", body)
         assert refused.status_code == 404
         assert refused.json()["error"]["param"] == "payment_intent_id"
-    assert portal.gateway.intent(their_intent).status.value == "requires_payment_method"
+    at_gateway = await portal.gateway.retrieve_intent(their_intent)
+    assert at_gateway.status.value == "requires_payment_method"
 
 
 async def test_the_outcome_comes_from_the_gateway_not_the_client(portal: Portal) -> None:

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, select, text
 
+from adapters.gateways.fake_sql import metadata as fake_gateway_metadata
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.migrate import MIGRATIONS, alembic_config, upgrade, upgrade_sync
 from adapters.persistence.sql.tables import fee_tiers, metadata
@@ -18,7 +19,7 @@ from tests.support.databases import postgres_database, sqlite_url
 
 def schema_differences(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return compare_metadata(context, metadata)
+    return compare_metadata(context, [metadata, fake_gateway_metadata])  # type: ignore[arg-type]
 
 
 async def migrated_differences(url: str) -> list[object]:

@@ -1,23 +1,33 @@
-"""The gateways the contract suite runs on: the fake, and the Stripe adapter on localstripe."""
+"""The gateways the contract suite runs on: the fake with its books in memory, in SQLite
+and in PostgreSQL, and the Stripe adapter on localstripe."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from adapters.gateways.fake import FakePaymentGateway
+from adapters.gateways.fake_sql import SqlFakeGatewayState
+from adapters.gateways.fake_sql import metadata as fake_gateway_tables
 from adapters.gateways.stripe_gateway import StripePaymentGateway
+from adapters.persistence.sql.engine import create_engine
+from adapters.system.clock import SystemClock
 from application.ports.gateway import IntentRequest, PaymentGateway
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
 from domain.statuses import CaptureMethod
+from tests.support.databases import copy_sqlite
 from tests.support.localstripe import SECRET_KEY, LocalStripeServer
 
 USD_10 = Money(1000, "USD")
 LOCALSTRIPE = pytest.mark.localstripe
-BACKENDS = ["fake", pytest.param("stripe", marks=LOCALSTRIPE)]
+FAKES = ["fake", "fake-sqlite", pytest.param("fake-postgresql", marks=pytest.mark.postgres)]
+BACKENDS = [*FAKES, pytest.param("stripe", marks=LOCALSTRIPE)]
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class GatewayBackend:
     kind: str
     gateway: PaymentGateway
     cards: Cards
-    count_intents: Callable[[], int]
+    count_intents: Callable[[], Awaitable[int]]
 
     async def authorize(self, key: str = "pay_1:create") -> GatewayIntent:
         """10.00 USD held on a Visa card."""
@@ -69,16 +79,20 @@ def localstripe_gap(
     gap = pytest.mark.xfail(strict=True, raises=raises, reason=f"localstripe: {reason}")
     stripe_marks = [LOCALSTRIPE, gap]
     return pytest.mark.parametrize(
-        "backend", ["fake", pytest.param("stripe", marks=stripe_marks)], indirect=True
+        "backend", [*FAKES, pytest.param("stripe", marks=stripe_marks)], indirect=True
     )
 
 
 @pytest.fixture(name="backend", params=BACKENDS)
 async def backend_fixture(request: pytest.FixtureRequest) -> AsyncIterator[GatewayBackend]:
-    if request.param == "fake":
-        fake = FakePaymentGateway()
-        cards = Cards("pm_card_visa", "pm_card_chargeDeclined", "pm_card_threeDSecureRequired")
-        yield GatewayBackend("fake", fake, cards, lambda: len(fake.intents))
+    if request.param.startswith("fake"):
+        async with fake_gateway(request) as fake:
+
+            async def count() -> int:
+                return len(await fake.list_intents(limit=1_000))
+
+            cards = Cards("pm_card_visa", "pm_card_chargeDeclined", "pm_card_threeDSecureRequired")
+            yield GatewayBackend("fake", fake, cards, count)
         return
     server: LocalStripeServer = request.getfixturevalue("localstripe")
     gateway = StripePaymentGateway(
@@ -89,3 +103,26 @@ async def backend_fixture(request: pytest.FixtureRequest) -> AsyncIterator[Gatew
         yield GatewayBackend("stripe", gateway, cards, lambda: server.count("payment_intents"))
     finally:
         await gateway.aclose()
+
+
+@asynccontextmanager
+async def fake_gateway(request: pytest.FixtureRequest) -> AsyncIterator[FakePaymentGateway]:
+    """The fake named by the parameter, with empty books."""
+    if request.param == "fake":
+        yield FakePaymentGateway()
+        return
+    if request.param == "fake-sqlite":
+        tmp_path: Path = request.getfixturevalue("tmp_path")
+        url = copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":  # the session's database: empty its books
+            names = ", ".join(t.name for t in fake_gateway_tables.sorted_tables)
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {names}"))
+        clock = SystemClock()
+        yield FakePaymentGateway(clock, state=SqlFakeGatewayState(engine, clock.now))
+    finally:
+        await engine.dispose()

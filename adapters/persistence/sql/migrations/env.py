@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from adapters.gateways.fake_sql import metadata as fake_gateway_metadata
 from adapters.persistence.sql.engine import ensure_sqlite_directory, normalize_url
 from adapters.persistence.sql.tables import metadata
 
@@ -29,7 +30,7 @@ def _url() -> str:
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, fake_gateway_metadata],  # Kassa's, the fake gateway's
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
     )
