@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.documents.receipts import FpdfReceiptRenderer
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
@@ -39,6 +40,8 @@ from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent
 from application.portal.tokens import IssuePortalToken, ListPortalTokens, RevokePortalToken
 from application.portal.view import ViewPortalInvoice
+from application.receipts.issue import IssueReceiptOnCapture
+from application.receipts.queries import GetReceipt
 from application.tenants.create_tenant import CreateTenant
 from application.tenants.queries import GetTenant, ListTenants
 from application.tenants.update_tenant import SetFeeOverride, UpdateTenant
@@ -62,10 +65,14 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, config.database_url)
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
+    # What runs inside every transaction, before it commits (merchant events will too).
+    transaction_handlers = providers.List(
+        providers.Singleton(IssueReceiptOnCapture, clock=clock, ids=ids),
+    )
     unit_of_work = providers.Selector(
         config.store,
-        sql=providers.Factory(SqlUnitOfWork, engine, publisher),
-        memory=providers.Factory(InMemoryUnitOfWork, memory_store, publisher),
+        sql=providers.Factory(SqlUnitOfWork, engine, publisher, transaction_handlers),
+        memory=providers.Factory(InMemoryUnitOfWork, memory_store, publisher, transaction_handlers),
     )
 
     # The fake gateway's books: in the database (its own tables and connections: it is
@@ -113,6 +120,8 @@ class Container(containers.DeclarativeContainer):
     get_payment = providers.Factory(GetPayment, uow_factory=unit_of_work.provider)
     list_payments = providers.Factory(ListPayments, uow_factory=unit_of_work.provider)
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
+    get_receipt = providers.Factory(GetReceipt, uow_factory=unit_of_work.provider)
+    receipt_renderer = providers.Singleton(FpdfReceiptRenderer)
 
     audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
     list_audit_entries = providers.Factory(ListAuditEntries, uow_factory=unit_of_work.provider)

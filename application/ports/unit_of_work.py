@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.ports.mail import MailOutbox
+from application.ports.receipts import ReceiptRepository
 from application.ports.repositories import (
     AuditRepository,
     CustomerRepository,
@@ -33,6 +35,8 @@ class UnitOfWork(Protocol):
     invoices: InvoiceRepository
     payment_methods: SavedPaymentMethodRepository
     portal_tokens: PortalTokenRepository
+    receipts: ReceiptRepository
+    mail: MailOutbox
 
     async def __aenter__(self) -> Self: ...
 
@@ -49,3 +53,12 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class TransactionalHandler(Protocol):
+    """Reacts to what a unit of work changed, inside its transaction: `commit()` calls
+    every handler before the transaction commits, with the aggregates the unit of work
+    saw (their `events` not yet pulled). What a handler writes through `uow` commits or
+    rolls back with the change; an error from a handler rolls the whole change back."""
+
+    async def handle(self, uow: UnitOfWork, aggregates: Sequence[object]) -> None: ...

@@ -13,6 +13,7 @@ from entrypoints.cli.demo import demo
 from entrypoints.cli.fees import fees
 from entrypoints.cli.gateway import gateway
 from entrypoints.cli.payments import payments
+from entrypoints.cli.receipts import receipts
 from entrypoints.cli.reconcile import reconcile
 from entrypoints.cli.serve import serve
 from entrypoints.cli.tenants import tenants
@@ -38,4 +39,6 @@ for command in (tenants, tiers, fees, audit):
 for command in (webhooks, reconcile, gateway):
     cli.add_command(command)
 for command in (customers, invoices, tokens):
+    cli.add_command(command)
+for command in (receipts,):
     cli.add_command(command)

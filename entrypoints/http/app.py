@@ -24,6 +24,7 @@ from entrypoints.http.controllers.payment_queries import (
 )
 from entrypoints.http.controllers.payments import PaymentCreationController
 from entrypoints.http.controllers.portal_tokens import PortalTokensController
+from entrypoints.http.controllers.receipts import ReceiptsController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.dependencies import merchant_dependencies
 from entrypoints.http.errors import exception_handlers
@@ -53,6 +54,7 @@ def create_app(container: Container) -> Litestar:
             PaymentActionsController,
             PaymentQueriesController,
             OrderPaymentsController,
+            ReceiptsController,
             CustomersController,
             InvoicesController,
             PortalTokensController,

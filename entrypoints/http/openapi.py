@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from litestar.openapi.spec import OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.plugins import OpenAPISchemaPlugin
 
 if TYPE_CHECKING:
@@ -78,3 +86,21 @@ class OptionalBodyOperation(Operation):
 
 def _is_null(schema: Any) -> bool:
     return isinstance(schema, Schema) and schema.type == OpenAPIType.NULL
+
+
+# A 200 answer also given as these media types when asked (`Accept` or `?format=`).
+ALTERNATE_MEDIA = {
+    "text/html": Schema(type=OpenAPIType.STRING),
+    "application/pdf": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+}
+
+
+@dataclass
+class AlternateMediaOperation(Operation):
+    """An operation whose 200 answer is JSON by default, and HTML or PDF on request."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            for media_type, schema in ALTERNATE_MEDIA.items():
+                ok.content[media_type] = OpenAPIMediaType(schema=schema)

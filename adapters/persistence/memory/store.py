@@ -11,8 +11,10 @@ from domain.customer import Customer, SavedPaymentMethod
 from domain.fees import SEED_TIERS, FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.invoice import Invoice
+from domain.mail import OutboxMail
 from domain.payment import Payment
 from domain.portal_token import PortalToken
+from domain.receipt import Receipt
 from domain.tenant import Tenant
 from domain.webhook_event import WebhookEvent, WebhookEventKey
 
@@ -29,7 +31,11 @@ class InMemoryStore:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payment_methods: dict[str, SavedPaymentMethod] = field(default_factory=dict)
     portal_tokens: dict[str, PortalToken] = field(default_factory=dict)
-    # A payment read `for_update` is held until its unit of work ends, as a row lock.
+    receipts: dict[str, Receipt] = field(default_factory=dict)
+    receipt_counters: dict[tuple[str, int], int] = field(default_factory=dict)
+    mail_outbox: dict[str, OutboxMail] = field(default_factory=dict)
+    # A payment read `for_update` (or a receipt counter) is held until its unit of work
+    # ends, as a row lock.
     payment_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     @classmethod

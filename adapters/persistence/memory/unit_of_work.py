@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
+from adapters.persistence.memory.mail_outbox import InMemoryMailOutbox
 from adapters.persistence.memory.portal_repositories import (
     InMemoryCustomerRepository,
     InMemoryInvoiceRepository,
     InMemoryPortalTokenRepository,
     InMemorySavedPaymentMethodRepository,
 )
+from adapters.persistence.memory.receipt_repository import InMemoryReceiptRepository
 from adapters.persistence.memory.repositories import (
     InMemoryAuditRepository,
     InMemoryFeeTierRepository,
@@ -22,13 +25,20 @@ from adapters.persistence.memory.repositories import (
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.webhook_inbox import InMemoryWebhookInbox
 from application.ports.system import EventPublisher
+from application.ports.unit_of_work import TransactionalHandler
 from domain.events import DomainEvent
 
 
 class InMemoryUnitOfWork:
-    def __init__(self, store: InMemoryStore, publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        publisher: EventPublisher,
+        handlers: Sequence[TransactionalHandler] = (),
+    ) -> None:
         self._store = store
         self._publisher = publisher
+        self._handlers = tuple(handlers)
         self._staging = Staging(store)
         self._rebind()
 
@@ -44,6 +54,8 @@ class InMemoryUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
+        for handler in self._handlers:  # their writes are staged with the change's
+            await handler.handle(self, list(self._staging.seen))
         # No await between the checks and the writes: the commit is atomic on the loop.
         for check in self._staging.checks:
             check()
@@ -75,3 +87,5 @@ class InMemoryUnitOfWork:
         self.invoices = InMemoryInvoiceRepository(self._staging)
         self.payment_methods = InMemorySavedPaymentMethodRepository(self._staging)
         self.portal_tokens = InMemoryPortalTokenRepository(self._staging)
+        self.receipts = InMemoryReceiptRepository(self._staging)
+        self.mail = InMemoryMailOutbox(self._staging)

@@ -14,8 +14,10 @@ from adapters.persistence.sql.tables import (
     fee_tiers,
     idempotency_keys,
     invoices,
+    mail_outbox,
     payments,
     portal_tokens,
+    receipts,
     refunds,
     saved_payment_methods,
     tenants,
@@ -27,10 +29,12 @@ from domain.dispute import Dispute
 from domain.fees import FeeOverride, FeeSchedule, FeeTerms, FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.invoice import Invoice, InvoiceLine
+from domain.mail import OutboxMail
 from domain.money import Money
 from domain.payment import Payment
 from domain.payment_fees import PaymentFees
 from domain.portal_token import PortalToken
+from domain.receipt import Receipt, ReceiptLine
 from domain.refund import Refund
 from domain.statuses import DisputeStatus, GatewayFeeSource
 from domain.tenant import Tenant
@@ -181,3 +185,19 @@ PORTAL_TOKEN = RowMapper(PortalToken, portal_tokens)
 
 # What `record_use` alone writes; a save leaves it be, so a stale copy cannot undo a use.
 PORTAL_TOKEN_USE = ("usage_count", "last_used_at", "last_ip", "last_user_agent")
+
+# --------------------------------------------------------------- receipts and mail
+
+RECEIPT = RowMapper(
+    Receipt,
+    receipts,
+    to_columns={"lines": lambda r: [asdict(line) for line in r.lines]},
+    from_row={"lines": lambda row: [ReceiptLine(**line) for line in row["lines"]]},
+)
+
+OUTBOX_MAIL = RowMapper(OutboxMail, mail_outbox)
+
+# What sending changes; the mail itself never does.
+OUTBOX_MAIL_PROGRESS = (
+    "status", "attempts", "next_attempt_at", "locked_until", "last_error", "sent_at",
+)  # fmt: skip

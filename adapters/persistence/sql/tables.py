@@ -299,3 +299,59 @@ Index(
     portal_tokens.c.customer_id,
     portal_tokens.c.created_at,
 )
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("payment_id", String(ID), nullable=False),
+    Column("number", String(32), nullable=False),  # R-{YYYY}-{sequence:06d}
+    Column("merchant_name", Text, nullable=False),
+    Column("currency", CHAR(3), nullable=False),
+    Column("lines", json_type(), nullable=False),  # [{description, quantity, unit_amount}]
+    Column("total", BigInteger, nullable=False),
+    Column("invoice_number", Text),
+    Column("customer_email", Text),
+    Column("customer_name", Text),
+    Column("card_brand", Text),
+    Column("card_last4", String(4)),
+    Column("issued_at", UtcDateTime(), nullable=False),
+)
+# One receipt per payment, and a tenant's numbers are unique: the last word on "exactly
+# once" and "no number twice", whatever the counter does.
+Index("uq_receipts_payment_id", receipts.c.payment_id, unique=True)
+Index("uq_receipts_tenant_number", receipts.c.tenant_id, receipts.c.number, unique=True)
+
+# The last receipt number taken per tenant and year: one row, updated in the transaction
+# that issues the receipt, so a rollback gives the number back (a sequence would not).
+receipt_counters = Table(
+    "receipt_counters",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_sequence", Integer, nullable=False),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("receipt_id", String(ID)),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime()),
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+# The sender's claim: due mails by status and time; listing newest first.
+Index("ix_mail_outbox_due", mail_outbox.c.status, mail_outbox.c.next_attempt_at)
+Index("ix_mail_outbox_created", mail_outbox.c.created_at, mail_outbox.c.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,7 +14,9 @@ from adapters.persistence.sql.customer_repositories import (
     SqlInvoiceRepository,
     SqlSavedPaymentMethodRepository,
 )
+from adapters.persistence.sql.mail_outbox import SqlMailOutbox
 from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepository
+from adapters.persistence.sql.receipt_repository import SqlReceiptRepository
 from adapters.persistence.sql.repositories import (
     SqlFeeTierRepository,
     SqlIdempotencyRepository,
@@ -22,6 +25,7 @@ from adapters.persistence.sql.repositories import (
 )
 from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
 from application.ports.system import EventPublisher
+from application.ports.unit_of_work import TransactionalHandler
 from domain.events import DomainEvent
 
 
@@ -32,9 +36,15 @@ class SqlUnitOfWork:
     (waiting on a gateway) then blocks no one; commit and rollback end the transaction.
     """
 
-    def __init__(self, engine: AsyncEngine, publisher: EventPublisher) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        handlers: Sequence[TransactionalHandler] = (),
+    ) -> None:
         self._engine = engine
         self._publisher = publisher
+        self._handlers = tuple(handlers)
         self._conn: AsyncConnection | None = None
         self._seen: list[Any] = []
         self.payments = SqlPaymentRepository(self, self._seen)
@@ -47,6 +57,8 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoiceRepository(self)
         self.payment_methods = SqlSavedPaymentMethodRepository(self)
         self.portal_tokens = SqlPortalTokenRepository(self)
+        self.receipts = SqlReceiptRepository(self)
+        self.mail = SqlMailOutbox(self)
 
     async def connection(self) -> AsyncConnection:
         if self._conn is None:
@@ -65,6 +77,8 @@ class SqlUnitOfWork:
         await self.rollback()
 
     async def commit(self) -> None:
+        for handler in self._handlers:  # inside the transaction: they commit with it
+            await handler.handle(self, list(self._seen))
         await self._release(commit=True)
         events: list[DomainEvent] = []
         for aggregate in self._seen:

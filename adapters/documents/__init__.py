@@ -1,0 +1,1 @@
+"""Documents for people: receipts drawn as HTML pages and PDF files."""

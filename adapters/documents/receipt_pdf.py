@@ -1,0 +1,78 @@
+"""A receipt as a one-page A4 PDF, drawn with fpdf2 (text stays extractable)."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+
+from domain.receipt import ReceiptDocument
+
+_FONT = "Helvetica"  # a PDF core font: nothing to embed or find on the host
+
+
+def _text(value: str) -> str:
+    """Core fonts speak Windows-1252; any other character is shown as '?'."""
+    return value.encode("cp1252", errors="replace").decode("cp1252")
+
+
+def render_receipt_pdf(document: ReceiptDocument) -> bytes:
+    receipt = document.receipt
+    show = document.display
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_title(f"Receipt {receipt.number}")
+    pdf.set_author(_text(receipt.merchant_name))
+    pdf.set_creator("Kassa")
+    pdf.add_page()
+    pdf.set_margins(20, 20, 20)
+    width = pdf.w - 40
+
+    pdf.set_font(_FONT, "B", 18)
+    pdf.cell(width, 10, _text(receipt.merchant_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, "", 11)
+    pdf.set_text_color(100)
+    pdf.cell(width, 6, "Receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
+    pdf.ln(4)
+
+    facts = [("Receipt number", receipt.number), ("Date", f"{receipt.issued_at:%Y-%m-%d}")]
+    if receipt.invoice_number:
+        facts.append(("Invoice", receipt.invoice_number))
+    if receipt.card_brand and receipt.card_last4:
+        facts.append(("Paid with", f"{receipt.card_brand.title()} ending in {receipt.card_last4}"))
+    if receipt.customer_email:
+        facts.append(("Billed to", receipt.customer_name or receipt.customer_email))
+    for label, value in facts:
+        pdf.set_font(_FONT, "B", 10)
+        pdf.cell(40, 6, _text(label))
+        pdf.set_font(_FONT, "", 10)
+        pdf.cell(width - 40, 6, _text(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+
+    columns = (width - 75, 15, 30, 30)
+    pdf.set_font(_FONT, "B", 10)
+    pdf.set_fill_color(235)
+    for title, size, align in zip(
+        ("Item", "Qty", "Unit price", "Amount"), columns, "LRRR", strict=True
+    ):
+        pdf.cell(size, 8, title, border="B", align=align, fill=True)
+    pdf.ln()
+    pdf.set_font(_FONT, "", 10)
+    for line in receipt.lines:
+        cells = (line.description, str(line.quantity), show(line.unit_amount), show(line.amount))
+        for value, size, align in zip(cells, columns, "LRRR", strict=True):
+            pdf.cell(size, 7, _text(value), border="B", align=align)
+        pdf.ln()
+    pdf.ln(2)
+
+    summary = [("Total paid", show(receipt.total))]
+    summary += [
+        (f"Refund on {refund.refunded_at:%Y-%m-%d}", f"-{show(refund.amount)}")
+        for refund in document.refunds
+    ]
+    if document.refunds:
+        summary.append(("Net paid", show(document.net)))
+    for position, (label, value) in enumerate(summary, start=1):
+        pdf.set_font(_FONT, "B" if position == len(summary) else "", 10)  # what was paid
+        pdf.cell(width - 30, 7, _text(label), align="R")
+        pdf.cell(30, 7, _text(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,96 @@
+"""The SQL mail outbox: written in the deciding transaction, leased to one sender at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+
+from adapters.persistence.sql.mapping import OUTBOX_MAIL, OUTBOX_MAIL_PROGRESS
+from adapters.persistence.sql.pagination import newest_first_page
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    hold_sqlite_write_lock,
+    update_versioned,
+)
+from adapters.persistence.sql.tables import mail_outbox
+from application.errors import StaleAggregateError
+from application.ports.repositories import Page, PageRequest
+from domain.mail import MailStatus, OutboxMail
+
+_mail = mail_outbox.c
+
+
+def _is_due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(_mail.status == MailStatus.PENDING.value, _mail.next_attempt_at <= now),
+        and_(_mail.status == MailStatus.SENDING.value, _mail.locked_until <= now),
+    )
+
+
+class SqlMailOutbox:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, mail: OutboxMail) -> None:
+        conn = await self._source.connection()
+        await conn.execute(mail_outbox.insert(), OUTBOX_MAIL.to_row(mail))
+
+    async def get(self, mail_id: str) -> OutboxMail | None:
+        conn = await self._source.connection()
+        row = (
+            (await conn.execute(select(mail_outbox).where(_mail.id == mail_id)))
+            .mappings()
+            .one_or_none()
+        )
+        return OUTBOX_MAIL.from_row(row) if row is not None else None
+
+    async def save(self, mail: OutboxMail) -> None:
+        conn = await self._source.connection()
+        row = OUTBOX_MAIL.to_row(mail)
+        progress = {name: row[name] for name in OUTBOX_MAIL_PROGRESS}
+        await update_versioned(
+            conn, mail_outbox, [_mail.id == mail.id], progress, mail.version, f"Mail {mail.id}"
+        )
+        mail.version += 1
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> Sequence[OutboxMail]:
+        """PostgreSQL locks the chosen rows and skips those other senders hold; SQLite
+        takes its one write lock first, so no other connection claims in between."""
+        if limit < 1:
+            return []
+        conn = await self._source.connection()
+        await hold_sqlite_write_lock(conn)
+        due = (
+            select(mail_outbox)
+            .where(_is_due(now))
+            .order_by(_mail.next_attempt_at, _mail.created_at, _mail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        mails = [OUTBOX_MAIL.from_row(row) for row in (await conn.execute(due)).mappings()]
+        if not mails:
+            return []
+        for mail in mails:
+            mail.claim(now, lease)
+        result = await conn.execute(
+            update(mail_outbox)
+            .where(_mail.id.in_([m.id for m in mails]))
+            .values(
+                status=MailStatus.SENDING.value,
+                locked_until=mails[0].locked_until,
+                version=_mail.version + 1,
+            )
+        )
+        if result.rowcount != len(mails):  # cannot happen while the rows are locked
+            raise StaleAggregateError("Mails changed while being claimed.")
+        for mail in mails:
+            mail.version += 1
+        return mails
+
+    async def list(self, status: MailStatus | None, page: PageRequest) -> Page[OutboxMail]:
+        conn = await self._source.connection()
+        scope = [] if status is None else [_mail.status == status.value]
+        found = await newest_first_page(conn, mail_outbox, scope, _mail.created_at, page, owner=[])
+        return Page([OUTBOX_MAIL.from_row(row) for row in found.data], found.has_more)

@@ -1,0 +1,64 @@
+"""The SQL receipts and their counters: one row per tenant and year, bumped in the
+issuing transaction (INSERT … ON CONFLICT DO UPDATE … RETURNING), so numbers are gapless."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.persistence.sql.mapping import RECEIPT
+from adapters.persistence.sql.statements import ConnectionSource, insert_if_absent
+from adapters.persistence.sql.tables import receipt_counters, receipts
+from application.errors import StaleAggregateError
+from domain.receipt import Receipt
+
+_counter = receipt_counters.c
+
+
+def _bump(dialect: str) -> object:
+    """Take the next number: the row is created at 1 or incremented, and stays locked by
+    this transaction until it ends (PostgreSQL's row lock; SQLite's one write lock)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(receipt_counters)
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "year"],
+        set_={"last_sequence": _counter.last_sequence + 1},
+    ).returning(_counter.last_sequence)
+
+
+_BUMP = {name: _bump(name) for name in ("postgresql", "sqlite")}
+
+
+class SqlReceiptRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    async def add(self, receipt: Receipt) -> None:
+        conn = await self._source.connection()
+        if not await insert_if_absent(conn, receipts, RECEIPT.to_row(receipt), ["payment_id"]):
+            raise StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already.")
+
+    async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
+        conn = await self._source.connection()
+        query = select(receipts).where(
+            receipts.c.tenant_id == tenant_id, receipts.c.payment_id == payment_id
+        )
+        row = (await conn.execute(query)).mappings().one_or_none()
+        return RECEIPT.from_row(row) if row is not None else None
+
+    async def get(self, receipt_id: str) -> Receipt | None:
+        conn = await self._source.connection()
+        row = (
+            (await conn.execute(select(receipts).where(receipts.c.id == receipt_id)))
+            .mappings()
+            .one_or_none()
+        )
+        return RECEIPT.from_row(row) if row is not None else None
+
+    async def next_sequence(self, tenant_id: str, year: int) -> int:
+        conn = await self._source.connection()
+        result = await conn.execute(
+            _BUMP[conn.dialect.name],  # type: ignore[call-overload]
+            {"tenant_id": tenant_id, "year": year, "last_sequence": 1},
+        )
+        return int(result.scalar_one())

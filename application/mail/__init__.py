@@ -1,0 +1,1 @@
+"""Mail: written to the outbox in the deciding transaction, sent after commit."""

@@ -1,0 +1,33 @@
+"""Receipt ports: where receipts and their per-tenant counters live, and how one is drawn."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.receipt import Receipt, ReceiptDocument
+
+
+class ReceiptRepository(Protocol):
+    async def add(self, receipt: Receipt) -> None:
+        """Store a new receipt; a second receipt for one payment is refused by the store."""
+        ...
+
+    async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
+        """The tenant's receipt of the payment, or None (another tenant's is None too)."""
+        ...
+
+    async def get(self, receipt_id: str) -> Receipt | None: ...
+
+    async def next_sequence(self, tenant_id: str, year: int) -> int:
+        """The next number of the tenant's receipts of `year`, taken in the caller's
+        transaction: the counter stays held until it ends, and a rollback gives the
+        number back, so the numbers have no gap even with several processes."""
+        ...
+
+
+class ReceiptRenderer(Protocol):
+    """Draws a receipt for people: an HTML page and a PDF file."""
+
+    def html(self, document: ReceiptDocument) -> str: ...
+
+    def pdf(self, document: ReceiptDocument) -> bytes: ...

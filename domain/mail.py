@@ -1,0 +1,84 @@
+"""A mail in the outbox: written in the transaction that decided to send it, sent after
+commit, retried with backoff, so an SMTP outage neither loses nor doubles it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MAX_MAIL_ATTEMPTS = 10
+FIRST_MAIL_RETRY = timedelta(seconds=10)
+LONGEST_MAIL_RETRY = timedelta(hours=1)
+
+
+class MailStatus(StrEnum):
+    PENDING = "pending"  # waiting for its first or next attempt
+    SENDING = "sending"  # leased by a sender until `locked_until`
+    SENT = "sent"
+    DEAD = "dead"  # gave up after MAX_MAIL_ATTEMPTS; `kassa mail list` shows why
+
+
+class MailKind(StrEnum):
+    RECEIPT = "receipt"
+    PORTAL_LINK = "portal_link"
+
+
+def mail_retry_delay(attempts: int) -> timedelta:
+    """10 s doubling per failed attempt, capped at 1 h."""
+    return min(FIRST_MAIL_RETRY * (1 << max(attempts - 1, 0)), LONGEST_MAIL_RETRY)
+
+
+@dataclass(eq=False, slots=True)
+class OutboxMail:
+    id: str
+    tenant_id: str
+    kind: MailKind
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    next_attempt_at: datetime
+    receipt_id: str | None = None  # a receipt mail carries the receipt's PDF
+    status: MailStatus = MailStatus.PENDING
+    attempts: int = 0
+    locked_until: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    version: int = 0
+
+    def is_due(self, now: datetime) -> bool:
+        if self.status is MailStatus.PENDING:
+            return self.next_attempt_at <= now
+        return (
+            self.status is MailStatus.SENDING
+            and self.locked_until is not None
+            and self.locked_until <= now
+        )
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        """Leased to one sender; a sender that dies leaves it due again when the lease ends."""
+        self.status = MailStatus.SENDING
+        self.locked_until = now + lease
+
+    def sent(self, now: datetime) -> None:
+        self.status = MailStatus.SENT
+        self.attempts += 1
+        self.sent_at = now
+        self.locked_until = None
+        self.last_error = None
+
+    def failed(self, error: str, now: datetime) -> None:
+        self.attempts += 1
+        self.last_error = error[:500]
+        self.locked_until = None
+        if self.attempts >= MAX_MAIL_ATTEMPTS:
+            self.status = MailStatus.DEAD
+        else:
+            self.status = MailStatus.PENDING
+            self.next_attempt_at = now + mail_retry_delay(self.attempts)
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a mail server can drop a repeat."""
+        return f"<{self.id}@kassa>"

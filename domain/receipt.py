@@ -1,0 +1,99 @@
+"""A receipt: what a customer is given when a payment succeeds, numbered gaplessly per
+tenant and year; the one place amounts become display strings (SPEC §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import DomainError
+from domain.money import Money, currency_exponent
+
+# Symbols a reader recognises without the code; every other currency is written with its
+# code in front ("KWD 1.130", "CAD 1,130.00"), which is never ambiguous.
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def format_amount(money: Money) -> str:
+    """`$1,130.00`, `¥1,130`, `KWD 1.130`: grouped thousands, the currency's own decimals."""
+    exponent = currency_exponent(money.currency)
+    major, minor = divmod(money.amount, 10**exponent)
+    text = f"{major:,}" + (f".{minor:0{exponent}d}" if exponent else "")
+    symbol = _SYMBOLS.get(money.currency)
+    return f"{symbol}{text}" if symbol else f"{money.currency} {text}"
+
+
+def receipt_number(year: int, sequence: int) -> str:
+    """`R-2025-000042`: the tenant's 42nd receipt of 2025."""
+    if sequence < 1:
+        raise DomainError("A receipt sequence starts at 1.")
+    return f"R-{year}-{sequence:06d}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    description: str
+    quantity: int
+    unit_amount: int
+
+    @property
+    def amount(self) -> int:
+        return self.quantity * self.unit_amount
+
+
+@dataclass(eq=False, slots=True)
+class Receipt:
+    """Issued once per succeeded payment; what it says never changes afterwards (refunds
+    are shown against it from the payment, see `ReceiptRefund`)."""
+
+    id: str
+    tenant_id: str
+    payment_id: str
+    number: str
+    merchant_name: str
+    currency: str
+    lines: list[ReceiptLine]
+    total: int  # what was captured, in minor units
+    issued_at: datetime
+    invoice_number: str | None = None
+    customer_email: str | None = None
+    customer_name: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+    def __post_init__(self) -> None:
+        self.currency = Money(0, self.currency).currency
+        if not self.lines:
+            raise DomainError("A receipt has at least one line.")
+
+    def money(self, amount: int) -> Money:
+        return Money(amount, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRefund:
+    """A refund shown against a receipt: one that succeeded."""
+
+    id: str
+    amount: int
+    refunded_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDocument:
+    """A receipt as rendered: the receipt, the refunds against it, what remains paid."""
+
+    receipt: Receipt
+    refunds: tuple[ReceiptRefund, ...] = ()
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.amount for r in self.refunds)
+
+    @property
+    def net(self) -> int:
+        return self.receipt.total - self.refunded
+
+    def display(self, amount: int) -> str:
+        return format_amount(self.receipt.money(amount))
