@@ -35,6 +35,7 @@ from application.payments.create_payment import CreatePayment
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
 from application.payments.reconcile import ReconcilePayments
 from application.payments.refund_payment import RefundPayment
+from application.payments.stats import PaymentStatistics
 from application.portal.authenticate import PortalAuthenticator
 from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent
@@ -122,6 +123,7 @@ class Container(containers.DeclarativeContainer):
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
     get_receipt = providers.Factory(GetReceipt, uow_factory=unit_of_work.provider)
     receipt_renderer = providers.Singleton(FpdfReceiptRenderer)
+    payment_statistics = providers.Factory(PaymentStatistics, uow_factory=unit_of_work.provider)
 
     audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
     list_audit_entries = providers.Factory(ListAuditEntries, uow_factory=unit_of_work.provider)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -48,6 +48,22 @@ class PaymentFilter:
     order_id: str | None = None
     created_gte: datetime | None = None
     created_lte: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTotals:
+    """What the store sums up over one currency's payments (SPEC §8), amounts in minor
+    units: `gross` asked for, `captured`, `refunded`, the fees taken and given back."""
+
+    currency: str
+    counts: Mapping[str, int]  # payments by status
+    gross: int
+    captured: int
+    refunded: int
+    platform_fees: int
+    platform_fees_reversed: int
+    gateway_fees: int
+    disputed: int  # payments with a dispute, open or closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +116,13 @@ class PaymentRepository(Protocol):
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:
         """Newest first, cursor-paginated by payment id."""
+        ...
+
+    async def totals(
+        self, tenant_id: str | None, created_gte: datetime | None, created_lt: datetime | None
+    ) -> Sequence[PaymentTotals]:
+        """Sums per currency (sorted) over the payments created in [gte, lt), one tenant's
+        or every tenant's (None), computed by the store, never by loading payments."""
         ...
 
 

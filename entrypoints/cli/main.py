@@ -16,6 +16,7 @@ from entrypoints.cli.payments import payments
 from entrypoints.cli.receipts import receipts
 from entrypoints.cli.reconcile import reconcile
 from entrypoints.cli.serve import serve
+from entrypoints.cli.stats import stats
 from entrypoints.cli.tenants import tenants
 from entrypoints.cli.tiers import tiers
 from entrypoints.cli.tokens import tokens
@@ -36,7 +37,7 @@ for command in (serve, db, auth, demo, payments):
     cli.add_command(command)
 for command in (tenants, tiers, fees, audit):
     cli.add_command(command)
-for command in (webhooks, reconcile, gateway):
+for command in (webhooks, reconcile, gateway, stats):
     cli.add_command(command)
 for command in (customers, invoices, tokens):
     cli.add_command(command)

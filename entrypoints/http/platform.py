@@ -1,4 +1,5 @@
-"""The platform API (tenants, fee tiers, overrides) and the audit trail, under `/api/v1`.
+"""The platform API (tenants, fee tiers, overrides), the audit trail and the payment
+statistics, under `/api/v1`.
 
 Not behind the merchant router's `merchant` guard: each controller names its own roles
 (`platform_admin`; the audit trail also `merchant_admin`).
@@ -10,6 +11,7 @@ from litestar import Router
 
 from entrypoints.http.controllers.audit_logs import AuditLogsController
 from entrypoints.http.controllers.fee_tiers import FeeTiersController
+from entrypoints.http.controllers.payment_stats import PaymentStatsController
 from entrypoints.http.controllers.tenants import TenantCreationController, TenantsController
 from entrypoints.http.dependencies import merchant_dependencies
 
@@ -22,6 +24,7 @@ def platform_router() -> Router:
             TenantsController,
             FeeTiersController,
             AuditLogsController,
+            PaymentStatsController,
         ],
         dependencies=merchant_dependencies(),
         security=[{"BearerToken": []}],

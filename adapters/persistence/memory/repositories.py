@@ -15,12 +15,18 @@ from application.errors import (
     IdempotencyKeyInUseError,
     StaleAggregateError,
 )
-from application.ports.repositories import AuditFilter, Page, PageRequest, PaymentFilter
+from application.ports.repositories import (
+    AuditFilter,
+    Page,
+    PageRequest,
+    PaymentFilter,
+    PaymentTotals,
+)
 from domain.audit import AuditEntry
 from domain.fees import FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.payment import Payment
-from domain.statuses import PaymentStatus
+from domain.statuses import DisputeStatus, PaymentStatus
 from domain.tenant import Tenant
 
 K = TypeVar("K")
@@ -173,6 +179,36 @@ class InMemoryPaymentRepository:
         )
         rows = [p for p in owned if _matches(p, where)]
         return paginate(rows, page, key=lambda p: p.id, owned=owned)
+
+    async def totals(
+        self, tenant_id: str | None, created_gte: datetime | None, created_lt: datetime | None
+    ) -> Sequence[PaymentTotals]:
+        by_currency: dict[str, list[Payment]] = {}
+        for p in self._table.values():
+            if (
+                (tenant_id is None or p.tenant_id == tenant_id)
+                and (created_gte is None or p.created_at >= created_gte)
+                and (created_lt is None or p.created_at < created_lt)
+            ):
+                by_currency.setdefault(p.currency, []).append(p)
+        return [_totals(currency, by_currency[currency]) for currency in sorted(by_currency)]
+
+
+def _totals(currency: str, found: list[Payment]) -> PaymentTotals:
+    counts: dict[str, int] = {}
+    for p in found:
+        counts[p.status.value] = counts.get(p.status.value, 0) + 1
+    return PaymentTotals(
+        currency=currency,
+        counts=counts,
+        gross=sum(p.amount.amount for p in found),
+        captured=sum(p.amount_captured for p in found),
+        refunded=sum(p.amount_refunded for p in found),
+        platform_fees=sum(p.platform_fee for p in found),
+        platform_fees_reversed=sum(p.platform_fee_reversed for p in found),
+        gateway_fees=sum(p.gateway_fee for p in found),
+        disputed=sum(p.dispute_status is not DisputeStatus.NONE for p in found),
+    )
 
 
 def needs_reconciliation(p: Payment, stuck_before: datetime, authorized_before: datetime) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import PAYMENT, payment_from_row, refund_rows
 from adapters.persistence.sql.pagination import newest_first_page
+from adapters.persistence.sql.payment_totals import payment_totals
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     hold_sqlite_write_lock,
@@ -21,7 +22,7 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import payments, refunds
 from application.errors import DuplicatePaymentError, StaleAggregateError
-from application.ports.repositories import Page, PageRequest, PaymentFilter
+from application.ports.repositories import Page, PageRequest, PaymentFilter, PaymentTotals
 from domain.payment import Payment
 from domain.statuses import PaymentStatus, RefundState
 
@@ -115,6 +116,12 @@ class SqlPaymentRepository:
             query = query.with_for_update(of=payments)
         rows = (await conn.execute(query)).mappings().all()
         return await self._with_refunds(conn, rows)
+
+    async def totals(
+        self, tenant_id: str | None, created_gte: datetime | None, created_lt: datetime | None
+    ) -> Sequence[PaymentTotals]:
+        conn = await self._source.connection()
+        return await payment_totals(conn, tenant_id, created_gte, created_lt)
 
     @staticmethod
     async def _with_refunds(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Payment]:

@@ -11,7 +11,7 @@ _ERRORS = {
     "or `idempotency_error`.",
     401: "`authentication_error`: missing, forged or expired bearer token.",
     403: "`permission_error`: the token lacks the role.",
-    404: "`not_found`: no such tenant or fee tier.",
+    404: "`not_found`: no such tenant, fee tier or entry.",
     409: "`conflict`: a tenant with that id exists, or the idempotency key is in use.",
 }
 
