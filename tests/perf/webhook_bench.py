@@ -134,7 +134,9 @@ class Drain:
 
 async def drain() -> Drain:
     async with postgres_database() as url:
-        kassa = build_container(Settings(database_url=url, consumer_in_process=False))
+        kassa = build_container(
+            Settings(database_url=url, consumer_in_process=False, fake_gateway_state="memory")
+        )
         try:
             deliveries = await _gateway_news(kassa, BACKLOG)
             started_alone = await _consumers(url, 1)  # start-up cost of one, nothing to do
@@ -235,7 +237,9 @@ async def _rows(kassa: Container, sql: str) -> list[tuple[object, ...]]:
 
 
 async def _count(url: str, sql: str) -> int:
-    kassa = build_container(Settings(database_url=url, consumer_in_process=False))
+    kassa = build_container(
+        Settings(database_url=url, consumer_in_process=False, fake_gateway_state="memory")
+    )
     try:
         ((found,),) = await _rows(kassa, sql)
         return int(str(found))

@@ -72,7 +72,9 @@ class Kassa:
 async def kassa_over_http(gateway: Any | None = None) -> AsyncIterator[Kassa]:
     async with postgres_database() as url:
         container = build_container(
-            Settings(env="test", database_url=url, consumer_in_process=False)
+            Settings(
+                env="test", database_url=url, consumer_in_process=False, fake_gateway_state="memory"
+            )
         )
         if gateway is not None:
             container.gateway.override(providers.Object(gateway))

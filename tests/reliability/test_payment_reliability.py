@@ -30,7 +30,9 @@ TENANT = "ten_concurrent"
 async def kassa() -> AsyncIterator[Container]:
     async with postgres_database() as url:
         container = build_container(
-            Settings(env="test", database_url=url, consumer_in_process=False)
+            Settings(
+                env="test", database_url=url, consumer_in_process=False, fake_gateway_state="memory"
+            )
         )
         await container.create_tenant().execute(CreateTenantCommand("Busy", tenant_id=TENANT))
         yield container

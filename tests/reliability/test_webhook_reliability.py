@@ -144,7 +144,12 @@ class Gateway:
 @pytest.fixture
 async def gateway(database_url: str) -> AsyncIterator[Gateway]:
     kassa = build_container(
-        Settings(env="test", database_url=database_url, consumer_in_process=False)
+        Settings(
+            env="test",
+            database_url=database_url,
+            consumer_in_process=False,
+            fake_gateway_state="memory",
+        )
     )
     await kassa.create_tenant().execute(CreateTenantCommand(name="Reliable", tenant_id=TENANT))
     yield Gateway(kassa)
