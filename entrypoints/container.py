@@ -12,6 +12,7 @@ from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.stripe_gateway import StripePaymentGateway
+from adapters.mail.logging_mailer import mailer_for
 from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
@@ -28,6 +29,8 @@ from application.fees.simulate import SimulateFees
 from application.fees.terms import FeeTermsResolver
 from application.fees.tiers import ListFeeTiers, UpdateFeeTier
 from application.idempotency import IdempotencyService
+from application.mail.queries import ListMail
+from application.mail.send import SendOutboxMail
 from application.payments.cancel_payment import CancelPayment
 from application.payments.capture_payment import CapturePayment
 from application.payments.confirm_payment import ConfirmPayment
@@ -123,6 +126,15 @@ class Container(containers.DeclarativeContainer):
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
     get_receipt = providers.Factory(GetReceipt, uow_factory=unit_of_work.provider)
     receipt_renderer = providers.Singleton(FpdfReceiptRenderer)
+    mailer = providers.Singleton(mailer_for, config.smtp_url)
+    send_outbox_mail = providers.Factory(
+        SendOutboxMail,
+        uow_factory=unit_of_work.provider,
+        mailer=mailer,
+        renderer=receipt_renderer,
+        clock=clock,
+    )
+    list_mail = providers.Factory(ListMail, uow_factory=unit_of_work.provider)
     payment_statistics = providers.Factory(PaymentStatistics, uow_factory=unit_of_work.provider)
 
     audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
@@ -258,6 +270,7 @@ def build_container(settings: Settings) -> Container:
             "public_base_url": settings.base_url,
             "fake_gateway_url": settings.base_url + "/fake-gateway",
             "fake_gateway_state": settings.fake_gateway_books,
+            "smtp_url": settings.smtp_url,
             "fake_webhook_target": "",  # where `kassa serve` listens, once it says
         }
     )

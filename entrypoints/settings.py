@@ -44,6 +44,7 @@ class Settings:
     webhook_lease_seconds: int = 60
     log_level: str = "INFO"
     log_format: str = "console"  # or "json": one object a line on stdout (the image's)
+    smtp_url: str | None = None  # smtp://user:password@host:587?from=…; unset: mails are logged
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -12,6 +12,7 @@ from entrypoints.cli.db import db
 from entrypoints.cli.demo import demo
 from entrypoints.cli.fees import fees
 from entrypoints.cli.gateway import gateway
+from entrypoints.cli.mail import mail
 from entrypoints.cli.payments import payments
 from entrypoints.cli.receipts import receipts
 from entrypoints.cli.reconcile import reconcile
@@ -41,5 +42,5 @@ for command in (webhooks, reconcile, gateway, stats):
     cli.add_command(command)
 for command in (customers, invoices, tokens):
     cli.add_command(command)
-for command in (receipts,):
+for command in (receipts, mail):
     cli.add_command(command)

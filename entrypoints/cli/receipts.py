@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import click
@@ -52,7 +53,8 @@ def show(state: CliState, payment_id: str, tenant_id: str, kind: str, output: Pa
         rendered = msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n"
     content = rendered.encode() if isinstance(rendered, str) else rendered
     if output is None:
-        click.get_binary_stream("stdout").write(content)
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
         return
     output.write_bytes(content)
     click.echo(f"Wrote receipt {document.receipt.number} to {output}.", err=True)

@@ -37,6 +37,7 @@ from entrypoints.http.portal import portal_router
 from entrypoints.http.rate_limits import rate_limit_stores
 from entrypoints.http.request_id import RequestIdMiddleware, logging_config
 from entrypoints.http.schemas import LimitedJsonRequest
+from entrypoints.mail_sender import mail_sender_lifespan
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -78,7 +79,12 @@ def create_app(container: Container) -> Litestar:
         openapi_config=_openapi(),
         plugins=[StrictBodySchemaPlugin()],
         # Exit in reverse order: delivery, consumer, then the engines.
-        lifespan=[_dispose_engine, webhook_consumer_lifespan, fake_webhook_delivery_lifespan],
+        lifespan=[
+            _dispose_engine,
+            webhook_consumer_lifespan,
+            mail_sender_lifespan,
+            fake_webhook_delivery_lifespan,
+        ],
         logging_config=logging_config(
             container.settings().log_level, container.settings().log_format
         ),

@@ -63,13 +63,12 @@ class ReceiptsController(Controller):
         filename = document.receipt.number
         if chosen is ReceiptFormat.PDF:
             pdf = await asyncio.to_thread(receipt_renderer.pdf, document)
-            return Response(  # type: ignore[return-value]
-                pdf,
+            return Response(
+                pdf,  # type: ignore[arg-type]
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
             )
         if chosen is ReceiptFormat.HTML:
-            return Response(  # type: ignore[return-value]
-                receipt_renderer.html(document), media_type="text/html; charset=utf-8"
-            )
+            html = receipt_renderer.html(document)
+            return Response(html, media_type="text/html; charset=utf-8")  # type: ignore[arg-type]
         return Response(receipt_resource(document))

@@ -1,0 +1,1 @@
+"""Mailers: SMTP (aiosmtplib) and a log-only default."""

@@ -1,0 +1,77 @@
+"""`kassa mail list|send`: the mail outbox, and one sending round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from application.ports.repositories import PageRequest
+from domain.mail import MailStatus, OutboxMail
+from entrypoints.cli.context import CliState, pass_state, run
+from entrypoints.cli.payments import echo_json, json_option
+from entrypoints.cli.render import table, timestamp
+
+
+@click.group()
+def mail() -> None:
+    """Receipts and portal links sent by e-mail (the outbox)."""
+
+
+def mail_json(m: OutboxMail) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "object": "mail",
+        "tenant_id": m.tenant_id,
+        "kind": m.kind.value,
+        "recipient": m.recipient,
+        "subject": m.subject,
+        "receipt_id": m.receipt_id,
+        "status": m.status.value,
+        "attempts": m.attempts,
+        "next_attempt_at": timestamp(m.next_attempt_at),
+        "last_error": m.last_error,
+        "sent_at": timestamp(m.sent_at),
+        "created_at": timestamp(m.created_at),
+    }
+
+
+@mail.command("list")
+@click.option("--status", type=click.Choice([s.value for s in MailStatus]), default=None)
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--starting-after", default=None, help="A mail id: the page after it.")
+@json_option
+@pass_state
+def list_mail(
+    state: CliState, status: str | None, limit: int, starting_after: str | None, as_json: bool
+) -> None:
+    """Newest first: what was sent, what waits for a retry, what gave up and why."""
+    wanted = MailStatus(status) if status else None
+    page_request = PageRequest(limit=limit, starting_after=starting_after)
+    page = run(state, lambda c: c.list_mail().execute(wanted, page_request))
+    if as_json:
+        data = [mail_json(m) for m in page.data]
+        echo_json({"object": "list", "data": data, "has_more": page.has_more})
+        return
+    if not page.data:
+        click.echo("No mail.")
+        return
+    rows = [
+        [m.id, m.kind.value, m.recipient, m.status.value, str(m.attempts),
+         timestamp(m.sent_at) or "", (m.last_error or "")[:40]]
+        for m in page.data
+    ]  # fmt: skip
+    header = ["ID", "KIND", "TO", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"]
+    click.echo(table(rows, right={4}, headers=header))
+    if page.has_more:
+        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+
+
+@mail.command("send")
+@pass_state
+def send(state: CliState) -> None:
+    """Send the mails that are due, once (`kassa serve` does this all along)."""
+    done = run(state, lambda c: c.send_outbox_mail().execute())
+    click.echo(f"Sent {done.sent}, failed {done.failed} (failures are retried with backoff).")
+    if done.failed:
+        raise SystemExit(1)
