@@ -12,6 +12,7 @@ import jwt
 import pytest
 from click.testing import CliRunner, Result
 
+from adapters.persistence.sql.migrate import upgrade_sync
 from application.payments.create_payment import CreatePaymentCommand
 from domain.payment import Payment
 from domain.statuses import CaptureMethod
@@ -182,9 +183,20 @@ def test_token_lifetime_follows_ttl_minutes(kassa: Kassa) -> None:
 def test_gateway_actions_are_refused_when_the_fake_gateway_lives_in_the_server(
     tmp_path: Path,
 ) -> None:
-    state = CliState(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/kassa.db"))
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/kassa.db", fake_gateway_state="memory"
+    )
+    state = CliState(settings)
     for action in (["capture", "pay_1"], ["cancel", "pay_1"], ["refund", "pay_1"]):
         result = CliRunner().invoke(cli, ["payments", *action], obj=state)
         assert result.exit_code == 1
-        assert "through the running server's API" in result.stderr
+        assert "KASSA_FAKE_GATEWAY_STATE=memory" in result.stderr
         assert len(result.stderr.splitlines()) == 1
+
+
+def test_gateway_actions_reach_the_fake_gateway_in_the_database(tmp_path: Path) -> None:
+    state = CliState(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/kassa.db"))
+    upgrade_sync(state.settings.database_url)
+    result = CliRunner().invoke(cli, ["payments", "capture", "pay_missing"], obj=state)
+    assert result.exit_code == 1
+    assert "No such payment: pay_missing" in result.stderr  # asked, not refused up front
