@@ -37,12 +37,12 @@ def ensure_gateway_reachable(state: CliState) -> None:
     `kassa serve` process: from another process a capture, cancel or refund would fail
     there and be recorded as failed. Kept in the database (the default), it is shared."""
     settings = state.settings
-    if settings.gateway == "fake" and settings.store == "sql":
-        if settings.fake_gateway_books == "memory":
-            raise click.ClickException(
-                "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server: "
-                "act through its API, or keep the gateway in the database (the default)."
-            )
+    in_server = settings.gateway == "fake" and settings.fake_gateway_books == "memory"
+    if in_server and settings.store == "sql":
+        raise click.ClickException(
+            "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server: "
+            "act through its API, or keep the gateway in the database (the default)."
+        )
 
 
 def echo_json(data: Any) -> None:

@@ -38,12 +38,12 @@ def reconcile(state: CliState, fix: bool, as_json: bool) -> None:
     Payments with an unknown outcome, stuck in processing, authorized for 7 days (canceled
     with --fix) or with refunds still pending at the bank."""
     settings = state.settings
-    if settings.gateway == "fake" and settings.store == "sql":
-        if settings.fake_gateway_books == "memory":
-            raise click.ClickException(
-                "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server, "
-                "which reconciles every 5 minutes; keep it in the database (the default)."
-            )
+    in_server = settings.gateway == "fake" and settings.fake_gateway_books == "memory"
+    if in_server and settings.store == "sql":
+        raise click.ClickException(
+            "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server, "
+            "which reconciles every 5 minutes; keep it in the database (the default)."
+        )
 
     async def work(container: Container) -> list[Drift]:
         # How many payments need a look is not known beforehand: the bar counts them.
