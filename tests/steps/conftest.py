@@ -17,6 +17,7 @@ from tests.steps.fee_steps import *  # noqa: F403
 from tests.steps.merchant_steps import *  # noqa: F403
 from tests.steps.payment_steps import *  # noqa: F403
 from tests.steps.portal_steps import *  # noqa: F403
+from tests.steps.receipt_steps import *  # noqa: F403
 from tests.steps.refund_steps import *  # noqa: F403
 from tests.steps.shop import Shop
 from tests.steps.webhook_steps import *  # noqa: F403

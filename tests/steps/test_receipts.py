@@ -1,0 +1,5 @@
+"""Business scenarios: receipts."""
+
+from pytest_bdd import scenarios
+
+scenarios("receipts.feature")
