@@ -7,7 +7,9 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.documents.receipts import FpdfReceiptRenderer
+from adapters.events.httpx_sender import HttpxWebhookSender
 from adapters.events.logging_publisher import LoggingEventPublisher
+from adapters.events.url_guard import ResolvingUrlGuard
 from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
@@ -25,6 +27,10 @@ from adapters.system.ids import UlidIdFactory
 from application.audit import AuditTrail, ListAuditEntries
 from application.customers.customers import CreateCustomer, ListCustomers
 from application.customers.invoices import CreateInvoice, GetInvoice, ListInvoices
+from application.events.deliver import DeliverEvents
+from application.events.endpoints import WebhookEndpoints
+from application.events.outbox import RecordMerchantEvents
+from application.events.queries import MerchantEventQueries, RedeliverEvent
 from application.fees.simulate import SimulateFees
 from application.fees.terms import FeeTermsResolver
 from application.fees.tiers import ListFeeTiers, UpdateFeeTier
@@ -54,6 +60,7 @@ from application.webhooks.queries import GetInboxHealth, GetWebhookEvent, ListWe
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain.fees import STRIPE_STANDARD_PRICING
+from entrypoints.http.event_resources import ApiResourceRenderer
 from entrypoints.settings import Settings
 
 
@@ -69,9 +76,11 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, config.database_url)
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
-    # What runs inside every transaction, before it commits (merchant events will too).
+    # What runs inside every transaction, before it commits: receipts, merchant events.
+    resource_renderer = providers.Singleton(ApiResourceRenderer)
     transaction_handlers = providers.List(
         providers.Singleton(IssueReceiptOnCapture, clock=clock, ids=ids),
+        providers.Singleton(RecordMerchantEvents, renderer=resource_renderer, ids=ids),
     )
     unit_of_work = providers.Selector(
         config.store,
@@ -184,6 +193,32 @@ class Container(containers.DeclarativeContainer):
         lease=providers.Factory(timedelta, seconds=config.webhook_lease_seconds.as_int()),
     )
 
+    # Merchant events (§14): where they may go, how they are sent, who reads them.
+    url_guard = providers.Singleton(
+        ResolvingUrlGuard, allow_private=config.allow_private_webhook_urls
+    )
+    webhook_sender = providers.Singleton(
+        HttpxWebhookSender, timeout_seconds=config.event_delivery_timeout_seconds
+    )
+    webhook_endpoints = providers.Factory(
+        WebhookEndpoints, uow_factory=unit_of_work.provider, clock=clock, ids=ids, guard=url_guard
+    )
+    merchant_event_queries = providers.Factory(
+        MerchantEventQueries, uow_factory=unit_of_work.provider, clock=clock
+    )
+    redeliver_event = providers.Factory(
+        RedeliverEvent, uow_factory=unit_of_work.provider, clock=clock
+    )
+    deliver_events = providers.Factory(
+        DeliverEvents,
+        uow_factory=unit_of_work.provider,
+        clock=clock,
+        ids=ids,
+        sender=webhook_sender,
+        guard=url_guard,
+        lease=providers.Factory(timedelta, seconds=config.event_delivery_lease_seconds.as_int()),
+    )
+
     create_customer = providers.Factory(
         CreateCustomer,
         uow_factory=unit_of_work.provider,
@@ -272,6 +307,9 @@ def build_container(settings: Settings) -> Container:
             "fake_gateway_state": settings.fake_gateway_books,
             "smtp_url": settings.smtp_url,
             "fake_webhook_target": "",  # where `kassa serve` listens, once it says
+            "allow_private_webhook_urls": settings.is_dev,  # SSRF rules apply outside dev
+            "event_delivery_lease_seconds": settings.event_delivery_lease_seconds,
+            "event_delivery_timeout_seconds": float(settings.event_delivery_timeout_seconds),
         }
     )
     return container

@@ -42,6 +42,9 @@ class Settings:
     portal_token_ttl_days: int = 7
     consumer_in_process: bool = True
     webhook_lease_seconds: int = 60
+    event_delivery_in_process: bool = True  # `kassa serve` delivers merchant events (§14)
+    event_delivery_lease_seconds: int = 60  # a dead worker's deliveries are due again after it
+    event_delivery_timeout_seconds: int = 10
     log_level: str = "INFO"
     log_format: str = "console"  # or "json": one object a line on stdout (the image's)
     smtp_url: str | None = None  # smtp://user:password@host:587?from=…; unset: mails are logged
@@ -110,6 +113,8 @@ class Settings:
             raise SettingsError("The KASSA_PORTAL_*_RATE_LIMIT budgets are at least 1.")
         if not 1 <= self.portal_token_ttl_days <= 30:
             raise SettingsError("KASSA_PORTAL_TOKEN_TTL_DAYS is from 1 to 30.")
+        if self.event_delivery_timeout_seconds < 1 or self.event_delivery_lease_seconds < 2:
+            raise SettingsError("KASSA_EVENT_DELIVERY_{TIMEOUT,LEASE}_SECONDS are at least 1, 2.")
         if self.refund_window_days < 1:
             raise SettingsError("KASSA_REFUND_WINDOW_DAYS is at least 1.")
 

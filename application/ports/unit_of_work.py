@@ -6,6 +6,11 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.ports.events import (
+    EventDeliveryRepository,
+    MerchantEventOutbox,
+    WebhookEndpointRepository,
+)
 from application.ports.mail import MailOutbox
 from application.ports.receipts import ReceiptRepository
 from application.ports.repositories import (
@@ -37,6 +42,9 @@ class UnitOfWork(Protocol):
     portal_tokens: PortalTokenRepository
     receipts: ReceiptRepository
     mail: MailOutbox
+    merchant_events: MerchantEventOutbox
+    webhook_endpoints: WebhookEndpointRepository
+    event_deliveries: EventDeliveryRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ from entrypoints.cli.context import CliState, KassaGroup
 from entrypoints.cli.customers import customers, invoices
 from entrypoints.cli.db import db
 from entrypoints.cli.demo import demo
+from entrypoints.cli.events import endpoints, events
 from entrypoints.cli.fees import fees
 from entrypoints.cli.gateway import gateway
 from entrypoints.cli.mail import mail
@@ -43,4 +44,6 @@ for command in (webhooks, reconcile, gateway, stats):
 for command in (customers, invoices, tokens):
     cli.add_command(command)
 for command in (receipts, mail):
+    cli.add_command(command)
+for command in (events, endpoints):
     cli.add_command(command)

@@ -13,10 +13,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.consumer import webhook_consumer_lifespan
+from entrypoints.event_delivery import event_delivery_lifespan
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
 from entrypoints.http.allow import complete_allow
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.customers import CustomersController, InvoicesController
+from entrypoints.http.controllers.events import EventsController, WebhookEndpointsController
 from entrypoints.http.controllers.payment_actions import PaymentActionsController
 from entrypoints.http.controllers.payment_queries import (
     OrderPaymentsController,
@@ -59,6 +61,8 @@ def create_app(container: Container) -> Litestar:
             CustomersController,
             InvoicesController,
             PortalTokensController,
+            EventsController,
+            WebhookEndpointsController,
         ],
         guards=[requires("merchant")],
         dependencies=merchant_dependencies(),
@@ -82,6 +86,7 @@ def create_app(container: Container) -> Litestar:
         lifespan=[
             _dispose_engine,
             webhook_consumer_lifespan,
+            event_delivery_lifespan,
             mail_sender_lifespan,
             fake_webhook_delivery_lifespan,
         ],

@@ -7,6 +7,11 @@ from types import TracebackType
 from typing import Self
 
 from adapters.persistence.memory.mail_outbox import InMemoryMailOutbox
+from adapters.persistence.memory.merchant_events import (
+    InMemoryEventDeliveryRepository,
+    InMemoryMerchantEventOutbox,
+    InMemoryWebhookEndpointRepository,
+)
 from adapters.persistence.memory.portal_repositories import (
     InMemoryCustomerRepository,
     InMemoryInvoiceRepository,
@@ -89,3 +94,6 @@ class InMemoryUnitOfWork:
         self.portal_tokens = InMemoryPortalTokenRepository(self._staging)
         self.receipts = InMemoryReceiptRepository(self._staging)
         self.mail = InMemoryMailOutbox(self._staging)
+        self.merchant_events = InMemoryMerchantEventOutbox(self._staging)
+        self.webhook_endpoints = InMemoryWebhookEndpointRepository(self._staging)
+        self.event_deliveries = InMemoryEventDeliveryRepository(self._staging)

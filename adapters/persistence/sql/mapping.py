@@ -11,25 +11,31 @@ from adapters.persistence.sql.row_mapper import Row, RowMapper
 from adapters.persistence.sql.tables import (
     audit_entries,
     customers,
+    delivery_attempts,
+    event_deliveries,
     fee_tiers,
     idempotency_keys,
     invoices,
     mail_outbox,
+    merchant_events,
     payments,
     portal_tokens,
     receipts,
     refunds,
     saved_payment_methods,
     tenants,
+    webhook_endpoints,
     webhook_events,
 )
 from domain.audit import Actor, AuditEntry
 from domain.customer import Customer, SavedPaymentMethod
 from domain.dispute import Dispute
+from domain.event_delivery import DeliveryAttempt, EventDelivery
 from domain.fees import FeeOverride, FeeSchedule, FeeTerms, FeeTier
 from domain.idempotency import IdempotencyRecord
 from domain.invoice import Invoice, InvoiceLine
 from domain.mail import OutboxMail
+from domain.merchant_event import MerchantEvent
 from domain.money import Money
 from domain.payment import Payment
 from domain.payment_fees import PaymentFees
@@ -38,6 +44,7 @@ from domain.receipt import Receipt, ReceiptLine
 from domain.refund import Refund
 from domain.statuses import DisputeStatus, GatewayFeeSource
 from domain.tenant import Tenant
+from domain.webhook_endpoint import WebhookEndpoint
 from domain.webhook_event import WebhookEvent
 
 __all__ = ["Row"]
@@ -200,4 +207,21 @@ OUTBOX_MAIL = RowMapper(OutboxMail, mail_outbox)
 # What sending changes; the mail itself never does.
 OUTBOX_MAIL_PROGRESS = (
     "status", "attempts", "next_attempt_at", "locked_until", "last_error", "sent_at",
+)  # fmt: skip
+
+# ------------------------------------------------------------------ merchant events
+
+MERCHANT_EVENT = RowMapper(MerchantEvent, merchant_events, supplied=("dispatched_at",))
+WEBHOOK_ENDPOINT = RowMapper(
+    WebhookEndpoint,
+    webhook_endpoints,
+    from_row={"enabled_events": lambda row: list(row["enabled_events"])},
+)
+EVENT_DELIVERY = RowMapper(EventDelivery, event_deliveries)
+DELIVERY_ATTEMPT = RowMapper(DeliveryAttempt, delivery_attempts)
+
+# What delivering changes; the delivery itself never does.
+EVENT_DELIVERY_PROGRESS = (
+    "status", "attempts", "next_attempt_at", "locked_until", "last_status_code",
+    "last_error", "delivered_at",
 )  # fmt: skip

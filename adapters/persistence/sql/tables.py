@@ -355,3 +355,96 @@ mail_outbox = Table(
 # The sender's claim: due mails by status and time; listing newest first.
 Index("ix_mail_outbox_due", mail_outbox.c.status, mail_outbox.c.next_attempt_at)
 Index("ix_mail_outbox_created", mail_outbox.c.created_at, mail_outbox.c.id)
+
+# ------------------------------------------------------------- merchant events (§14)
+
+merchant_events = Table(
+    "merchant_events",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("dispatched_at", UtcDateTime()),  # fanned out to the endpoints of the time
+)
+# The API's list, newest first per tenant; the workers' fan-out, oldest first.
+Index(
+    "ix_merchant_events_tenant_created",
+    merchant_events.c.tenant_id,
+    merchant_events.c.created_at,
+    merchant_events.c.id,
+)
+Index(
+    "ix_merchant_events_undispatched",
+    merchant_events.c.created_at,
+    postgresql_where=merchant_events.c.dispatched_at.is_(None),
+    sqlite_where=merchant_events.c.dispatched_at.is_(None),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("previous_secret", Text),
+    Column("previous_secret_expires_at", UtcDateTime()),
+    Column("enabled_events", json_type(), nullable=False),
+    Column("description", Text),
+    Column("disabled", Boolean, nullable=False),
+    Column("disabled_reason", Text),
+    Column("failing_since", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("ix_webhook_endpoints_tenant", webhook_endpoints.c.tenant_id, webhook_endpoints.c.created_at)
+
+event_deliveries = Table(
+    "event_deliveries",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("event_id", String(ID), nullable=False),
+    Column("endpoint_id", String(ID), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime()),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("ix_event_deliveries_due", event_deliveries.c.status, event_deliveries.c.next_attempt_at)
+Index(
+    "ix_event_deliveries_endpoint",
+    event_deliveries.c.endpoint_id,
+    event_deliveries.c.created_at,
+    event_deliveries.c.id,
+)
+Index("ix_event_deliveries_event", event_deliveries.c.event_id)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("delivery_id", String(ID), nullable=False),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("endpoint_id", String(ID), nullable=False),
+    Column("event_id", String(ID), nullable=False),
+    Column("attempted_at", UtcDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("error", Text),
+)
+Index(
+    "ix_delivery_attempts_delivery",
+    delivery_attempts.c.delivery_id,
+    delivery_attempts.c.attempted_at,
+)
+Index("ix_delivery_attempts_event", delivery_attempts.c.event_id)

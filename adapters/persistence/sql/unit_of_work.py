@@ -15,6 +15,11 @@ from adapters.persistence.sql.customer_repositories import (
     SqlSavedPaymentMethodRepository,
 )
 from adapters.persistence.sql.mail_outbox import SqlMailOutbox
+from adapters.persistence.sql.merchant_events import (
+    SqlEventDeliveryRepository,
+    SqlMerchantEventOutbox,
+    SqlWebhookEndpointRepository,
+)
 from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepository
 from adapters.persistence.sql.receipt_repository import SqlReceiptRepository
 from adapters.persistence.sql.repositories import (
@@ -59,6 +64,9 @@ class SqlUnitOfWork:
         self.portal_tokens = SqlPortalTokenRepository(self)
         self.receipts = SqlReceiptRepository(self)
         self.mail = SqlMailOutbox(self)
+        self.merchant_events = SqlMerchantEventOutbox(self)
+        self.webhook_endpoints = SqlWebhookEndpointRepository(self)
+        self.event_deliveries = SqlEventDeliveryRepository(self)
 
     async def connection(self) -> AsyncConnection:
         if self._conn is None:
