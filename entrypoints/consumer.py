@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
+from adapters.observability.metrics import webhook_events_processed
 from domain.webhook_event import WebhookStatus
 
 if TYPE_CHECKING:
@@ -123,7 +124,9 @@ class ConsumerRunner:
             try:
                 claimed = await consumer.claim(self._batch)
                 for event in claimed:  # the whole batch, even when stopping: it is leased
-                    self.tally.record(await consumer.process(event))
+                    outcome = await consumer.process(event)
+                    self.tally.record(outcome)
+                    webhook_events_processed.labels(outcome or "lost").inc()
             except Exception:  # the database is away, say: back off, the leases expire
                 if until_empty:
                     raise  # `--once` reports the failure rather than waiting it out

@@ -7,6 +7,7 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.documents.receipts import FpdfReceiptRenderer
+from adapters.events.counting_publisher import CountingEventPublisher
 from adapters.events.httpx_sender import HttpxWebhookSender
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.events.url_guard import ResolvingUrlGuard
@@ -15,6 +16,7 @@ from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.mail.logging_mailer import mailer_for
+from adapters.observability.measured_gateway import MeasuredGateway
 from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
@@ -72,7 +74,9 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UlidIdFactory)
-    publisher = providers.Singleton(LoggingEventPublisher)
+    publisher = providers.Singleton(
+        CountingEventPublisher, providers.Singleton(LoggingEventPublisher)
+    )
 
     engine = providers.Singleton(create_engine, config.database_url)
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
@@ -118,8 +122,14 @@ class Container(containers.DeclarativeContainer):
         IdempotencyService, uow_factory=unit_of_work.provider, clock=clock
     )
 
+    # Payments ask the gateway through a wrapper timing each call for /metrics.
+    measured_gateway = providers.Factory(MeasuredGateway, gateway)
     _payment_deps = dict(
-        uow_factory=unit_of_work.provider, gateway=gateway, clock=clock, ids=ids, fees=fee_terms
+        uow_factory=unit_of_work.provider,
+        gateway=measured_gateway,
+        clock=clock,
+        ids=ids,
+        fees=fee_terms,
     )
     create_payment = providers.Factory(CreatePayment, **_payment_deps)
     confirm_payment = providers.Factory(ConfirmPayment, **_payment_deps)

@@ -33,6 +33,7 @@ from entrypoints.http.errors import exception_handlers
 from entrypoints.http.fake_gateway_pages import fake_gateway_router
 from entrypoints.http.health import health
 from entrypoints.http.log_redaction import install_log_redaction
+from entrypoints.http.metrics import metrics, prometheus_config
 from entrypoints.http.openapi import StrictBodySchemaPlugin
 from entrypoints.http.platform import platform_router
 from entrypoints.http.portal import portal_router
@@ -69,7 +70,7 @@ def create_app(container: Container) -> Litestar:
         security=[{"BearerToken": []}],
     )
     portal = portal_router(container.settings())
-    handlers = [merchant_api, platform_router(), health, WebhooksController, portal]
+    handlers = [merchant_api, platform_router(), health, metrics, WebhooksController, portal]
     if container.settings().gateway == "fake":  # its pages exist only while it is configured
         handlers.append(fake_gateway_router())
     return Litestar(
@@ -77,7 +78,7 @@ def create_app(container: Container) -> Litestar:
         state=State({"container": container}),
         request_class=LimitedJsonRequest,
         stores=rate_limit_stores(container.settings()),
-        middleware=[RequestIdMiddleware],
+        middleware=[RequestIdMiddleware, prometheus_config().middleware],
         exception_handlers=exception_handlers(),
         before_send=[complete_allow],
         openapi_config=_openapi(),

@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.types import ExceptionHandlersMap
 
+from adapters.observability.metrics import portal_token_checks
 from application.portal.authenticate import PortalAuthenticator, PortalSession
 from domain.invoice import InvoiceNotPayableError, InvoicePaidError
 from domain.portal_token import InvalidTokenError
@@ -29,13 +30,20 @@ async def provide_portal_session(
     all raise the same InvalidTokenError, after the same bcrypt work, and spend the
     client address's budget of failed checks; over it, 429 before any of that work."""
     authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
-    async with failed_check_budget(request).checking(client_address(request)):
-        return await authenticator.authenticate(
-            token,
-            request.client.host if request.client else None,
-            request.headers.get("user-agent"),
-            request_id_of(request.scope),
-        )
+    result = "rate_limited"  # until the budget lets the check happen
+    try:
+        async with failed_check_budget(request).checking(client_address(request)):
+            result = "failed"
+            session = await authenticator.authenticate(
+                token,
+                request.client.host if request.client else None,
+                request.headers.get("user-agent"),
+                request_id_of(request.scope),
+            )
+            result = "ok"
+            return session
+    finally:
+        portal_token_checks.labels(result).inc()
 
 
 def portal_dependencies() -> dict[str, Provide]:
