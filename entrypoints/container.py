@@ -124,12 +124,14 @@ class Container(containers.DeclarativeContainer):
 
     # Payments ask the gateway through a wrapper timing each call for /metrics.
     measured_gateway = providers.Factory(MeasuredGateway, gateway)
+    audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
     _payment_deps = dict(
         uow_factory=unit_of_work.provider,
         gateway=measured_gateway,
         clock=clock,
         ids=ids,
         fees=fee_terms,
+        audit=audit_trail,
     )
     create_payment = providers.Factory(CreatePayment, **_payment_deps)
     confirm_payment = providers.Factory(ConfirmPayment, **_payment_deps)
@@ -156,7 +158,6 @@ class Container(containers.DeclarativeContainer):
     list_mail = providers.Factory(ListMail, uow_factory=unit_of_work.provider)
     payment_statistics = providers.Factory(PaymentStatistics, uow_factory=unit_of_work.provider)
 
-    audit_trail = providers.Singleton(AuditTrail, clock=clock, ids=ids)
     list_audit_entries = providers.Factory(ListAuditEntries, uow_factory=unit_of_work.provider)
 
     create_tenant = providers.Factory(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from application.audit import AuditTrail
 from application.errors import GatewayOutcomeUnknownError, NotFoundError
 from application.fees.terms import FeeTermsResolver
 from application.ports.gateway import PaymentGateway
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_on_conflict
+from domain.audit import Actor
 from domain.fees import FeeTerms
 from domain.gateway_results import GatewayIntent
 from domain.payment import Payment
@@ -38,12 +40,24 @@ class PaymentUseCase:
         clock: Clock,
         ids: IdFactory,
         fees: FeeTermsResolver,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._clock = clock
         self._ids = ids
         self._fees = fees
+        self._audit = audit
+
+    async def _record_act(
+        self, uow: UnitOfWork, actor: Actor | None, action: str, payment: Payment, **details: Any
+    ) -> None:
+        """An audit entry for what `actor` did to `payment`, in the caller's transaction."""
+        if actor is not None and self._audit is not None:
+            await self._audit.record(
+                uow, actor, action, entity_type="payment", entity_id=payment.id,
+                tenant_id=payment.tenant_id, **details,
+            )  # fmt: skip
 
     async def _change(
         self,
@@ -52,13 +66,15 @@ class PaymentUseCase:
         mutate: Callable[[Payment, FeeTerms], Any],
         known: Payment | None = None,
         terms: FeeTerms | None = None,
+        audited: tuple[Actor | None, str] | None = None,
     ) -> Payment:
         """Mutate and save in one transaction, reading the payment `for_update`, so no
         other writer comes in between and the save cannot lose a race (SPEC §3: once the
         gateway acted, recording its answer never fails for contention). `known` (the
         payment as this request last saved it) and `terms` (resolved earlier in this
         request) spare the first attempt its reads: the versioned UPDATE still refuses it
-        if anyone changed the payment since, and the retry then reads it locked."""
+        if anyone changed the payment since, and the retry then reads it locked.
+        `audited` (actor, action) is written to the audit trail in the same transaction."""
 
         async def attempt() -> Payment:
             nonlocal known
@@ -71,6 +87,8 @@ class PaymentUseCase:
                     fees = (await self._fees.resolve(uow, tenant_id, payment.currency)).terms
                 mutate(payment, fees)
                 await uow.payments.save(payment)
+                if audited is not None:
+                    await self._record_act(uow, audited[0], audited[1], payment)
                 await uow.commit()
                 return payment
 

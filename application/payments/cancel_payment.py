@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from application.errors import ConflictError, GatewayOutcomeUnknownError, GatewayRejectedError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from domain.audit import Actor
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 
@@ -15,6 +16,7 @@ class CancelPaymentCommand:
     tenant_id: str
     payment_id: str
     cancellation_reason: str | None = None
+    actor: Actor | None = None  # who asked, for the audit trail
 
 
 class CancelPayment(PaymentUseCase):
@@ -24,11 +26,13 @@ class CancelPayment(PaymentUseCase):
         payment.ensure_cancelable(cmd.cancellation_reason)
         gateway_id = payment.gateway_payment_id
         now = self._clock.now()
+        canceled = (cmd.actor, "payment.canceled")
         if gateway_id is None:
             return await self._change(
                 cmd.tenant_id,
                 cmd.payment_id,
                 lambda p, _: p.record_cancellation(cmd.cancellation_reason, now),
+                audited=canceled,
             )
         try:
             intent = await self._gateway.cancel_intent(
@@ -53,4 +57,5 @@ class CancelPayment(PaymentUseCase):
             cmd.tenant_id,
             cmd.payment_id,
             lambda p, _: p.record_cancellation(cmd.cancellation_reason, now),
+            audited=canceled,
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.errors import ConflictError, GatewayOutcomeUnknownError
 from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.retry import retry_on_conflict
+from domain.audit import Actor
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 
@@ -16,6 +17,7 @@ class CapturePaymentCommand:
     tenant_id: str
     payment_id: str
     amount: int | None = None
+    actor: Actor | None = None  # who asked, for the audit trail
 
 
 class CapturePayment(PaymentUseCase):
@@ -57,5 +59,8 @@ class CapturePayment(PaymentUseCase):
                     f"The gateway reports payment {current.id} as {intent.status.value}."
                 )
             await uow.payments.save(current)
+            await self._record_act(
+                uow, cmd.actor, "payment.captured", current, amount=current.amount_captured
+            )
             await uow.commit()
         return current

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.audit import AuditTrail
 from application.errors import (
     GatewayError,
     GatewayOutcomeUnknownError,
@@ -15,6 +16,7 @@ from application.payments.base import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import PaymentGateway
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.audit import Actor
 from domain.payment import Payment
 from domain.refund import Refund
 
@@ -25,6 +27,7 @@ class RefundPaymentCommand:
     payment_id: str
     amount: int | None = None
     reason: str | None = None
+    actor: Actor | None = None  # who asked, for the audit trail
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,9 @@ class RefundPayment(PaymentUseCase):
         ids: IdFactory,
         fees: FeeTermsResolver,
         window: timedelta,
+        audit: AuditTrail | None = None,
     ) -> None:
-        super().__init__(uow_factory, gateway, clock, ids, fees)
+        super().__init__(uow_factory, gateway, clock, ids, fees, audit)
         self._window = window
 
     async def execute(self, cmd: RefundPaymentCommand) -> RefundResult:
@@ -67,6 +71,11 @@ class RefundPayment(PaymentUseCase):
                 window=self._window,
             )
             await uow.payments.save(payment)
+            refund = payment.refund(refund_id)
+            await self._record_act(
+                uow, cmd.actor, "payment.refund_requested", payment,
+                refund_id=refund_id, amount=refund.amount.amount,
+            )  # fmt: skip
             await uow.commit()
         refund = payment.refund(refund_id)
         assert payment.gateway_payment_id is not None, "a captured payment has an intent"

@@ -14,6 +14,7 @@ from application.ports.repositories import PageRequest, PaymentFilter
 from domain.payment import Payment
 from domain.statuses import CANCELLATION_REASONS, REFUND_REASONS, PaymentStatus
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state, run
+from entrypoints.cli.operator import operator_actor
 from entrypoints.cli.render import money, payment_details, payment_json, payments_table, refund_json
 
 tenant_option = click.option(
@@ -116,7 +117,7 @@ def capture(
 ) -> None:
     """Capture an authorization, fully or in part (the rest is released)."""
     ensure_gateway_reachable(state)
-    command = CapturePaymentCommand(tenant_id, payment_id, amount)
+    command = CapturePaymentCommand(tenant_id, payment_id, amount, operator_actor())
     payment = run(state, lambda c: c.capture_payment().execute(command))
     captured = money(payment.amount_captured, payment.currency)
     echo_payment(payment, as_json, f"Captured {captured} of {payment.id}.")
@@ -133,7 +134,7 @@ def cancel(
 ) -> None:
     """Cancel a payment that is not final, releasing its authorization."""
     ensure_gateway_reachable(state)
-    command = CancelPaymentCommand(tenant_id, payment_id, reason)
+    command = CancelPaymentCommand(tenant_id, payment_id, reason, operator_actor())
     payment = run(state, lambda c: c.cancel_payment().execute(command))
     echo_payment(payment, as_json, f"Canceled {payment.id}.")
 
@@ -155,7 +156,7 @@ def refund(
 ) -> None:
     """Refund a captured payment, fully or in part, within the refund window."""
     ensure_gateway_reachable(state)
-    command = RefundPaymentCommand(tenant_id, payment_id, amount, reason)
+    command = RefundPaymentCommand(tenant_id, payment_id, amount, reason, operator_actor())
     result = run(state, lambda c: c.refund_payment().execute(command))
     if as_json:
         echo_json(refund_json(result.refund) | {"payment": payment_json(result.payment)})

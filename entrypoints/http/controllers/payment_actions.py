@@ -14,6 +14,7 @@ from application.payments.cancel_payment import CancelPayment, CancelPaymentComm
 from application.payments.capture_payment import CapturePayment, CapturePaymentCommand
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
+from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.outcome import documented, json_response, payment_outcome
 from entrypoints.http.dependencies import from_container
@@ -80,7 +81,9 @@ class PaymentActionsController(Controller):
         data: JSONBody[CaptureBody | None] = None,
     ) -> Response[PaymentResource]:
         body = await parse_body(request, CaptureBody)
-        command = CapturePaymentCommand(principal.tenant_id, payment_id, body.amount)
+        command = CapturePaymentCommand(
+            principal.tenant_id, payment_id, body.amount, actor_of(request, principal)
+        )
 
         async def act(_: IdempotencyContext | None) -> Response[Any]:
             return payment_outcome(request, await capture_payment.execute(command), status=200)
@@ -104,7 +107,12 @@ class PaymentActionsController(Controller):
         data: JSONBody[CancelBody | None] = None,
     ) -> Response[PaymentResource]:
         body = await parse_body(request, CancelBody)
-        command = CancelPaymentCommand(principal.tenant_id, payment_id, body.cancellation_reason)
+        command = CancelPaymentCommand(
+            principal.tenant_id,
+            payment_id,
+            body.cancellation_reason,
+            actor_of(request, principal),
+        )
 
         async def act(_: IdempotencyContext | None) -> Response[Any]:
             return payment_outcome(request, await cancel_payment.execute(command), status=200)
@@ -129,7 +137,9 @@ class PaymentActionsController(Controller):
         data: JSONBody[RefundBody | None] = None,
     ) -> Response[RefundResource]:
         body = await parse_body(request, RefundBody)
-        command = RefundPaymentCommand(principal.tenant_id, payment_id, body.amount, body.reason)
+        command = RefundPaymentCommand(
+            principal.tenant_id, payment_id, body.amount, body.reason, actor_of(request, principal)
+        )
 
         async def act(_: IdempotencyContext | None) -> Response[Any]:
             result = await refund_payment.execute(command)
