@@ -35,8 +35,10 @@ RUN --mount=type=secret,id=ca_bundle \
     if [ -s "$CA" ]; then export SSL_CERT_FILE="$CA"; fi; \
     /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-editable
 # Slimmer and test-free: no debug symbols in extension modules (uvloop's 13 MB become 2),
-# no test suites that some packages ship in their wheels.
+# no Cython sources they were compiled from (dependency-injector ships 12 MB of them), no
+# test suites that some packages ship in their wheels.
 RUN find /app/.venv -name '*.so' -exec strip --strip-unneeded {} + \
+    && find /app/.venv -type f \( -name '*.c' -o -name '*.pyx' -o -name '*.pxd' \) -delete \
     && find /app/.venv -depth -type d \( -name tests -o -name _tests \) -exec rm -rf {} +
 
 # Kassa itself, installed as a wheel; its files (as its RECORD lists them, with their

@@ -114,7 +114,7 @@ def test_the_image_migrates_serves_a_charge_and_a_refund_and_consumes_webhooks(
     kassa(image, kassa_env, "db", "migrate")
     kassa(image, kassa_env, "tenants", "create", "Container shop", "--id", TENANT)
     roles = ("--role", "merchant_admin", "--role", "platform_admin")
-    token = kassa(image, kassa_env, "auth", "token", "--tenant", TENANT, *roles).strip()
+    token = kassa(image, kassa_env, "auth", "token", "--tenant", TENANT, *roles).split()[-1]
     api = f"kassa-api-{secrets.token_hex(4)}"
     base = f"http://127.0.0.1:{kassa_env['KASSA_PORT']}/api/v1"
     try:
@@ -156,8 +156,10 @@ def test_the_image_migrates_serves_a_charge_and_a_refund_and_consumes_webhooks(
             # From a second container; again while the gateway's own events still arrive.
             deadline = time.monotonic() + 60
             while True:
-                applied = kassa(image, kassa_env, "webhooks", "consume", "--once")
-                assert applied.startswith("Applied:"), applied
+                output = kassa(image, kassa_env, "webhooks", "consume", "--once")
+                *logged, applied = output.splitlines()
+                assert applied.startswith("Applied:"), applied  # after its log lines, as JSON
+                assert all(json.loads(line)["logger"] for line in logged), logged
                 inbox = http.get("/webhooks/health").json()
                 if inbox["lag_seconds"] is None or time.monotonic() > deadline:
                     break
