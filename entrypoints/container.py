@@ -69,7 +69,7 @@ from entrypoints.settings import Settings
 class Container(containers.DeclarativeContainer):
     """Built from `Settings`: `Container(settings=providers.Object(settings))`."""
 
-    settings = providers.Dependency()
+    settings: providers.Dependency[Settings] = providers.Dependency()
     config = providers.Configuration()
 
     clock = providers.Singleton(SystemClock)

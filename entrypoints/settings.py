@@ -107,8 +107,12 @@ class Settings:
                 raise SettingsError("KASSA_FAKE_WEBHOOK_SECRET must be set outside dev.")
         if len(self.jwt_secret) < 32:
             raise SettingsError("KASSA_JWT_SECRET must be at least 32 characters.")
-        budgets = (self.portal_view_rate_limit, self.portal_pay_rate_limit)
-        budgets += (self.portal_methods_rate_limit, self.portal_failed_auth_rate_limit)
+        budgets = (
+            self.portal_view_rate_limit,
+            self.portal_pay_rate_limit,
+            self.portal_methods_rate_limit,
+            self.portal_failed_auth_rate_limit,
+        )
         if min(budgets) < 1:
             raise SettingsError("The KASSA_PORTAL_*_RATE_LIMIT budgets are at least 1.")
         if not 1 <= self.portal_token_ttl_days <= 30:

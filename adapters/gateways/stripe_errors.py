@@ -74,9 +74,8 @@ def guard_sdk_logs(secret: str) -> None:
 def error_body(exc: stripe.StripeError) -> Mapping[str, Any]:
     """The `error` object of Stripe's JSON answer (empty when there was none)."""
     body = exc.json_body
-    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
-        return body["error"]
-    return {}
+    found = body.get("error") if isinstance(body, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
 
 
 def _should_retry_header(exc: stripe.StripeError) -> str | None:

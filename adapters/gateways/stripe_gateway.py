@@ -6,6 +6,7 @@ webhook consumer uses; stripe_requests sends, retries and translates failures.""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -60,7 +61,7 @@ class StripePaymentGateway:
         self._customers = StripeCustomers(self._requests, client)
 
     async def aclose(self) -> None:
-        await self._http.close_async()
+        await self._http.close_async()  # type: ignore[no-untyped-call]  # the SDK's own
 
     async def _intent(
         self, operation: str, send: Send, idempotency_key: str, intent_id: str | None = None
@@ -231,7 +232,7 @@ class StripePaymentGateway:
         while True:
             page = await self._requests.send(
                 "list refunds",
-                lambda o, p=dict(params): self._v1.refunds.list_async(p, options=o),
+                functools.partial(self._list_refunds, dict(params)),
                 mutating=False,
             )
             for found in page["data"]:
@@ -240,6 +241,9 @@ class StripePaymentGateway:
             if not page.get("has_more") or not page["data"]:
                 return None
             params["starting_after"] = page["data"][-1]["id"]
+
+    async def _list_refunds(self, params: dict[str, Any], options: Any) -> Any:
+        return await self._v1.refunds.list_async(params, options=options)
 
     async def retrieve_charge_fee(self, charge_id: str) -> Money | None:
         params = {"expand": ["balance_transaction"]}

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.event_delivery import event_delivery_lifespan
@@ -70,7 +71,9 @@ def create_app(container: Container) -> Litestar:
         security=[{"BearerToken": []}],
     )
     portal = portal_router(container.settings())
-    handlers = [merchant_api, platform_router(), health, metrics, WebhooksController, portal]
+    handlers: list[ControllerRouterHandler] = [
+        merchant_api, platform_router(), health, metrics, WebhooksController, portal,
+    ]  # fmt: skip
     if container.settings().gateway == "fake":  # its pages exist only while it is configured
         handlers.append(fake_gateway_router())
     return Litestar(

@@ -227,8 +227,10 @@ async def timed_out_authorization(state: CliState) -> Payment:
     return await container.create_payment().execute(command)
 
 
-def test_reconcile_refuses_the_fake_gateway_out_of_the_server() -> None:
-    state = CliState(Settings(database_url="sqlite+aiosqlite:///unused.db"))
+def test_reconcile_refuses_a_fake_gateway_kept_in_the_servers_memory() -> None:
+    state = CliState(
+        Settings(database_url="sqlite+aiosqlite:///unused.db", fake_gateway_state="memory")
+    )
     result = CliRunner().invoke(cli, ["reconcile"], obj=state)
     assert result.exit_code == 1
-    assert "kassa serve" in result.stderr
+    assert "KASSA_FAKE_GATEWAY_STATE=memory" in result.stderr

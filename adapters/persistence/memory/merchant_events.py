@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ class InMemoryMerchantEventOutbox:
     async def add_many(self, events: Sequence[MerchantEvent]) -> None:
         for event in events:
             self._s.put(self._table, event.id, event, None)
-            self._s.writes.append(lambda key=event.id: self._undispatched.__setitem__(key, None))
+            self._s.writes.append(functools.partial(self._undispatched.__setitem__, event.id, None))
 
     async def get(self, tenant_id: str | None, event_id: str) -> MerchantEvent | None:
         found = self._table.get(event_id)
@@ -50,7 +51,7 @@ class InMemoryMerchantEventOutbox:
             key=lambda e: (e.created_at, e.id),
         )[: max(limit, 0)]
         for event in pending:
-            self._s.writes.append(lambda key=event.id: self._undispatched.pop(key, None))
+            self._s.writes.append(functools.partial(self._undispatched.pop, event.id, None))
         return pending
 
     async def purge(self, before: datetime) -> int:
@@ -58,7 +59,7 @@ class InMemoryMerchantEventOutbox:
         old = {key for key, e in self._table.items() if e.created_at < before}
         for key in old:
             self._s.remove(self._table, key)
-            self._s.writes.append(lambda key=key: self._undispatched.pop(key, None))
+            self._s.writes.append(functools.partial(self._undispatched.pop, key, None))
         for key, delivery in list(store.event_deliveries.items()):
             if delivery.event_id in old:
                 self._s.remove(store.event_deliveries, key)

@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from adapters.persistence.memory.repositories import Staging, fresh_copy, paginate, versioned_save
+from adapters.persistence.memory.pagination import paginate
+from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
 from application.ports.repositories import InboxStats, Page, PageRequest
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
@@ -30,8 +31,11 @@ class InMemoryWebhookInbox:
         self._mine[key] = copy.deepcopy(event)
         self._added.add(key)
         # INSERT … ON CONFLICT DO NOTHING: one committed meanwhile wins, without an error.
-        self._s.writes.append(lambda: self._table.setdefault(key, self._mine[key]))
+        self._s.writes.append(lambda: self._insert_once(key))
         return True
+
+    def _insert_once(self, key: WebhookEventKey) -> None:
+        self._table.setdefault(key, self._mine[key])
 
     async def get(self, key: WebhookEventKey) -> WebhookEvent | None:
         return fresh_copy(self._table.get(key))

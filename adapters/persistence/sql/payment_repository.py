@@ -109,7 +109,7 @@ class SqlPaymentRepository:
         )
         return Page(await self._with_refunds(conn, found.data), found.has_more)
 
-    async def _load(self, query: Select[Any], *, for_update: bool = False) -> list[Payment]:
+    async def _load(self, query: Select[Any], *, for_update: bool = False) -> Sequence[Payment]:
         conn = await self._source.connection()
         if for_update:
             await hold_sqlite_write_lock(conn)
@@ -124,7 +124,7 @@ class SqlPaymentRepository:
         return await payment_totals(conn, tenant_id, created_gte, created_lt)
 
     @staticmethod
-    async def _with_refunds(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Payment]:
+    async def _with_refunds(conn: AsyncConnection, rows: Sequence[RowMapping]) -> Sequence[Payment]:
         """The payments of `rows`, each with its refunds (one more query for them all)."""
         if not rows:
             return []
