@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import OUTBOX_MAIL, OUTBOX_MAIL_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
@@ -56,10 +57,12 @@ class SqlMailOutbox:
         mail.version += 1
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> Sequence[OutboxMail]:
-        """PostgreSQL locks the chosen rows and skips those other senders hold; SQLite
-        takes its one write lock first, so no other connection claims in between."""
-        if limit < 1:
-            return []
+        conn = await self._source.connection()
+        order = (_mail.next_attempt_at, _mail.created_at, _mail.id)
+        return await claim_leased(
+            conn, mail_outbox, OUTBOX_MAIL, due=_is_due(now), order_by=order, limit=limit,
+            now=now, lease=lease,
+        )  # fmt: skip
         conn = await self._source.connection()
         await hold_sqlite_write_lock(conn)
         due = (

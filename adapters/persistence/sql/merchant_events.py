@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import (
     DELIVERY_ATTEMPT,
     EVENT_DELIVERY,
@@ -191,10 +192,12 @@ class SqlEventDeliveryRepository:
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[EventDelivery]:
-        """PostgreSQL locks the chosen rows and skips those other workers hold; SQLite
-        takes its one write lock first, so no other connection claims in between."""
-        if limit < 1:
-            return []
+        conn = await self._source.connection()
+        order = (_dl.next_attempt_at, _dl.created_at, _dl.id)
+        return await claim_leased(
+            conn, event_deliveries, EVENT_DELIVERY, due=_is_due(now), order_by=order,
+            limit=limit, now=now, lease=lease,
+        )  # fmt: skip
         conn = await self._source.connection()
         await hold_sqlite_write_lock(conn)
         due = (

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import WEBHOOK_EVENT, WEBHOOK_EVENT_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
@@ -69,11 +70,16 @@ class SqlWebhookInbox:
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[WebhookEvent]:
-        """Select the due events and lease them in the caller's transaction. PostgreSQL
-        locks the chosen rows and skips rows other consumers hold; SQLite takes its one
-        write lock first, so no other connection can claim in between."""
-        if limit < 1:
-            return []
+        """Lease the due events in the caller's transaction (see `claim_leased`)."""
+        conn = await self._source.connection()
+        order = (_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
+        return await claim_leased(
+            conn, webhook_events, WEBHOOK_EVENT, due=_is_due(now), order_by=order, limit=limit,
+            now=now, lease=lease,
+            keys=lambda found: tuple_(_events.id, _events.gateway).in_(
+                [(e.id, e.gateway) for e in found]
+            ),
+        )  # fmt: skip
         conn = await self._source.connection()
         await hold_sqlite_write_lock(conn)
         due = (
