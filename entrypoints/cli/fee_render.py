@@ -7,24 +7,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
 from application.fees.simulate import CurrencySimulation
 from domain.audit import AuditEntry
 from domain.fees import FeeSchedule, FeeTier
 from domain.tenant import Tenant
-from entrypoints.cli.render import money, table, timestamp
+from entrypoints.cli.render import money, table, timestamp, to_json
 from entrypoints.http.platform_resources import (
     audit_entry_resource,
     fee_tier_resource,
     tenant_resource,
 )
-
-
-def to_json(resource: msgspec.Struct) -> dict[str, Any]:
-    """The API's JSON for a resource, so scripts read the CLI and the API alike."""
-    data: dict[str, Any] = msgspec.to_builtins(resource)
-    return data
 
 
 def tenant_json(tenant: Tenant) -> dict[str, Any]:

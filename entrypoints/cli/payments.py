@@ -159,7 +159,9 @@ def refund(
     command = RefundPaymentCommand(tenant_id, payment_id, amount, reason, operator_actor())
     result = run(state, lambda c: c.refund_payment().execute(command))
     if as_json:
-        echo_json(refund_json(result.refund) | {"payment": payment_json(result.payment)})
+        echo_json(
+            refund_json(result.payment, result.refund) | {"payment": payment_json(result.payment)}
+        )
         return
     r = result.refund
     headline = f"Refund {r.id} of {r.amount} is {r.status.value}."

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from domain.money import Money
 from domain.payment import Payment
 from domain.refund import Refund
+from entrypoints.http.resources import payment_resource, refund_resource
 
 
 def money(amount: int, currency: str) -> str:
@@ -39,52 +42,19 @@ def table(
     return "\n".join(line(cells) for cells in lines)
 
 
-def refund_json(refund: Refund) -> dict[str, Any]:
-    return {
-        "id": refund.id,
-        "object": "refund",
-        "amount": refund.amount.amount,
-        "currency": refund.amount.currency.lower(),
-        "reason": refund.reason,
-        "status": refund.status.value,
-        "failure_reason": refund.failure_reason,
-        "platform_fee_reversed": refund.platform_fee_reversed.amount,
-        "created_at": timestamp(refund.created_at),
-    }
+def to_json(resource: msgspec.Struct) -> dict[str, Any]:
+    """The API's JSON for a resource, so scripts read the CLI and the API alike."""
+    data: dict[str, Any] = msgspec.to_builtins(resource)
+    return data
 
 
 def payment_json(p: Payment) -> dict[str, Any]:
-    """The payment resource of SPEC §3, amounts in minor units."""
-    return {
-        "id": p.id,
-        "object": "payment",
-        "tenant_id": p.tenant_id,
-        "order_id": p.order_id,
-        "customer_id": p.customer_id,
-        "amount": p.amount.amount,
-        "currency": p.currency.lower(),
-        "capture_method": p.capture_method.value,
-        "status": p.status.value,
-        "refund_status": p.refund_status.value,
-        "dispute_status": p.dispute_status.value,
-        "amount_capturable": p.amount_capturable,
-        "amount_captured": p.amount_captured,
-        "amount_refunded": p.amount_refunded,
-        "platform_fee": p.platform_fee,
-        "gateway_fee": p.gateway_fee,
-        "gateway_fee_source": p.gateway_fee_source.value,
-        "net_amount": p.net_amount,
-        "gateway": p.gateway,
-        "gateway_payment_id": p.gateway_payment_id,
-        "failure_code": p.failure_code,
-        "failure_message": p.failure_message,
-        "cancellation_reason": p.cancellation_reason,
-        "outcome_unknown": p.outcome_unknown,
-        "refunds": [refund_json(r) for r in p.refunds],
-        "metadata": dict(p.metadata),
-        "created_at": timestamp(p.created_at),
-        "updated_at": timestamp(p.updated_at),
-    }
+    """The payment resource exactly as the API renders it (SPEC §3), for scripts."""
+    return to_json(payment_resource(p))
+
+
+def refund_json(p: Payment, refund: Refund) -> dict[str, Any]:
+    return to_json(refund_resource(p, refund))
 
 
 def payments_table(payments: Sequence[Payment]) -> str:
