@@ -41,6 +41,9 @@ DELIBERATE_REFUSALS = frozenset(
         ("amount_too_small", "amount"),
         ("invalid_amount", "lines"),
         ("idempotency_key_reused", "Idempotency-Key"),
+        # A webhook endpoint's URL must parse and, outside dev, resolve to a public
+        # address: no pattern can say either (SSRF guard, §14).
+        ("url_not_allowed", "url"),
     }
 )
 

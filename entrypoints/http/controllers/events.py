@@ -3,6 +3,7 @@ tenant: events for any merchant, endpoints and their deliveries for merchant adm
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from msgspec import Meta, Struct
 from adapters.security.jwt_tokens import Principal
 from application.events.endpoints import EndpointChanges, WebhookEndpoints
 from application.events.queries import MerchantEventQueries, RedeliverEvent
-from domain.merchant_event import EVENT_TYPES
+from domain.merchant_event import ALL_EVENTS, EVENT_TYPES
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.outcome import documented
 from entrypoints.http.dependencies import from_container
@@ -34,7 +35,12 @@ from entrypoints.http.schemas import parse_body
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 Url = Annotated[str, Meta(min_length=8, max_length=2048, pattern=r"^https?://\S+$")]
-EventTypes = Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=32)]
+# The types a merchant event can have, or "*" for all of them: a pattern, so the OpenAPI
+# document names exactly what is accepted.
+_EVENT_TYPE = "^(" + "|".join(re.escape(t) for t in (ALL_EVENTS, *EVENT_TYPES)) + ")$"
+EventTypes = Annotated[
+    list[Annotated[str, Meta(pattern=_EVENT_TYPE)]], Meta(min_length=1, max_length=32)
+]
 Description = Annotated[str, Meta(max_length=500)]
 
 
