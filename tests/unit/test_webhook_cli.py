@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -227,10 +228,9 @@ async def timed_out_authorization(state: CliState) -> Payment:
     return await container.create_payment().execute(command)
 
 
-def test_reconcile_refuses_a_fake_gateway_kept_in_the_servers_memory() -> None:
-    state = CliState(
-        Settings(database_url="sqlite+aiosqlite:///unused.db", fake_gateway_state="memory")
-    )
+def test_reconcile_refuses_a_fake_gateway_kept_in_the_servers_memory(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"
+    state = CliState(Settings(database_url=url, fake_gateway_state="memory"))
     result = CliRunner().invoke(cli, ["reconcile"], obj=state)
     assert result.exit_code == 1
     assert "KASSA_FAKE_GATEWAY_STATE=memory" in result.stderr
