@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
 
-ROLES = ("merchant", "merchant_admin", "platform_admin")
-# What each role may also do: an admin is a merchant too.
-IMPLIED_ROLES = {
-    "merchant": {"merchant"},
-    "merchant_admin": {"merchant", "merchant_admin"},
-    "platform_admin": {"platform_admin"},
-}
+from application.access import ROLES, Principal
 
 
 class InvalidAccessTokenError(Exception):
     """Missing, malformed, forged or expired; the reason stays in the process."""
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    subject: str
-    tenant_id: str
-    roles: frozenset[str]
-
-    def has(self, role: str) -> bool:
-        return role in self.roles
 
 
 class JwtAccessTokens:
@@ -62,9 +45,6 @@ class JwtAccessTokens:
         roles = claims["roles"]
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise InvalidAccessTokenError("roles must be a list of strings")
-        granted: set[str] = set()
-        for role in roles:
-            granted |= IMPLIED_ROLES.get(role, set())
         if not isinstance(claims["tenant_id"], str) or not isinstance(claims["sub"], str):
             raise InvalidAccessTokenError("sub and tenant_id must be strings")
-        return Principal(claims["sub"], claims["tenant_id"], frozenset(granted))
+        return Principal.holding(claims["sub"], claims["tenant_id"], roles)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 
-from adapters.security.jwt_tokens import ROLES
+from application.access import ROLES
 from entrypoints.cli.context import CliState, pass_state, run
 
 DEFAULT_SUBJECT = "kassa-cli"

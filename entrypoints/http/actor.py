@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from domain.audit import Actor
 from entrypoints.http.request_id import request_id_of
 

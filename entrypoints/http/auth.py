@@ -8,7 +8,8 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from adapters.security.jwt_tokens import InvalidAccessTokenError, JwtAccessTokens, Principal
+from adapters.security.jwt_tokens import InvalidAccessTokenError, JwtAccessTokens
+from application.access import Principal
 from entrypoints.http.errors import ApiError
 
 _SCOPE_KEY = "kassa.principal"

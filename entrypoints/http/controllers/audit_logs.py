@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.audit import ListAuditEntries
 from application.ports.repositories import AuditFilter
 from entrypoints.http.auth import authenticate

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.customers.customers import (
     CreateCustomer,
     CreateCustomerCommand,

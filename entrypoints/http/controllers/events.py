@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.events.endpoints import EndpointChanges, WebhookEndpoints
 from application.events.queries import MerchantEventQueries, RedeliverEvent
 from domain.merchant_event import ALL_EVENTS, EVENT_TYPES

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.fees.tiers import ListFeeTiers, UpdateFeeTier, UpdateFeeTierCommand
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires

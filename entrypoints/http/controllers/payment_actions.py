@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.cancel_payment import CancelPayment, CancelPaymentCommand
 from application.payments.capture_payment import CapturePayment, CapturePaymentCommand

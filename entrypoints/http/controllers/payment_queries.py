@@ -8,7 +8,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.errors import NotFoundError
 from application.payments.stats import CurrencyStats, PaymentStatistics
 from entrypoints.http.auth import authenticate

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
 from domain.statuses import CaptureMethod

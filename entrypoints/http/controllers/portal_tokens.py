@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.portal.tokens import (
     IssuedToken,

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from adapters.documents.receipts import FpdfReceiptRenderer
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.receipts.queries import GetReceipt
 from entrypoints.http.controllers.outcome import documented
 from entrypoints.http.dependencies import from_container

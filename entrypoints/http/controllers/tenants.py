@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.security.jwt_tokens import Principal
+from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.tenants.create_tenant import CreateTenant, CreateTenantCommand
 from application.tenants.queries import GetTenant
