@@ -72,3 +72,7 @@ class GatewayOutcomeUnknownError(DomainError):
     """The request may have reached the gateway; only asking it again tells."""
 
     code = "gateway_outcome_unknown"
+
+
+class SignatureError(Exception):
+    """A webhook delivery is not proven to come from its gateway; store nothing."""

@@ -11,9 +11,9 @@ from adapters.events.counting_publisher import CountingEventPublisher
 from adapters.events.httpx_sender import HttpxWebhookSender
 from adapters.events.logging_publisher import LoggingEventPublisher
 from adapters.events.url_guard import ResolvingUrlGuard
-from adapters.gateways.event_envelope import read_envelope
 from adapters.gateways.fake import FakePaymentGateway, MemoryFakeGatewayState
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
+from adapters.gateways.stripe_events import StripeEventFormat
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.mail.logging_mailer import mailer_for
 from adapters.observability.measured_gateway import MeasuredGateway
@@ -179,12 +179,14 @@ class Container(containers.DeclarativeContainer):
 
     reconcile_payments = providers.Factory(ReconcilePayments, **_payment_deps)
 
+    # Both gateways speak Stripe's event format and signature scheme.
+    gateway_events = providers.Singleton(StripeEventFormat)
     receive_webhook = providers.Factory(
         ReceiveWebhook,
         uow_factory=unit_of_work.provider,
         clock=clock,
         secrets=config.webhook_secrets,
-        read_envelope=providers.Object(read_envelope),
+        events=gateway_events,
     )
     replay_webhook_events = providers.Factory(
         ReplayWebhookEvents, uow_factory=unit_of_work.provider, clock=clock
@@ -201,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         fees=fee_terms,
+        events=gateway_events,
         lease=providers.Factory(timedelta, seconds=config.webhook_lease_seconds.as_int()),
     )
 
@@ -226,6 +229,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         sender=webhook_sender,
+        signer=gateway_events,
         guard=url_guard,
         lease=providers.Factory(timedelta, seconds=config.event_delivery_lease_seconds.as_int()),
     )

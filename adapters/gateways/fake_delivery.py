@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from adapters.gateways.stripe_signature import sign
 from application.ports.system import Clock
-from application.webhooks.signature import sign
 
 log = logging.getLogger("kassa.fake_gateway")
 

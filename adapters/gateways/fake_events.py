@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.gateways.fake_state import FakeDispute, FakeIntent, FakeRefund
-from application.webhooks.signature import sign
+from adapters.gateways.stripe_signature import sign
 from domain.statuses import CaptureMethod, PaymentStatus, RefundState
 
 

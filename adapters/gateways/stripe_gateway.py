@@ -1,6 +1,6 @@
 """The Stripe gateway: the PaymentGateway port on stripe-python's async StripeClient (httpx).
 
-Stripe's answers are read by application.webhooks.stripe_format, the same reading the
+Stripe's answers are read by adapters.gateways.stripe_format, the same reading the
 webhook consumer uses; stripe_requests sends, retries and translates failures."""
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import stripe
 
 from adapters.gateways.stripe_customers import StripeCustomers
 from adapters.gateways.stripe_errors import CardDeclinedError, guard_sdk_logs, redact
-from adapters.gateways.stripe_requests import Send, StripeRequests
-from application.errors import GatewayError, GatewayRejectedError
-from application.ports.gateway import IntentRequest
-from application.webhooks.stripe_format import (
+from adapters.gateways.stripe_format import (
     balance_fee,
     intent_from_stripe,
     object_id,
     refund_from_stripe,
 )
+from adapters.gateways.stripe_requests import Send, StripeRequests
+from application.errors import GatewayError, GatewayRejectedError
+from application.ports.gateway import IntentRequest
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 from domain.statuses import PaymentStatus

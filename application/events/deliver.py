@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from application.errors import StaleAggregateError
 from application.ports.events import SendResult, UnsafeUrlError, UrlGuard, WebhookSender
+from application.ports.gateway import PayloadSigner
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.webhooks.signature import sign
 from domain.event_delivery import DeliveryAttempt, DeliveryStatus, EventDelivery
 from domain.merchant_event import EVENT_RETENTION, MerchantEvent
 from domain.webhook_endpoint import WebhookEndpoint
@@ -23,9 +23,11 @@ log = logging.getLogger("kassa.events")
 SIGNATURE_HEADER = "Kassa-Signature"
 
 
-def signature_header(body: bytes, secrets: Sequence[str], timestamp: int) -> str:
+def signature_header(
+    signer: PayloadSigner, body: bytes, secrets: Sequence[str], timestamp: int
+) -> str:
     """`t=…,v1=…[,v1=…]`: one `v1` per secret that signs (two during a rotation)."""
-    parts = [sign(body, secret, timestamp) for secret in secrets]
+    parts = [signer.sign(body, secret, timestamp) for secret in secrets]
     return ",".join([parts[0], *(p.split(",", 1)[1] for p in parts[1:])])
 
 
@@ -36,10 +38,12 @@ class DeliverEvents:
         clock: Clock,
         ids: IdFactory,
         sender: WebhookSender,
+        signer: PayloadSigner,
         guard: UrlGuard,
         lease: timedelta,
         jitter: Callable[[], float] = random.random,
     ) -> None:
+        self._signer = signer
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
@@ -123,7 +127,7 @@ class DeliverEvents:
             "Content-Type": "application/json",
             "User-Agent": "Kassa-Webhooks/1",
             SIGNATURE_HEADER: signature_header(
-                body, endpoint.signing_secrets(now), int(now.timestamp())
+                self._signer, body, endpoint.signing_secrets(now), int(now.timestamp())
             ),
             "Kassa-Event-Id": event.id,
         }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
+from domain.gateway_events import GatewayEvent
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 from domain.statuses import CaptureMethod
@@ -117,4 +119,27 @@ class CustomerGateway(Protocol):
 
     async def create_portal_session(self, gateway_customer_id: str, return_url: str) -> str:
         """The URL of a Billing Portal session for the customer."""
+        ...
+
+
+class PayloadSigner(Protocol):
+    def sign(self, payload: bytes, secret: str, timestamp: int) -> str:
+        """The signature header a sender of `payload` computes (`t=…,v1=…`)."""
+        ...
+
+
+class GatewayEventFormat(PayloadSigner, Protocol):
+    """How a gateway signs and shapes its webhook events (Stripe's scheme and event JSON;
+    the fake gateway speaks the same, and Kassa signs its merchant events the same way)."""
+
+    def verify(self, payload: bytes, header: str | None, secret: str, now: datetime) -> None:
+        """Raise SignatureError unless `header` proves `payload` came from `secret`'s holder."""
+        ...
+
+    def envelope(self, payload: bytes) -> tuple[str, str]:
+        """(event id, event type); ValueError when the body is not an event."""
+        ...
+
+    def read(self, event_type: str, payload: bytes) -> GatewayEvent | None:
+        """What the event says happened; None for types Kassa does not act on."""
         ...

@@ -3,18 +3,18 @@ the same transaction that marks it done, so its effect happens exactly once."""
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.errors import StaleAggregateError
 from application.fees.terms import FeeTermsResolver
 from application.portal.invoice_payments import record_on_invoice
+from application.ports.gateway import GatewayEventFormat
 from application.ports.system import Clock, IdFactory
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_on_conflict
-from application.webhooks.effects import INFORMATIONAL, effect_for
+from application.webhooks.effects import Effect, effect_for
 from domain.errors import DomainError
 from domain.payment import Payment
 from domain.statuses import SyncResult
@@ -36,10 +36,12 @@ class WebhookConsumer:
         clock: Clock,
         ids: IdFactory,
         fees: FeeTermsResolver,
+        events: GatewayEventFormat,
         lease: timedelta = timedelta(seconds=60),
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._uow_factory = uow_factory
+        self._events = events
         self._clock = clock
         self._ids = ids
         self._fees = fees
@@ -75,34 +77,11 @@ class WebhookConsumer:
             if event is None or event.version != claimed.version:
                 raise _LeaseLostError(claimed.id)
             outcome, reason = WebhookStatus.PROCESSED, None
-            if event.type not in INFORMATIONAL:
-                body = json.loads(event.payload)
-                effect = effect_for(event.type, body["data"]["object"])
-                if effect is None:
-                    outcome = WebhookStatus.IGNORED
-                else:
-                    payment = await uow.payments.get_by_gateway_id(
-                        effect.gateway_payment_id, for_update=True
-                    )
-                    if payment is None:
-                        raise UnknownPaymentError(
-                            f"unknown_payment: no payment for {effect.gateway_payment_id}"
-                        )
-                    if payment.gateway != event.gateway:
-                        # A gateway speaks only for its own payments: anything else is
-                        # forged or misrouted and changes nothing. Set aside for good
-                        # rather than retried as unknown: intent ids are unique across
-                        # gateways, so no payment of this gateway can turn up under it,
-                        # and no replay can ever apply it.
-                        outcome, reason = WebhookStatus.IGNORED, _mismatch(event, payment)
-                    else:
-                        fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
-                        result = effect.apply(payment, fees.terms, now, self._ids)
-                        if result is SyncResult.APPLIED:
-                            await uow.payments.save(payment)
-                            await record_on_invoice(uow, payment)
-                        elif result is SyncResult.STALE:
-                            outcome = WebhookStatus.STALE
+            happened = self._events.read(event.type, event.payload)
+            if happened is None:
+                outcome = WebhookStatus.IGNORED
+            elif (effect := effect_for(happened)) is not None:
+                outcome, reason = await self._take_effect(uow, event, effect, now)
             event.finish(outcome, now, reason)
             try:
                 await uow.webhooks.save(event)
@@ -110,6 +89,29 @@ class WebhookConsumer:
                 raise _LeaseLostError(claimed.id) from None
             await uow.commit()
         return outcome
+
+    async def _take_effect(
+        self, uow: UnitOfWork, event: WebhookEvent, effect: Effect, now: datetime
+    ) -> tuple[WebhookStatus, str | None]:
+        payment = await uow.payments.get_by_gateway_id(effect.gateway_payment_id, for_update=True)
+        if payment is None:
+            raise UnknownPaymentError(
+                f"unknown_payment: no payment for {effect.gateway_payment_id}"
+            )
+        if payment.gateway != event.gateway:
+            # A gateway speaks only for its own payments: anything else is forged or
+            # misrouted and changes nothing. Set aside for good rather than retried as
+            # unknown: intent ids are unique across gateways, so no payment of this gateway
+            # can turn up under it, and no replay can ever apply it.
+            return WebhookStatus.IGNORED, _mismatch(event, payment)
+        fees = await self._fees.resolve(uow, payment.tenant_id, payment.currency)
+        result = effect.apply(payment, fees.terms, now, self._ids)
+        if result is SyncResult.APPLIED:
+            await uow.payments.save(payment)
+            await record_on_invoice(uow, payment)
+        elif result is SyncResult.STALE:
+            return WebhookStatus.STALE, None
+        return WebhookStatus.PROCESSED, None
 
     async def _fail(self, claimed: WebhookEvent, exc: Exception) -> WebhookStatus | None:
         message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"

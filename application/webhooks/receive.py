@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from application.errors import SignatureError
+from application.ports.gateway import GatewayEventFormat
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.webhooks.signature import SignatureError, verify
 from domain.webhook_event import WebhookEvent
 
 
 class MalformedEventError(Exception):
     """Signed correctly, but not a gateway event; store nothing."""
-
-
-# Reads `(event id, event type)` from a raw body; raises ValueError when it cannot.
-EnvelopeReader = Callable[[bytes], tuple[str, str]]
 
 
 class ReceiveWebhook:
@@ -24,12 +21,12 @@ class ReceiveWebhook:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         secrets: Mapping[str, str],
-        read_envelope: EnvelopeReader,
+        events: GatewayEventFormat,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._secrets = secrets
-        self._read_envelope = read_envelope
+        self._events = events
 
     async def execute(self, gateway: str, payload: bytes, signature: str | None) -> bool:
         """Store the event; False if it was delivered before.
@@ -39,9 +36,9 @@ class ReceiveWebhook:
         if not secret:
             raise SignatureError(f"No webhook secret is configured for {gateway!r}.")
         now = self._clock.now()
-        verify(payload, signature, secret, now)
+        self._events.verify(payload, signature, secret, now)
         try:
-            event_id, event_type = self._read_envelope(payload)
+            event_id, event_type = self._events.envelope(payload)
         except ValueError as exc:
             raise MalformedEventError(f"Signed, but not an event: {exc}") from None
         event = WebhookEvent.receive(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from application.webhooks.signature import sign
+from adapters.gateways.stripe_signature import sign
 from tests.container.podman import (
     env_args,
     image_size,

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters.gateways.stripe_signature import sign
 from application.ports.repositories import PageRequest
-from application.webhooks.signature import sign
 from entrypoints.container import Container
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 from tests.e2e.portal_fixtures import PORTAL, TEST_BCRYPT_ROUNDS, Portal

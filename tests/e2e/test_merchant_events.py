@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar, Request, post
 
-from application.webhooks.signature import verify
+from adapters.gateways.stripe_signature import verify
 from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 from tests.support.http_server import serving
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from application.webhooks.signature import sign
+from adapters.gateways.stripe_signature import sign
 from tests.e2e.conftest import Api, payment_body
 
 Samples = Mapping[tuple[str, frozenset[tuple[str, str]]], float]

@@ -18,9 +18,10 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from adapters.gateways.stripe_signature import sign
 from adapters.system.clock import FixedClock
+from application.errors import SignatureError
 from application.ports.repositories import PageRequest
-from application.webhooks.signature import SignatureError, sign
 from domain.webhook_event import WebhookStatus
 from entrypoints.container import Container
 from entrypoints.http.app import create_app

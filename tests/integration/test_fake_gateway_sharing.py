@@ -15,8 +15,8 @@ from adapters.gateways.fake import FakePaymentGateway, sequential_ids
 from adapters.gateways.fake_delivery import FakeWebhookDelivery
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.fake_sql import metadata as fake_gateway_tables
+from adapters.gateways.stripe_signature import verify
 from adapters.system.clock import SystemClock
-from application.webhooks.signature import verify
 from domain.statuses import CaptureMethod, PaymentStatus
 from tests.support.gateways import order
 

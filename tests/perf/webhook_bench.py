@@ -22,9 +22,9 @@ from sqlalchemy import text
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_console import FakeGatewayConsole
 from adapters.gateways.fake_events import SignedDelivery
+from adapters.gateways.stripe_signature import sign
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
-from application.webhooks.signature import sign
 from domain.money import Money
 from domain.statuses import CaptureMethod
 from domain.webhook_event import WebhookEvent

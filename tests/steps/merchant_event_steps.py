@@ -10,8 +10,8 @@ from typing import Any
 from dependency_injector import providers
 from pytest_bdd import given, parsers, then
 
+from adapters.gateways.stripe_signature import verify
 from application.ports.events import SendResult
-from application.webhooks.signature import verify
 from domain.money import Money
 from domain.tenant import Tenant
 from tests.steps.shop import Shop

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
+from adapters.gateways.stripe_signature import sign
 from adapters.persistence.inbox_wakeup import LocalInboxWakeup
-from application.webhooks.signature import sign
 from entrypoints.consumer import ConsumerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 from dependency_injector import providers
 
+from adapters.gateways.stripe_signature import sign
 from adapters.system.clock import FixedClock
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
-from application.webhooks.signature import sign
 from domain.payment import Payment
 from domain.statuses import CaptureMethod
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 
 from adapters.gateways.fake_console import FakeGatewayConsole
+from adapters.gateways.stripe_events import StripeEventFormat
+from adapters.gateways.stripe_signature import sign
 from application.fees.terms import FeeTermsResolver
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
-from application.webhooks.signature import sign
 from domain import events as ev
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.money import Money
@@ -37,13 +38,14 @@ class Loop:
         world.gateway.clock = world.clock
         self.console = FakeGatewayConsole(world.gateway)
         self.receive = ReceiveWebhook(
-            world.uow, world.clock, {"fake": SECRET, "stripe": STRIPE_SECRET}, read_envelope
+            world.uow, world.clock, {"fake": SECRET, "stripe": STRIPE_SECRET}, StripeEventFormat()
         )
         self.consumer = WebhookConsumer(
             world.uow,
             world.clock,
             world.ids,
             FeeTermsResolver(STRIPE_STANDARD_PRICING),
+            StripeEventFormat(),
             jitter=lambda: 0.0,
         )
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from application.webhooks.signature import SignatureError, sign, verify
+from adapters.gateways.stripe_signature import sign, verify
+from application.errors import SignatureError
 from tests.unit.factories import T0
 
 SECRET = "whsec_test"

@@ -11,8 +11,8 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
+from application.errors import SignatureError
 from application.webhooks.receive import MalformedEventError
-from application.webhooks.signature import SignatureError
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.errors import ApiError, invalid_request

@@ -7,6 +7,8 @@ import hmac
 import re
 from datetime import datetime
 
+from application.errors import SignatureError
+
 TOLERANCE_SECONDS = 300
 MAX_HEADER_LENGTH = 1024  # a timestamp and a few signatures: Stripe sends about 150
 
@@ -14,10 +16,6 @@ MAX_HEADER_LENGTH = 1024  # a timestamp and a few signatures: Stripe sends about
 # (no 5,000-digit number to convert), `v1` a hex SHA-256 (hmac compares ASCII only).
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _V1 = re.compile(r"[0-9a-f]{64}")
-
-
-class SignatureError(Exception):
-    """The delivery is not proven to come from the gateway; store nothing."""
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
