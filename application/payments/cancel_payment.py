@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.errors import ConflictError, GatewayOutcomeUnknownError, GatewayRejectedError
-from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from domain.audit import Actor
 from domain.payment import Payment
 from domain.statuses import PaymentStatus

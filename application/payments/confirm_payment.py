@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.errors import DuplicatePaymentError
-from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from domain.errors import DomainError
 from domain.payment import Payment
 

@@ -8,7 +8,7 @@ from application.customers.customers import load_customer
 from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
 from application.fees.terms import TenantFees
 from application.idempotency import IdempotencyContext, attach_payment, detach_payment
-from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import IntentRequest
 from domain.money import Money
 from domain.payment import Payment

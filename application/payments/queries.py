@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.payments.base import load_payment
+from application.payments.payment_use_case import load_payment
 from application.ports.repositories import Page, PageRequest, PaymentFilter
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.payment import Payment

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
-from application.payments.base import PaymentUseCase, gateway_key
+from application.payments.payment_use_case import PaymentUseCase, gateway_key
 from application.payments.refund_payment import refund_gateway_key
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.payment import Payment

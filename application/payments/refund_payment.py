@@ -12,7 +12,7 @@ from application.errors import (
     GatewayRejectedError,
 )
 from application.fees.terms import FeeTermsResolver
-from application.payments.base import PaymentUseCase, gateway_key, load_payment
+from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import PaymentGateway
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWorkFactory

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from application.errors import NotFoundError
-from application.payments.base import load_payment
+from application.payments.payment_use_case import load_payment
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.receipt import ReceiptDocument, ReceiptRefund
 from domain.statuses import RefundState

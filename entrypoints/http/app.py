@@ -36,11 +36,11 @@ from entrypoints.http.health import health
 from entrypoints.http.log_redaction import install_log_redaction
 from entrypoints.http.metrics import metrics, prometheus_config
 from entrypoints.http.openapi import StrictBodySchemaPlugin
+from entrypoints.http.payment_schemas import LimitedJsonRequest
 from entrypoints.http.platform import platform_router
 from entrypoints.http.portal import portal_router
 from entrypoints.http.rate_limits import rate_limit_stores
 from entrypoints.http.request_id import RequestIdMiddleware, logging_config
-from entrypoints.http.schemas import LimitedJsonRequest
 from entrypoints.mail_sender import mail_sender_lifespan
 
 if TYPE_CHECKING:

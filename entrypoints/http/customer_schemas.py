@@ -10,7 +10,7 @@ from msgspec import Meta, Struct
 
 from domain.money import is_known_currency
 from entrypoints.http.errors import invalid_request
-from entrypoints.http.schemas import Amount, Currency, Identifier, parse_body
+from entrypoints.http.payment_schemas import Amount, Currency, Identifier, parse_body
 
 B = TypeVar("B", bound="CheckedBody")
 

@@ -16,7 +16,7 @@ from domain.merchant_event import MerchantEvent
 from domain.payment import Payment
 from domain.refund import Refund
 from domain.webhook_endpoint import WebhookEndpoint
-from entrypoints.http.resources import payment_resource, refund_resource
+from entrypoints.http.payment_resources import payment_resource, refund_resource
 
 
 class ApiResourceRenderer:

@@ -9,7 +9,7 @@ from msgspec import Meta
 from domain.fees import MAX_BPS
 from domain.money import is_known_currency, known_currencies
 from entrypoints.http.errors import invalid_request
-from entrypoints.http.schemas import _Body
+from entrypoints.http.payment_schemas import _Body
 
 # Shared with the CLI, so an operator cannot store what the API would refuse.
 TENANT_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"

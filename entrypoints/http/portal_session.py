@@ -16,9 +16,9 @@ from application.portal.authenticate import PortalAuthenticator, PortalSession
 from domain.invoice import InvoiceNotPayableError, InvoicePaidError
 from domain.portal_token import InvalidTokenError
 from entrypoints.http.errors import ApiError, render
+from entrypoints.http.payment_resources import ErrorEnvelope
 from entrypoints.http.rate_limits import client_address, failed_check_budget
 from entrypoints.http.request_id import request_id_of
-from entrypoints.http.resources import ErrorEnvelope
 
 INVALID_LINK = "This payment link is not valid. Ask the merchant for a new one."
 

@@ -14,20 +14,17 @@ from adapters.persistence.sql.customer_repositories import (
     SqlInvoiceRepository,
     SqlSavedPaymentMethodRepository,
 )
+from adapters.persistence.sql.idempotency_repository import SqlIdempotencyRepository
 from adapters.persistence.sql.mail_outbox import SqlMailOutbox
 from adapters.persistence.sql.merchant_events import (
     SqlEventDeliveryRepository,
     SqlMerchantEventOutbox,
     SqlWebhookEndpointRepository,
 )
+from adapters.persistence.sql.payment_repository import SqlPaymentRepository
 from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepository
 from adapters.persistence.sql.receipt_repository import SqlReceiptRepository
-from adapters.persistence.sql.repositories import (
-    SqlFeeTierRepository,
-    SqlIdempotencyRepository,
-    SqlPaymentRepository,
-    SqlTenantRepository,
-)
+from adapters.persistence.sql.tenant_repositories import SqlFeeTierRepository, SqlTenantRepository
 from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
 from application.ports.system import EventPublisher
 from application.ports.unit_of_work import TransactionalHandler

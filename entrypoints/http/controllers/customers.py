@@ -24,7 +24,7 @@ from application.idempotency import IdempotencyContext, IdempotencyService
 from domain.invoice import InvoiceLine
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
-from entrypoints.http.controllers.outcome import documented, json_response
+from entrypoints.http.controllers.payment_outcome import documented, json_response
 from entrypoints.http.customer_resources import (
     CustomerList,
     CustomerResource,
@@ -39,7 +39,7 @@ from entrypoints.http.customer_schemas import CreateCustomerBody, CreateInvoiceB
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
 from entrypoints.http.pagination import page_request
-from entrypoints.http.resources import encode
+from entrypoints.http.payment_resources import encode
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]

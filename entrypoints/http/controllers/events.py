@@ -17,7 +17,7 @@ from application.events.endpoints import EndpointChanges, WebhookEndpoints
 from application.events.queries import MerchantEventQueries, RedeliverEvent
 from domain.merchant_event import ALL_EVENTS, EVENT_TYPES
 from entrypoints.http.auth import requires
-from entrypoints.http.controllers.outcome import documented
+from entrypoints.http.controllers.payment_outcome import documented
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.event_resources import (
     DeliveryList,
@@ -30,7 +30,7 @@ from entrypoints.http.event_resources import (
     event_resource,
 )
 from entrypoints.http.pagination import page_request
-from entrypoints.http.schemas import parse_body
+from entrypoints.http.payment_schemas import parse_body
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]

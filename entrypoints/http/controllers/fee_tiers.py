@@ -14,6 +14,7 @@ from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.dependencies import from_container
+from entrypoints.http.payment_schemas import parse_body
 from entrypoints.http.platform_resources import (
     FeeTierList,
     FeeTierResource,
@@ -21,7 +22,6 @@ from entrypoints.http.platform_resources import (
     fee_tier_resource,
 )
 from entrypoints.http.platform_schemas import UpdateFeeTierBody
-from entrypoints.http.schemas import parse_body
 
 
 class FeeTiersController(Controller):

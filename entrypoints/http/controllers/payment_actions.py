@@ -16,17 +16,23 @@ from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentC
 from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
-from entrypoints.http.controllers.outcome import documented, json_response, payment_outcome
+from entrypoints.http.controllers.payment_outcome import documented, json_response, payment_outcome
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
 from entrypoints.http.openapi import OptionalBodyOperation
-from entrypoints.http.resources import (
+from entrypoints.http.payment_resources import (
     PaymentResource,
     RefundResource,
     encode,
     refund_resource,
 )
-from entrypoints.http.schemas import CancelBody, CaptureBody, ConfirmBody, RefundBody, parse_body
+from entrypoints.http.payment_schemas import (
+    CancelBody,
+    CaptureBody,
+    ConfirmBody,
+    RefundBody,
+    parse_body,
+)
 
 _ACTED = documented(400, 401, 403, 404, 409, 502)
 

@@ -12,10 +12,15 @@ from application.access import Principal
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
-from entrypoints.http.controllers.outcome import documented
+from entrypoints.http.controllers.payment_outcome import documented
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.pagination import page_request, parse_instant
-from entrypoints.http.resources import PaymentList, PaymentResource, payment_list, payment_resource
+from entrypoints.http.payment_resources import (
+    PaymentList,
+    PaymentResource,
+    payment_list,
+    payment_resource,
+)
 
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 _ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z, or Unix seconds"

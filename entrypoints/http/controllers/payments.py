@@ -12,11 +12,11 @@ from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
 from domain.statuses import CaptureMethod
-from entrypoints.http.controllers.outcome import documented, payment_outcome
+from entrypoints.http.controllers.payment_outcome import documented, payment_outcome
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
-from entrypoints.http.resources import PaymentResource
-from entrypoints.http.schemas import CreateIntentBody, CreatePaymentBody, parse_body
+from entrypoints.http.payment_resources import PaymentResource
+from entrypoints.http.payment_schemas import CreateIntentBody, CreatePaymentBody, parse_body
 
 CREATE_RESPONSES = documented(400, 401, 402, 403, 404, 409, 502, unknown_outcome=True)
 

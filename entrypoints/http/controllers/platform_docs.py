@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.openapi.datastructures import ResponseSpec
 
-from entrypoints.http.resources import ErrorEnvelope
+from entrypoints.http.payment_resources import ErrorEnvelope
 
 _ERRORS = {
     400: "`invalid_request_error` naming `param` (an unknown tier in the body included), "

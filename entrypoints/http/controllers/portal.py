@@ -18,11 +18,12 @@ from application.portal.pay import (
 from application.portal.view import ViewPortalInvoice
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
-from entrypoints.http.controllers.outcome import card_error_response, json_response
+from entrypoints.http.controllers.payment_outcome import card_error_response, json_response
 from entrypoints.http.customer_schemas import PortalConfirmBody, PortalIntentBody, parse_checked
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.openapi import OptionalBodyOperation
 from entrypoints.http.pagination import page_request
+from entrypoints.http.payment_resources import encode
 from entrypoints.http.portal_resources import (
     PortalHistory,
     PortalIntentResource,
@@ -35,7 +36,6 @@ from entrypoints.http.portal_resources import (
 )
 from entrypoints.http.portal_session import portal_responses
 from entrypoints.http.rate_limits import PAY, VIEW, bucket
-from entrypoints.http.resources import encode
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]

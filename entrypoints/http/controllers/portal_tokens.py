@@ -20,7 +20,7 @@ from application.portal.tokens import (
 from application.ports.system import Clock
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
-from entrypoints.http.controllers.outcome import documented, json_response
+from entrypoints.http.controllers.payment_outcome import documented, json_response
 from entrypoints.http.customer_resources import (
     PortalTokenList,
     PortalTokenResource,
@@ -31,7 +31,7 @@ from entrypoints.http.customer_schemas import IssuePortalTokenBody, parse_checke
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
 from entrypoints.http.pagination import page_request
-from entrypoints.http.resources import encode
+from entrypoints.http.payment_resources import encode
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]

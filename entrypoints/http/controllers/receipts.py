@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery
 from adapters.documents.receipts import FpdfReceiptRenderer
 from application.access import Principal
 from application.receipts.queries import GetReceipt
-from entrypoints.http.controllers.outcome import documented
+from entrypoints.http.controllers.payment_outcome import documented
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.openapi import AlternateMediaOperation
 from entrypoints.http.receipt_resources import ReceiptResource, receipt_resource

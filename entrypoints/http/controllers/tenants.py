@@ -26,15 +26,15 @@ from domain.fees import DEFAULT_TIER_CODE
 from domain.tenant import TenantStatus
 from entrypoints.http.actor import actor_of
 from entrypoints.http.auth import requires
-from entrypoints.http.controllers.outcome import json_response
+from entrypoints.http.controllers.payment_outcome import json_response
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.dependencies import from_container
 from entrypoints.http.idempotency import documented_key, run_idempotent
 from entrypoints.http.openapi import OptionalBodyOperation
+from entrypoints.http.payment_resources import encode
+from entrypoints.http.payment_schemas import parse_body
 from entrypoints.http.platform_resources import TenantResource, tenant_resource
 from entrypoints.http.platform_schemas import CreateTenantBody, FeeOverrideBody, UpdateTenantBody
-from entrypoints.http.resources import encode
-from entrypoints.http.schemas import parse_body
 
 PLATFORM_ADMIN = requires("platform_admin")
 

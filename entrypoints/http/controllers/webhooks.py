@@ -16,7 +16,7 @@ from application.webhooks.receive import MalformedEventError
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.platform_docs import documented
 from entrypoints.http.errors import ApiError, invalid_request
-from entrypoints.http.resources import ErrorEnvelope
+from entrypoints.http.payment_resources import ErrorEnvelope
 
 GATEWAYS = frozenset({"stripe", "fake"})
 MAX_EVENT_BYTES = 1024 * 1024

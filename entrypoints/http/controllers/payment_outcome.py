@@ -10,8 +10,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from entrypoints.http.errors import error_body, error_response
+from entrypoints.http.payment_resources import (
+    ErrorEnvelope,
+    PaymentResource,
+    encode,
+    payment_resource,
+)
 from entrypoints.http.request_id import request_id_of
-from entrypoints.http.resources import ErrorEnvelope, PaymentResource, encode, payment_resource
 
 _ERRORS = {
     400: "`invalid_request_error` (with `param`) or `idempotency_error`.",

@@ -1,0 +1,56 @@
+"""The SQL idempotency records: a key claimed with one insert, its answer saved with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, select
+
+from adapters.persistence.sql.mapping import IDEMPOTENCY_RECORD
+from adapters.persistence.sql.statements import (
+    ConnectionSource,
+    insert_if_absent,
+    update_versioned,
+)
+from adapters.persistence.sql.tables import idempotency_keys
+from application.errors import IdempotencyKeyInUseError
+from domain.idempotency import IdempotencyRecord
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, source: ConnectionSource) -> None:
+        self._source = source
+
+    def _key(self, tenant_id: str, key: str) -> list[ColumnElement[bool]]:
+        return [idempotency_keys.c.tenant_id == tenant_id, idempotency_keys.c.key == key]
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        conn = await self._source.connection()
+        row = IDEMPOTENCY_RECORD.to_row(record)
+        if not await insert_if_absent(conn, idempotency_keys, row, ["tenant_id", "key"]):
+            raise IdempotencyKeyInUseError("This Idempotency-Key is taken.")
+
+    async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None:
+        conn = await self._source.connection()
+        rows = await conn.execute(select(idempotency_keys).where(*self._key(tenant_id, key)))
+        found = rows.mappings().one_or_none()
+        return IDEMPOTENCY_RECORD.from_row(found) if found is not None else None
+
+    async def save(self, record: IdempotencyRecord) -> None:
+        conn = await self._source.connection()
+        await update_versioned(
+            conn, idempotency_keys, self._key(record.tenant_id, record.key),
+            IDEMPOTENCY_RECORD.to_row(record), record.version, f"Idempotency key {record.key!r}",
+        )  # fmt: skip
+        record.version += 1
+
+    async def delete(self, tenant_id: str, key: str) -> None:
+        conn = await self._source.connection()
+        await conn.execute(delete(idempotency_keys).where(*self._key(tenant_id, key)))
+
+    async def purge_expired(self, now: datetime) -> int:
+        conn = await self._source.connection()
+        result = await conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+        )
+        return result.rowcount
