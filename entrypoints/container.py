@@ -62,7 +62,7 @@ from application.webhooks.queries import GetInboxHealth, GetWebhookEvent, ListWe
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain.fees import STRIPE_STANDARD_PRICING
-from entrypoints.http.event_resources import ApiResourceRenderer
+from entrypoints.http.events.resources import ApiResourceRenderer
 from entrypoints.settings import Settings
 
 

@@ -13,7 +13,7 @@ from domain.customer import Customer
 from domain.invoice import Invoice
 from domain.portal_token import PortalToken
 from entrypoints.cli.render import money, table, timestamp
-from entrypoints.http.customer_resources import (
+from entrypoints.http.customers.resources import (
     customer_resource,
     invoice_resource,
     portal_token_resource,

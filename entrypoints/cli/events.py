@@ -16,7 +16,7 @@ from entrypoints.cli.payments import echo_json, json_option
 from entrypoints.cli.render import table, timestamp
 from entrypoints.container import Container
 from entrypoints.event_delivery import EventDeliveryRunner, run_until_signalled
-from entrypoints.http.event_resources import delivery_resource, endpoint_resource, event_resource
+from entrypoints.http.events.resources import delivery_resource, endpoint_resource, event_resource
 
 
 @click.group()

@@ -12,7 +12,7 @@ from domain.audit import AuditEntry
 from domain.fees import FeeSchedule, FeeTier
 from domain.tenant import Tenant
 from entrypoints.cli.render import money, table, timestamp, to_json
-from entrypoints.http.platform_resources import (
+from entrypoints.http.platform.resources import (
     audit_entry_resource,
     fee_tier_resource,
     tenant_resource,

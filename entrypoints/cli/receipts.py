@@ -13,7 +13,7 @@ from domain.receipt import ReceiptDocument
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.payments import echo_json, tenant_option
 from entrypoints.container import Container
-from entrypoints.http.receipt_resources import receipt_resource
+from entrypoints.http.payments.receipt_resources import receipt_resource
 
 
 @click.group()

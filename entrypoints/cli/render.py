@@ -11,7 +11,7 @@ import msgspec
 from domain.money import Money
 from domain.payment import Payment
 from domain.refund import Refund
-from entrypoints.http.payment_resources import payment_resource, refund_resource
+from entrypoints.http.payments.resources import payment_resource, refund_resource
 
 
 def money(amount: int, currency: str) -> str:

@@ -11,7 +11,7 @@ from application.payments.stats import CurrencyStats
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.payments import echo_json, json_option
 from entrypoints.cli.render import money, table, timestamp, to_json
-from entrypoints.http.controllers.payment_stats import PaymentStatsResource, currency_stats_resource
+from entrypoints.http.payments.stats import PaymentStatsResource, currency_stats_resource
 
 _HEADERS = ("CURRENCY", "PAYMENTS", "SUCCEEDED", "FAILED", "CAPTURED", "REFUNDED",
             "PLATFORM FEES", "GATEWAY FEES", "NET", "SUCCESS", "REFUNDS", "DISPUTES")  # fmt: skip

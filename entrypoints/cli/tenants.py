@@ -17,7 +17,7 @@ from entrypoints.cli.fee_render import tenant_details, tenant_json, tenants_tabl
 from entrypoints.cli.operator import operator_actor
 from entrypoints.cli.payments import echo_json, json_option
 from entrypoints.container import Container
-from entrypoints.http.platform_schemas import CONNECTED_ACCOUNT_PATTERN, TENANT_ID_PATTERN
+from entrypoints.http.platform.schemas import CONNECTED_ACCOUNT_PATTERN, TENANT_ID_PATTERN
 
 TenantWork = Callable[[Container], Awaitable[Tenant]]
 

@@ -16,31 +16,31 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.event_delivery import event_delivery_lifespan
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
-from entrypoints.http.allow import complete_allow
-from entrypoints.http.auth import requires
-from entrypoints.http.controllers.customers import CustomersController, InvoicesController
-from entrypoints.http.controllers.events import EventsController, WebhookEndpointsController
-from entrypoints.http.controllers.payment_actions import PaymentActionsController
-from entrypoints.http.controllers.payment_queries import (
+from entrypoints.http.customers.controllers import CustomersController, InvoicesController
+from entrypoints.http.edge.allow import complete_allow
+from entrypoints.http.edge.auth import requires
+from entrypoints.http.edge.dependencies import merchant_dependencies
+from entrypoints.http.edge.errors import exception_handlers
+from entrypoints.http.edge.log_redaction import install_log_redaction
+from entrypoints.http.edge.openapi import StrictBodySchemaPlugin
+from entrypoints.http.edge.rate_limits import rate_limit_stores
+from entrypoints.http.edge.request_id import RequestIdMiddleware, logging_config
+from entrypoints.http.events.controllers import EventsController, WebhookEndpointsController
+from entrypoints.http.fake_gateway_pages import fake_gateway_router
+from entrypoints.http.health import health
+from entrypoints.http.metrics import metrics, prometheus_config
+from entrypoints.http.payments.actions import PaymentActionsController
+from entrypoints.http.payments.create import PaymentCreationController
+from entrypoints.http.payments.queries import (
     OrderPaymentsController,
     PaymentQueriesController,
 )
-from entrypoints.http.controllers.payments import PaymentCreationController
-from entrypoints.http.controllers.portal_tokens import PortalTokensController
-from entrypoints.http.controllers.receipts import ReceiptsController
-from entrypoints.http.controllers.webhooks import WebhooksController
-from entrypoints.http.dependencies import merchant_dependencies
-from entrypoints.http.errors import exception_handlers
-from entrypoints.http.fake_gateway_pages import fake_gateway_router
-from entrypoints.http.health import health
-from entrypoints.http.log_redaction import install_log_redaction
-from entrypoints.http.metrics import metrics, prometheus_config
-from entrypoints.http.openapi import StrictBodySchemaPlugin
-from entrypoints.http.payment_schemas import LimitedJsonRequest
-from entrypoints.http.platform import platform_router
-from entrypoints.http.portal import portal_router
-from entrypoints.http.rate_limits import rate_limit_stores
-from entrypoints.http.request_id import RequestIdMiddleware, logging_config
+from entrypoints.http.payments.receipts import ReceiptsController
+from entrypoints.http.payments.schemas import LimitedJsonRequest
+from entrypoints.http.platform.router import platform_router
+from entrypoints.http.portal.router import portal_router
+from entrypoints.http.portal.tokens import PortalTokensController
+from entrypoints.http.webhooks.controllers import WebhooksController
 from entrypoints.mail_sender import mail_sender_lifespan
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from adapters.system.ids import UlidIdFactory
 from application.events.outbox import RecordMerchantEvents
 from application.ports.repositories import PageRequest
-from entrypoints.http.event_resources import ApiResourceRenderer
+from entrypoints.http.events.resources import ApiResourceRenderer
 from tests.contract.builders import T0, authorize, new_payment
 from tests.support.publishers import RecordingEventPublisher
 

@@ -8,7 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from entrypoints.http.counting_stores import CountingMemoryStore, CountingRedisStore, WindowCounter
+from entrypoints.http.edge.counting_stores import (
+    CountingMemoryStore,
+    CountingRedisStore,
+    WindowCounter,
+)
 from tests.support.redis import fresh_namespace, keys_of, reachable_redis_url
 
 

@@ -8,8 +8,8 @@ import pytest
 from dependency_injector import providers
 
 from application.payments.queries import GetPayment
+from entrypoints.http.edge.request_id import RequestIdLogFilter
 from entrypoints.http.health import RememberedCheck
-from entrypoints.http.request_id import RequestIdLogFilter
 from tests.e2e.conftest import Api, payment_body
 
 

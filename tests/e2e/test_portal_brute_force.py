@@ -20,7 +20,7 @@ from application.ports.system import SecretHasher
 from domain.portal_token import join_token
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from entrypoints.http.rate_limits import STORE_NAME
+from entrypoints.http.edge.rate_limits import STORE_NAME
 from entrypoints.settings import Settings, SettingsError
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 from tests.e2e.portal_fixtures import PORTAL, TEST_BCRYPT_ROUNDS, Portal, portal_fixture  # noqa: F401

@@ -23,7 +23,7 @@ from application.portal.tokens import IssuePortalTokenCommand
 from domain.audit import Actor
 from domain.portal_token import InvalidTokenError, join_token, split_token
 from entrypoints.container import Container, build_container
-from entrypoints.http.log_redaction import install_log_redaction
+from entrypoints.http.edge.log_redaction import install_log_redaction
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TENANT, Api
 from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from entrypoints.http.request_id import logging_config
+from entrypoints.http.edge.request_id import logging_config
 from entrypoints.log_format import JsonLogFormatter, uvicorn_log_config
 from entrypoints.settings import Settings, SettingsError
 

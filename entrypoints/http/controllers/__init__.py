@@ -1,1 +1,0 @@
-"""Thin handlers, one module per resource: parse, call one use case, render."""

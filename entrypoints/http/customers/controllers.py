@@ -1,0 +1,165 @@
+"""Customers and invoices, created and read by merchant admins (SPEC §8, tenant-scoped)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from application.access import Principal
+from application.customers.customers import (
+    CreateCustomer,
+    CreateCustomerCommand,
+    ListCustomers,
+)
+from application.customers.invoices import (
+    CreateInvoice,
+    CreateInvoiceCommand,
+    GetInvoice,
+    ListInvoices,
+)
+from application.idempotency import IdempotencyContext, IdempotencyService
+from domain.invoice import InvoiceLine
+from entrypoints.http.customers.resources import (
+    CustomerList,
+    CustomerResource,
+    InvoiceList,
+    InvoiceResource,
+    customer_list,
+    customer_resource,
+    invoice_list,
+    invoice_resource,
+)
+from entrypoints.http.customers.schemas import CreateCustomerBody, CreateInvoiceBody, parse_checked
+from entrypoints.http.edge.actor import actor_of
+from entrypoints.http.edge.auth import requires
+from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.payments.outcome import documented, json_response
+from entrypoints.http.payments.resources import encode
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
+
+
+class CustomersController(Controller):
+    path = "/customers"
+    tags = ["customers"]
+    guards = [requires("merchant_admin")]
+    dependencies = {
+        "create_customer": from_container("create_customer"),
+        "list_customers": from_container("list_customers"),
+    }
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Create a customer (also at the gateway)",
+        parameters=documented_key(),
+        responses=documented(400, 401, 403, 502),
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreateCustomerBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_customer: NamedDependency[CreateCustomer],
+    ) -> Response[CustomerResource]:
+        body = await parse_checked(request, CreateCustomerBody)
+
+        async def act(_: IdempotencyContext | None) -> Response[Any]:
+            command = CreateCustomerCommand(
+                tenant_id=principal.tenant_id,
+                email=body.email,
+                name=body.name,
+                actor=actor_of(request, principal),
+            )
+            customer = await create_customer.execute(command)
+            return json_response(encode(customer_resource(customer)), 201)
+
+        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+
+    @get("/", summary="List customers, newest first", responses=documented(400, 401, 403))
+    async def list_customers(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        list_customers: NamedDependency[ListCustomers],
+        limit: Limit = 10,
+        starting_after: Cursor = None,
+        ending_before: Cursor = None,
+    ) -> CustomerList:
+        page = page_request(limit, starting_after, ending_before)
+        found = await list_customers.execute(principal.tenant_id, page)
+        return customer_list(found.data, found.has_more, request.url.path)
+
+
+class InvoicesController(Controller):
+    path = "/invoices"
+    tags = ["invoices"]
+    guards = [requires("merchant_admin")]
+    dependencies = {
+        "create_invoice": from_container("create_invoice"),
+        "get_invoice": from_container("get_invoice"),
+        "list_invoices": from_container("list_invoices"),
+    }
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Create an invoice for a customer",
+        parameters=documented_key(),
+        responses=documented(400, 401, 403, 404, 409),
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreateInvoiceBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_invoice: NamedDependency[CreateInvoice],
+    ) -> Response[InvoiceResource]:
+        body = await parse_checked(request, CreateInvoiceBody)
+        command = CreateInvoiceCommand(
+            tenant_id=principal.tenant_id,
+            customer_id=body.customer_id,
+            currency=body.currency,
+            lines=[InvoiceLine(li.description, li.quantity, li.unit_amount) for li in body.lines],
+            actor=actor_of(request, principal),
+            number=body.number,
+            due_date=body.due_date,
+        )
+
+        async def act(_: IdempotencyContext | None) -> Response[Any]:
+            invoice = await create_invoice.execute(command)
+            return json_response(encode(invoice_resource(invoice)), 201)
+
+        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+
+    @get("/{invoice_id:str}", summary="Retrieve an invoice", responses=documented(401, 403, 404))
+    async def retrieve(
+        self,
+        invoice_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        get_invoice: NamedDependency[GetInvoice],
+    ) -> InvoiceResource:
+        return invoice_resource(await get_invoice.execute(principal.tenant_id, invoice_id))
+
+    @get("/", summary="List invoices, newest first", responses=documented(400, 401, 403))
+    async def list_invoices(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        list_invoices: NamedDependency[ListInvoices],
+        limit: Limit = 10,
+        starting_after: Cursor = None,
+        ending_before: Cursor = None,
+        customer_id: Cursor = None,
+    ) -> InvoiceList:
+        page = page_request(limit, starting_after, ending_before)
+        found = await list_invoices.execute(principal.tenant_id, customer_id, page)
+        return invoice_list(found.data, found.has_more, request.url.path)

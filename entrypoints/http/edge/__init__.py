@@ -1,0 +1,2 @@
+"""The HTTP edge's cross-cutting pieces: errors, auth, request ids, idempotency,
+redaction, rate limits, OpenAPI."""

@@ -1,0 +1,30 @@
+"""Small Provide bridges: each handler dependency asks the container at request time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from entrypoints.http.edge.auth import provide_principal
+
+
+def from_container(provider_name: str) -> Provide:
+    """A dependency resolved by calling the container's provider of that name, per request
+    (so a test's `container.<provider>.override(...)` takes effect at once)."""
+
+    def provide(state: State) -> Any:
+        return getattr(state.container, provider_name)()
+
+    provide.__name__ = f"provide_{provider_name}"
+    return Provide(provide, sync_to_thread=False)
+
+
+def merchant_dependencies(*use_cases: str) -> dict[str, Provide]:
+    """The caller, the idempotency service and the named use cases."""
+    return {
+        "principal": Provide(provide_principal, sync_to_thread=False),
+        "idempotency": from_container("idempotency"),
+        **{name: from_container(name) for name in use_cases},
+    }

@@ -1,0 +1,1 @@
+"""Merchant events and webhook endpoints (§14)."""

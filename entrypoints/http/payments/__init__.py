@@ -1,0 +1,1 @@
+"""The payment endpoints (§3, §8): creation, actions, queries, statistics, receipts."""

@@ -1,0 +1,110 @@
+"""Creating payments: an intent to confirm later, an authorization, or a charge (§3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from application.access import Principal
+from application.idempotency import IdempotencyContext, IdempotencyService
+from application.payments.create_payment import CreatePayment, CreatePaymentCommand
+from domain.statuses import CaptureMethod
+from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.payments.outcome import documented, payment_outcome
+from entrypoints.http.payments.resources import PaymentResource
+from entrypoints.http.payments.schemas import CreateIntentBody, CreatePaymentBody, parse_body
+
+CREATE_RESPONSES = documented(400, 401, 402, 403, 404, 409, 502, unknown_outcome=True)
+
+
+class PaymentCreationController(Controller):
+    path = "/payments"
+    tags = ["payments"]
+    parameters = documented_key()
+    dependencies = {"create_payment": from_container("create_payment")}
+
+    @post("/intent", status_code=201, summary="Create a payment intent", responses=CREATE_RESPONSES)
+    async def create_intent(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreateIntentBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_payment: NamedDependency[CreatePayment],
+    ) -> Response[PaymentResource]:
+        body = await parse_body(request, CreateIntentBody)
+        return await _create(
+            request, body, principal, idempotency, create_payment, body.capture_method
+        )
+
+    @post(
+        "/authorize",
+        status_code=201,
+        summary="Authorize (capture later)",
+        responses=CREATE_RESPONSES,
+    )
+    async def authorize(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreatePaymentBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_payment: NamedDependency[CreatePayment],
+    ) -> Response[PaymentResource]:
+        body = await parse_body(request, CreatePaymentBody)
+        return await _create(
+            request, body, principal, idempotency, create_payment, CaptureMethod.MANUAL
+        )
+
+    @post(
+        "/charge", status_code=201, summary="Charge (capture at once)", responses=CREATE_RESPONSES
+    )
+    async def charge(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreatePaymentBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_payment: NamedDependency[CreatePayment],
+    ) -> Response[PaymentResource]:
+        body = await parse_body(request, CreatePaymentBody)
+        return await _create(
+            request, body, principal, idempotency, create_payment, CaptureMethod.AUTOMATIC
+        )
+
+
+async def _create(
+    request: Request[Any, Any, Any],
+    body: CreatePaymentBody | CreateIntentBody,
+    principal: NamedDependency[Principal],
+    idempotency: NamedDependency[IdempotencyService],
+    create_payment: NamedDependency[CreatePayment],
+    capture_method: CaptureMethod,
+) -> Response[Any]:
+    """Authorize and charge confirm at once with their payment method; an intent waits."""
+    payment_method = body.payment_method if isinstance(body, CreatePaymentBody) else None
+
+    async def act(ctx: IdempotencyContext | None) -> Response[Any]:
+        payment = await create_payment.execute(
+            CreatePaymentCommand(
+                tenant_id=principal.tenant_id,
+                order_id=body.order_id,
+                amount=body.amount,
+                currency=body.currency,
+                capture_method=capture_method,
+                confirm=payment_method is not None,
+                payment_method=payment_method,
+                customer_id=body.customer_id,
+                description=body.description,
+                metadata=dict(body.metadata),
+                allow_additional=body.allow_additional,
+                idempotency=ctx,
+            )
+        )
+        return payment_outcome(request, payment, status=201, created=True)
+
+    return await run_idempotent(request, principal.tenant_id, idempotency, act)

@@ -1,0 +1,89 @@
+"""Who a portal request speaks for: the link in its path, checked on every request, and
+how the portal's refusals read (one 401 for every bad link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
+from litestar.types import ExceptionHandlersMap
+
+from adapters.observability.metrics import portal_token_checks
+from application.portal.authenticate import PortalAuthenticator, PortalSession
+from domain.invoice import InvoiceNotPayableError, InvoicePaidError
+from domain.portal_token import InvalidTokenError
+from entrypoints.http.edge.errors import ApiError, render
+from entrypoints.http.edge.rate_limits import client_address, failed_check_budget
+from entrypoints.http.edge.request_id import request_id_of
+from entrypoints.http.payments.resources import ErrorEnvelope
+
+INVALID_LINK = "This payment link is not valid. Ask the merchant for a new one."
+
+
+async def provide_portal_session(
+    request: Request[Any, Any, Any], token: FromPath[str]
+) -> PortalSession:
+    """The `portal_session` dependency: unknown, malformed, expired and revoked links
+    all raise the same InvalidTokenError, after the same bcrypt work, and spend the
+    client address's budget of failed checks; over it, 429 before any of that work."""
+    authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
+    result = "rate_limited"  # until the budget lets the check happen
+    try:
+        async with failed_check_budget(request).checking(client_address(request)):
+            result = "failed"
+            session = await authenticator.authenticate(
+                token,
+                request.client.host if request.client else None,
+                request.headers.get("user-agent"),
+                request_id_of(request.scope),
+            )
+            result = "ok"
+            return session
+    finally:
+        portal_token_checks.labels(result).inc()
+
+
+def portal_dependencies() -> dict[str, Provide]:
+    return {"portal_session": Provide(provide_portal_session)}
+
+
+def _portal_refusal(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, InvalidTokenError):
+        refusal = ApiError(401, "authentication_error", "invalid_token", INVALID_LINK)
+    elif isinstance(exc, InvoicePaidError):
+        refusal = ApiError(409, "conflict", "invoice_paid", "This invoice is paid.")
+    elif isinstance(exc, InvoiceNotPayableError):
+        refusal = ApiError(409, "conflict", exc.code, exc.message)
+    else:  # pragma: no cover - only the classes below are routed here
+        return render(request, exc)
+    return render(request, refusal)
+
+
+def portal_exception_handlers() -> ExceptionHandlersMap:
+    """The portal's own refusals; everything else renders as anywhere else (§9)."""
+    return {
+        InvalidTokenError: _portal_refusal,
+        InvoicePaidError: _portal_refusal,
+        InvoiceNotPayableError: _portal_refusal,
+    }
+
+
+_PORTAL_ERRORS = {
+    400: "`invalid_request_error`, e.g. `amount_exceeds_due` (with `param`).",
+    401: "`authentication_error` `invalid_token`: unknown, malformed, expired or revoked "
+    "links all answer alike.",
+    402: "`card_error`: declined; `payment_id` names the failed payment.",
+    404: "`not_found`: no such payment, method or open invoice for this customer.",
+    409: "`conflict` `invoice_paid`: the link's invoice is paid; views go on until expiry.",
+    429: "`rate_limit_error`: too many requests with this link, or too many invalid links "
+    "from this address; see `Retry-After`.",
+    502: "`gateway_error`: the gateway could not be reached.",
+}
+
+
+def portal_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI answers of a portal route, in the §9 envelope."""
+    return {code: ResponseSpec(ErrorEnvelope, description=_PORTAL_ERRORS[code]) for code in codes}

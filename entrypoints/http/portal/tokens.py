@@ -1,0 +1,125 @@
+"""Portal links, issued, listed and revoked by merchant admins (SPEC §7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
+
+from application.access import Principal
+from application.idempotency import IdempotencyContext, IdempotencyService
+from application.portal.tokens import (
+    IssuedToken,
+    IssuePortalToken,
+    IssuePortalTokenCommand,
+    ListPortalTokens,
+    RevokePortalToken,
+)
+from application.ports.system import Clock
+from entrypoints.http.customers.resources import (
+    PortalTokenList,
+    PortalTokenResource,
+    portal_token_list,
+    portal_token_resource,
+)
+from entrypoints.http.customers.schemas import IssuePortalTokenBody, parse_checked
+from entrypoints.http.edge.actor import actor_of
+from entrypoints.http.edge.auth import requires
+from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.payments.outcome import documented, json_response
+from entrypoints.http.payments.resources import encode
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
+
+
+class PortalTokensController(Controller):
+    path = "/portal-tokens"
+    tags = ["portal tokens"]
+    guards = [requires("merchant_admin")]
+    dependencies = {
+        "issue_portal_token": from_container("issue_portal_token"),
+        "revoke_portal_token": from_container("revoke_portal_token"),
+        "list_portal_tokens": from_container("list_portal_tokens"),
+        "clock": from_container("clock"),
+    }
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Issue a portal link (the token is shown once)",
+        description="The answer carries `token` and its link `url`; Kassa keeps only a hash. "
+        "A replay under the same Idempotency-Key answers `token: null, url: null`: revoke "
+        "and issue again if the first answer was lost.",
+        parameters=documented_key(),
+        responses=documented(400, 401, 403, 404),
+    )
+    async def issue(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[IssuePortalTokenBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        issue_portal_token: NamedDependency[IssuePortalToken],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> Response[PortalTokenResource]:
+        body = await parse_checked(request, IssuePortalTokenBody)
+        command = IssuePortalTokenCommand(
+            tenant_id=principal.tenant_id,
+            customer_id=body.customer_id,
+            actor=actor_of(request, principal),
+            invoice_id=body.invoice_id,
+            ttl_days=body.ttl_days,
+        )
+        issued: list[IssuedToken] = []
+
+        async def act(_: IdempotencyContext | None) -> Response[Any]:
+            issued.append(await issue_portal_token.execute(command))
+            # What the idempotency record keeps: everything but the secret.
+            kept = portal_token_resource(issued[0].token, clock.now(), secret=None, url=None)
+            return json_response(encode(kept), 201)
+
+        response = await run_idempotent(request, principal.tenant_id, idempotency, act)
+        if not issued:
+            return response  # a replay: the secret is gone
+        token = issued[0]
+        shown = portal_token_resource(token.token, clock.now(), secret=token.secret, url=token.url)
+        return json_response(encode(shown), 201)
+
+    @delete(
+        "/{token_id:str}",
+        status_code=200,
+        summary="Revoke a portal link (at once)",
+        responses=documented(401, 403, 404),
+    )
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        token_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        revoke_portal_token: NamedDependency[RevokePortalToken],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> PortalTokenResource:
+        actor = actor_of(request, principal)
+        token = await revoke_portal_token.execute(principal.tenant_id, token_id, actor)
+        return portal_token_resource(token, clock.now())
+
+    @get("/", summary="List portal links, newest first", responses=documented(400, 401, 403))
+    async def list_tokens(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        list_portal_tokens: NamedDependency[ListPortalTokens],
+        clock: NamedDependency[SkipValidation[Clock]],
+        limit: Limit = 10,
+        starting_after: Text = None,
+        ending_before: Text = None,
+        customer_id: Text = None,
+    ) -> PortalTokenList:
+        page = page_request(limit, starting_after, ending_before)
+        found = await list_portal_tokens.execute(principal.tenant_id, customer_id, page)
+        return portal_token_list(found.data, clock.now(), found.has_more, request.url.path)

@@ -1,0 +1,1 @@
+"""Gateway webhooks (§6): receipt and the inbox's health."""
