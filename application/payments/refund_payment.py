@@ -77,7 +77,6 @@ class RefundPayment(PaymentUseCase):
                 refund_id=refund_id, amount=refund.amount.amount,
             )  # fmt: skip
             await uow.commit()
-        refund = payment.refund(refund_id)
         assert payment.gateway_payment_id is not None, "a captured payment has an intent"
         try:
             answer = await self._gateway.create_refund(
