@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import OUTBOX_MAIL, OUTBOX_MAIL_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
-    hold_sqlite_write_lock,
     update_versioned,
 )
 from adapters.persistence.sql.tables import mail_outbox
-from application.errors import StaleAggregateError
 from application.ports.repositories import Page, PageRequest
 from domain.mail import MailStatus, OutboxMail
 
@@ -63,34 +61,6 @@ class SqlMailOutbox:
             conn, mail_outbox, OUTBOX_MAIL, due=_is_due(now), order_by=order, limit=limit,
             now=now, lease=lease,
         )  # fmt: skip
-        conn = await self._source.connection()
-        await hold_sqlite_write_lock(conn)
-        due = (
-            select(mail_outbox)
-            .where(_is_due(now))
-            .order_by(_mail.next_attempt_at, _mail.created_at, _mail.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        mails = [OUTBOX_MAIL.from_row(row) for row in (await conn.execute(due)).mappings()]
-        if not mails:
-            return []
-        for mail in mails:
-            mail.claim(now, lease)
-        result = await conn.execute(
-            update(mail_outbox)
-            .where(_mail.id.in_([m.id for m in mails]))
-            .values(
-                status=MailStatus.SENDING.value,
-                locked_until=mails[0].locked_until,
-                version=_mail.version + 1,
-            )
-        )
-        if result.rowcount != len(mails):  # cannot happen while the rows are locked
-            raise StaleAggregateError("Mails changed while being claimed.")
-        for mail in mails:
-            mail.version += 1
-        return mails
 
     async def list(self, status: MailStatus | None, page: PageRequest) -> Page[OutboxMail]:
         conn = await self._source.connection()

@@ -28,7 +28,6 @@ from adapters.persistence.sql.tables import (
     merchant_events,
     webhook_endpoints,
 )
-from application.errors import StaleAggregateError
 from application.ports.repositories import Page, PageRequest
 from domain.event_delivery import DeliveryAttempt, DeliveryStatus, EventDelivery
 from domain.merchant_event import MerchantEvent
@@ -198,34 +197,6 @@ class SqlEventDeliveryRepository:
             conn, event_deliveries, EVENT_DELIVERY, due=_is_due(now), order_by=order,
             limit=limit, now=now, lease=lease,
         )  # fmt: skip
-        conn = await self._source.connection()
-        await hold_sqlite_write_lock(conn)
-        due = (
-            select(event_deliveries)
-            .where(_is_due(now))
-            .order_by(_dl.next_attempt_at, _dl.created_at, _dl.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        found = [EVENT_DELIVERY.from_row(row) for row in (await conn.execute(due)).mappings()]
-        if not found:
-            return []
-        for delivery in found:
-            delivery.claim(now, lease)
-        result = await conn.execute(
-            update(event_deliveries)
-            .where(_dl.id.in_([d.id for d in found]))
-            .values(
-                status=DeliveryStatus.DELIVERING.value,
-                locked_until=found[0].locked_until,
-                version=_dl.version + 1,
-            )
-        )
-        if result.rowcount != len(found):  # cannot happen while the rows are locked
-            raise StaleAggregateError("Deliveries changed while being claimed.")
-        for delivery in found:
-            delivery.version += 1
-        return found
 
     async def for_endpoint(
         self, tenant_id: str, endpoint_id: str, page: PageRequest

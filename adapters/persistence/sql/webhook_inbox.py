@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.persistence.sql.leases import claim_leased
@@ -13,11 +13,9 @@ from adapters.persistence.sql.mapping import WEBHOOK_EVENT, WEBHOOK_EVENT_PROGRE
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
-    hold_sqlite_write_lock,
     update_versioned,
 )
 from adapters.persistence.sql.tables import webhook_events
-from application.errors import StaleAggregateError
 from application.ports.repositories import InboxStats, Page, PageRequest
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
@@ -80,35 +78,6 @@ class SqlWebhookInbox:
                 [(e.id, e.gateway) for e in found]
             ),
         )  # fmt: skip
-        conn = await self._source.connection()
-        await hold_sqlite_write_lock(conn)
-        due = (
-            select(webhook_events)
-            .where(_is_due(now))
-            .order_by(_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        events = [WEBHOOK_EVENT.from_row(row) for row in (await conn.execute(due)).mappings()]
-        if not events:
-            return []
-        for event in events:
-            event.claim(now, lease)
-        claimed = events[0]
-        result = await conn.execute(
-            update(webhook_events)
-            .where(tuple_(_events.id, _events.gateway).in_([(e.id, e.gateway) for e in events]))
-            .values(
-                status=claimed.status.value,
-                locked_until=claimed.locked_until,
-                version=_events.version + 1,
-            )
-        )
-        if result.rowcount != len(events):  # cannot happen while the rows are locked
-            raise StaleAggregateError("Webhook events changed while being claimed.")
-        for event in events:
-            event.version += 1
-        return events
 
     async def list(
         self,
