@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import time
 from collections.abc import Iterator
 
@@ -28,6 +27,7 @@ from tests.support.databases import (
     run_blocking,
     skip_or_fail,
 )
+from tests.support.ports import free_port
 from tests.support.redis import fresh_namespace, keys_of, reachable_redis_url
 
 pytestmark = [pytest.mark.container, pytest.mark.postgres, pytest.mark.redis]
@@ -71,12 +71,6 @@ def redis_namespace() -> Iterator[tuple[str, str]]:
     namespace = fresh_namespace()
     yield url, namespace
     run_blocking(lambda: keys_of(url, namespace, delete=True))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TENANT, Api, close_container, payment_body
-from tests.support.smtp import free_port, smtp_server
+from tests.support.ports import free_port
+from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.databases import drop_postgres_database, fresh_postgres_url
+from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -28,13 +28,6 @@ CpuProbe = Callable[[], Awaitable[Mapping[str, Sequence[int]]]]
 
 class BenchError(RuntimeError):
     """The run itself broke (a server would not start, the database is not there)."""
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -15,15 +14,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ports import free_port
+
 KASSA = Path(sys.executable).with_name("kassa")
 LOOPBACK = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def kassa_env(database_url: str, **settings: str) -> dict[str, str]:
