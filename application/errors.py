@@ -42,6 +42,14 @@ class DuplicatePaymentError(ConflictError):
     code = "duplicate_payment"
     param = "order_id"
 
+    @classmethod
+    def order_claimed(cls, order_id: str) -> DuplicatePaymentError:
+        """What every store says when a second payment would claim the same order."""
+        return cls(
+            f"Order {order_id} already has a payment in progress or paid; "
+            "send allow_additional: true to take another."
+        )
+
 
 class PermissionDeniedError(DomainError):
     code = "forbidden"

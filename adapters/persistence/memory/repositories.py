@@ -113,10 +113,7 @@ class InMemoryPaymentRepository:
                     and other.id != payment.id
                     and (other.tenant_id, other.order_id) == (payment.tenant_id, payment.order_id)
                 ):
-                    raise DuplicatePaymentError(
-                        f"Order {payment.order_id} already has a payment in progress or paid; "
-                        "send allow_additional: true to take another."
-                    )
+                    raise DuplicatePaymentError.order_claimed(payment.order_id)
 
         check()
         self._s.checks.append(check)

@@ -148,10 +148,7 @@ async def _order_claim_guard(payment: Payment) -> AsyncIterator[None]:
         yield
     except IntegrityError as exc:
         if payment.order_claim and any(name in str(exc.orig) for name in _ORDER_CLAIM_VIOLATIONS):
-            raise DuplicatePaymentError(
-                f"Order {payment.order_id} already has a payment in progress or paid; "
-                "send allow_additional: true to take another."
-            ) from None
+            raise DuplicatePaymentError.order_claimed(payment.order_id) from None
         raise
 
 
