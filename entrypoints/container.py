@@ -66,11 +66,22 @@ from entrypoints.http.events.resources import ApiResourceRenderer
 from entrypoints.settings import Settings
 
 
-class Container(containers.DeclarativeContainer):
-    """Built from `Settings`: `Container(settings=providers.Object(settings))`."""
+def webhook_secrets(settings: Settings) -> dict[str, str]:
+    """The secret each gateway's events are verified with. The fake gateway has one only
+    while it is the configured gateway: otherwise its events could move real payments."""
+    secrets = {"stripe": settings.stripe_webhook_secret or ""}
+    if settings.gateway == "fake":
+        secrets["fake"] = settings.fake_webhook_secret
+    return secrets
 
-    settings: providers.Dependency[Settings] = providers.Dependency()
-    config = providers.Configuration()
+
+class Container(containers.DeclarativeContainer):
+    """Built from `Settings`, its one configuration: `build_container(settings)`. Tests
+    replace a provider with `container.<provider>.override(...)`."""
+
+    settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
+    # Where `kassa serve` listens, once it says so (tests building an app leave it empty).
+    fake_webhook_target = providers.Object("")
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UlidIdFactory)
@@ -78,7 +89,7 @@ class Container(containers.DeclarativeContainer):
         CountingEventPublisher, providers.Singleton(LoggingEventPublisher)
     )
 
-    engine = providers.Singleton(create_engine, config.database_url)
+    engine = providers.Singleton(create_engine, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
     # What runs inside every transaction, before it commits: receipts, merchant events.
     resource_renderer = providers.Singleton(ApiResourceRenderer)
@@ -87,33 +98,33 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(RecordMerchantEvents, renderer=resource_renderer, ids=ids),
     )
     unit_of_work = providers.Selector(
-        config.store,
+        settings.provided.store,
         sql=providers.Factory(SqlUnitOfWork, engine, publisher, transaction_handlers),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store, publisher, transaction_handlers),
     )
 
     # The fake gateway's books: in the database (its own tables and connections: it is
     # the other side of the wire), or in this process for unit tests and benchmarks.
-    fake_gateway_engine = providers.Singleton(fake_gateway_engine, config.database_url)
+    fake_gateway_engine = providers.Singleton(fake_gateway_engine, settings.provided.database_url)
     fake_gateway_state = providers.Selector(
-        config.fake_gateway_state,
+        settings.provided.fake_gateway_books,
         database=providers.Singleton(
             SqlFakeGatewayState, engine=fake_gateway_engine, now=clock.provided.now
         ),
         memory=providers.Singleton(MemoryFakeGatewayState),
     )
     gateway = providers.Selector(
-        config.gateway,
+        settings.provided.gateway,
         fake=providers.Singleton(
             FakePaymentGateway,
             clock=clock,
-            portal_base_url=config.fake_gateway_url,
+            portal_base_url=settings.provided.fake_gateway_url,
             state=fake_gateway_state,
         ),
         stripe=providers.Singleton(
             StripePaymentGateway,
-            secret_key=config.stripe_secret_key,
-            api_base=config.stripe_api_base,
+            secret_key=settings.provided.stripe_secret_key,
+            api_base=settings.provided.stripe_api_base,
         ),
     )
 
@@ -140,14 +151,14 @@ class Container(containers.DeclarativeContainer):
     refund_payment = providers.Factory(
         RefundPayment,
         **_payment_deps,
-        window=providers.Factory(timedelta, days=config.refund_window_days.as_int()),
+        window=providers.Factory(timedelta, days=settings.provided.refund_window_days),
     )
     get_payment = providers.Factory(GetPayment, uow_factory=unit_of_work.provider)
     list_payments = providers.Factory(ListPayments, uow_factory=unit_of_work.provider)
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
     get_receipt = providers.Factory(GetReceipt, uow_factory=unit_of_work.provider)
     receipt_renderer = providers.Singleton(FpdfReceiptRenderer)
-    mailer = providers.Singleton(mailer_for, config.smtp_url)
+    mailer = providers.Singleton(mailer_for, settings.provided.smtp_url)
     send_outbox_mail = providers.Factory(
         SendOutboxMail,
         uow_factory=unit_of_work.provider,
@@ -180,12 +191,13 @@ class Container(containers.DeclarativeContainer):
     reconcile_payments = providers.Factory(ReconcilePayments, **_payment_deps)
 
     # Both gateways speak Stripe's event format and signature scheme.
+    gateway_webhook_secrets = providers.Callable(webhook_secrets, settings)
     gateway_events = providers.Singleton(StripeEventFormat)
     receive_webhook = providers.Factory(
         ReceiveWebhook,
         uow_factory=unit_of_work.provider,
         clock=clock,
-        secrets=config.webhook_secrets,
+        secrets=gateway_webhook_secrets,
         events=gateway_events,
     )
     replay_webhook_events = providers.Factory(
@@ -196,7 +208,7 @@ class Container(containers.DeclarativeContainer):
     inbox_health = providers.Factory(GetInboxHealth, uow_factory=unit_of_work.provider, clock=clock)
     # One per consumer runner or app: it holds an asyncio signal and, on PostgreSQL, a
     # connection of its own.
-    inbox_wakeup = providers.Factory(inbox_wakeup_for, config.database_url)
+    inbox_wakeup = providers.Factory(inbox_wakeup_for, settings.provided.database_url)
     webhook_consumer = providers.Factory(
         WebhookConsumer,
         uow_factory=unit_of_work.provider,
@@ -204,15 +216,14 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         fees=fee_terms,
         events=gateway_events,
-        lease=providers.Factory(timedelta, seconds=config.webhook_lease_seconds.as_int()),
+        lease=providers.Factory(timedelta, seconds=settings.provided.webhook_lease_seconds),
     )
 
     # Merchant events (§14): where they may go, how they are sent, who reads them.
-    url_guard = providers.Singleton(
-        ResolvingUrlGuard, allow_private=config.allow_private_webhook_urls
-    )
+    url_guard = providers.Singleton(ResolvingUrlGuard, allow_private=settings.provided.is_dev)
     webhook_sender = providers.Singleton(
-        HttpxWebhookSender, timeout_seconds=config.event_delivery_timeout_seconds
+        HttpxWebhookSender,
+        timeout_seconds=providers.Callable(float, settings.provided.event_delivery_timeout_seconds),
     )
     webhook_endpoints = providers.Factory(
         WebhookEndpoints, uow_factory=unit_of_work.provider, clock=clock, ids=ids, guard=url_guard
@@ -231,7 +242,7 @@ class Container(containers.DeclarativeContainer):
         sender=webhook_sender,
         signer=gateway_events,
         guard=url_guard,
-        lease=providers.Factory(timedelta, seconds=config.event_delivery_lease_seconds.as_int()),
+        lease=providers.Factory(timedelta, seconds=settings.provided.event_delivery_lease_seconds),
     )
 
     create_customer = providers.Factory(
@@ -249,7 +260,7 @@ class Container(containers.DeclarativeContainer):
     get_invoice = providers.Factory(GetInvoice, uow_factory=unit_of_work.provider)
     list_invoices = providers.Factory(ListInvoices, uow_factory=unit_of_work.provider)
 
-    hasher = providers.Singleton(BcryptTokenHasher, rounds=config.bcrypt_rounds.as_int())
+    hasher = providers.Singleton(BcryptTokenHasher, rounds=settings.provided.bcrypt_rounds)
     issue_portal_token = providers.Factory(
         IssuePortalToken,
         uow_factory=unit_of_work.provider,
@@ -257,8 +268,8 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         audit=audit_trail,
-        default_ttl_days=config.portal_token_ttl_days.as_int(),
-        public_base_url=config.public_base_url,
+        default_ttl_days=settings.provided.portal_token_ttl_days,
+        public_base_url=settings.provided.base_url,
     )
     revoke_portal_token = providers.Factory(
         RevokePortalToken, uow_factory=unit_of_work.provider, clock=clock, audit=audit_trail
@@ -297,43 +308,10 @@ class Container(containers.DeclarativeContainer):
         audit=audit_trail,
     )
 
-    access_tokens = providers.Singleton(JwtAccessTokens, config.jwt_secret)
+    access_tokens = providers.Singleton(JwtAccessTokens, settings.provided.jwt_secret)
 
 
 def build_container(settings: Settings) -> Container:
     """A container configured from `Settings` (no I/O happens until a provider is used)."""
 
-    container = Container(settings=providers.Object(settings))
-    container.config.from_dict(
-        {
-            "database_url": settings.database_url,
-            "store": settings.store,
-            "gateway": settings.gateway,
-            "refund_window_days": settings.refund_window_days,
-            "jwt_secret": settings.jwt_secret,
-            "stripe_secret_key": settings.stripe_secret_key,
-            "stripe_api_base": settings.stripe_api_base,
-            "webhook_secrets": webhook_secrets(settings),
-            "webhook_lease_seconds": settings.webhook_lease_seconds,
-            "bcrypt_rounds": settings.bcrypt_rounds,
-            "portal_token_ttl_days": settings.portal_token_ttl_days,
-            "public_base_url": settings.base_url,
-            "fake_gateway_url": settings.base_url + "/fake-gateway",
-            "fake_gateway_state": settings.fake_gateway_books,
-            "smtp_url": settings.smtp_url,
-            "fake_webhook_target": "",  # where `kassa serve` listens, once it says
-            "allow_private_webhook_urls": settings.is_dev,  # SSRF rules apply outside dev
-            "event_delivery_lease_seconds": settings.event_delivery_lease_seconds,
-            "event_delivery_timeout_seconds": float(settings.event_delivery_timeout_seconds),
-        }
-    )
-    return container
-
-
-def webhook_secrets(settings: Settings) -> dict[str, str]:
-    """The secret each gateway's events are verified with. The fake gateway has one only
-    while it is the configured gateway: otherwise its events could move real payments."""
-    secrets = {"stripe": settings.stripe_webhook_secret or ""}
-    if settings.gateway == "fake":
-        secrets["fake"] = settings.fake_webhook_secret
-    return secrets
+    return Container(settings=providers.Object(settings))

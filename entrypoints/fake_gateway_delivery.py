@@ -58,7 +58,7 @@ def delivers_here(container: Container) -> bool:
     """True when this server should deliver: the fake gateway is configured, delivery is
     on, and `kassa serve` said where it listens (tests building an app do not)."""
     settings = container.settings()
-    target = container.config.fake_webhook_target()
+    target = container.fake_webhook_target()
     return settings.gateway == "fake" and settings.fake_webhook_delivery and bool(target)
 
 
@@ -71,7 +71,7 @@ async def fake_webhook_delivery_lifespan(app: Litestar) -> AsyncIterator[None]:
     stop = asyncio.Event()
     async with httpx.AsyncClient(timeout=SEND_TIMEOUT_S) as client:
         delivery = fake_webhook_delivery(
-            container, http_sender(client, container.config.fake_webhook_target())
+            container, http_sender(client, container.fake_webhook_target())
         )
         task = asyncio.create_task(delivery.run(stop), name="kassa-fake-webhook-delivery")
         try:

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
+
+import msgspec
 
 DEV_JWT_SECRET = "kassa-dev-only-jwt-secret-change-me"
 DEV_FAKE_WEBHOOK_SECRET = "whsec_fake_kassa"  # public: anyone could sign fake events with it
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/kassa.db"
+TRUE_WORDS = ("1", "true", "yes", "on")  # any other value of a yes/no setting is "no"
 
 
 class SettingsError(Exception):
     """The configuration cannot run; the message is one line for the operator."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+def env_name(field: str) -> str:
+    """The variable a setting is read from: `port` → `KASSA_PORT`."""
+    return f"KASSA_{field.upper()}"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
+    """Every setting, parsed once: a field is its name, type and default, and is read from
+    `KASSA_` + its name upper-cased (`env_name`). Adding a setting is adding a field."""
+
     env: str = "dev"
     database_url: str = DEFAULT_DATABASE_URL
     gateway: str = "fake"
@@ -51,22 +60,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in `environ` (default: this process's environment), checked."""
         environ = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = environ.get(f"KASSA_{f.name.upper()}")
+        values: dict[str, str | bool] = {}
+        for f in msgspec.structs.fields(cls):
+            raw = environ.get(f.encode_name)
             if raw is None or raw == "":
                 continue
-            if f.type == "int":
-                try:
-                    values[f.name] = int(raw)
-                except ValueError:
-                    raise SettingsError(f"KASSA_{f.name.upper()} must be a whole number.") from None
-            elif f.type == "bool":
-                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            if f.type is bool:
+                values[f.encode_name] = raw.strip().lower() in TRUE_WORDS
             else:
-                values[f.name] = raw
-        settings = cls(**values)  # type: ignore[arg-type]
+                values[f.encode_name] = raw.strip() if f.type is int else raw
+        try:
+            settings = msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
         settings.check()
         return settings
 
@@ -74,6 +82,11 @@ class Settings:
     def base_url(self) -> str:
         """Where people reach Kassa: KASSA_PUBLIC_BASE_URL, else this host and port."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def fake_gateway_url(self) -> str:
+        """Where the fake gateway's pages are served: under this Kassa."""
+        return self.base_url + "/fake-gateway"
 
     @property
     def fake_gateway_books(self) -> str:
@@ -129,3 +142,10 @@ class Settings:
             path = self.database_url[len(prefix) :]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _one_line(exc: msgspec.ValidationError) -> str:
+    """Only a whole number can fail to parse (text is text, yes/no is read above); msgspec
+    names the variable last: "Expected `int`, got `str` - at `$.KASSA_PORT`"."""
+    variable = str(exc).rpartition("$.")[2].rstrip("`")
+    return f"{variable} must be a whole number."

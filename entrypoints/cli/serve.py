@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
+from dependency_injector import providers
+from msgspec.structs import replace
 
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state
 from entrypoints.cli.db import migrate, printable_url
@@ -74,7 +75,7 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
     port = state.settings.port if port is None else port
     # Links (portal links, the fake gateway's pages) name the address actually served.
     settings = state.use(replace(state.settings, host=host, port=port))
-    state.container.config.fake_webhook_target.from_value(delivery_target(host, port))
+    state.container.fake_webhook_target.override(providers.Object(delivery_target(host, port)))
     settings.ensure_local_dirs()
     if migrate_first is None:
         migrate_first = is_embedded(settings)

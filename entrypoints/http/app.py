@@ -126,11 +126,10 @@ async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         container = app.state.container
-        if container.config.gateway() == "stripe":
+        settings = container.settings()
+        if settings.gateway == "stripe":
             await container.gateway().aclose()
-        if container.config.store() == "sql":
+        if settings.store == "sql":
             await container.engine().dispose()
-        if container.config.gateway() == "fake" and container.config.fake_gateway_state() == (
-            "database"
-        ):
+        if settings.gateway == "fake" and settings.fake_gateway_books == "database":
             await container.fake_gateway_engine().dispose()

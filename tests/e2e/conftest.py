@@ -133,7 +133,7 @@ async def kassa_container(
 
 
 async def close_container(container: Container) -> None:
-    if container.config.store() == "sql":
+    if container.settings().store == "sql":
         await container.engine().dispose()
 
 

@@ -190,7 +190,9 @@ async def test_stripe_events_are_checked_against_the_stripe_secret(api: Api) -> 
 
 
 async def test_without_a_stripe_secret_stripe_deliveries_are_refused(api: Api) -> None:
-    api.container.config.webhook_secrets.from_value({"fake": FAKE_SECRET, "stripe": ""})
+    api.container.gateway_webhook_secrets.override(
+        providers.Object({"fake": FAKE_SECRET, "stripe": ""})
+    )
     refused(await deliver(api, BODY, sign(BODY, "", now_ts()), "stripe"))
     assert await stored_events(api) == 0
 

@@ -52,3 +52,21 @@ def test_with_the_fake_gateway_configured_both_gateways_have_their_secret() -> N
     settings = Settings(stripe_webhook_secret="whsec_stripe")
 
     assert webhook_secrets(settings) == {"stripe": "whsec_stripe", "fake": "whsec_fake_kassa"}
+
+
+def test_a_number_setting_that_is_not_a_whole_number_is_refused_naming_its_variable() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"KASSA_REFUND_WINDOW_DAYS": "ninety"})
+
+    assert str(refused.value) == "KASSA_REFUND_WINDOW_DAYS must be a whole number."
+
+
+@pytest.mark.parametrize(
+    ("raw", "read_as"),
+    [("1", True), ("TRUE", True), (" yes ", True), ("on", True), ("0", False), ("no", False)],
+)
+def test_a_yes_no_setting_is_yes_only_when_it_says_so(raw: str, read_as: bool) -> None:
+    settings = Settings.from_env({"KASSA_CONSUMER_IN_PROCESS": raw, "KASSA_PORT": " 8080 "})
+
+    assert settings.consumer_in_process is read_as
+    assert settings.port == 8080
