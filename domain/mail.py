@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.portal_token import mask_tokens
+
 MAX_MAIL_ATTEMPTS = 10
 FIRST_MAIL_RETRY = timedelta(seconds=10)
 LONGEST_MAIL_RETRY = timedelta(hours=1)
@@ -22,6 +24,12 @@ class MailStatus(StrEnum):
 class MailKind(StrEnum):
     RECEIPT = "receipt"
     PORTAL_LINK = "portal_link"
+
+    @property
+    def carries_secret(self) -> bool:
+        """A portal link mail holds the link itself, a credential: its body is kept in
+        clear only until it is sent or given up on."""
+        return self is MailKind.PORTAL_LINK
 
 
 def mail_retry_delay(attempts: int) -> timedelta:
@@ -67,6 +75,7 @@ class OutboxMail:
         self.sent_at = now
         self.locked_until = None
         self.last_error = None
+        self._forget_secret()
 
     def failed(self, error: str, now: datetime) -> None:
         self.attempts += 1
@@ -74,9 +83,20 @@ class OutboxMail:
         self.locked_until = None
         if self.attempts >= MAX_MAIL_ATTEMPTS:
             self.status = MailStatus.DEAD
+            self._forget_secret()
         else:
             self.status = MailStatus.PENDING
             self.next_attempt_at = now + mail_retry_delay(self.attempts)
+
+    def _forget_secret(self) -> None:
+        """Once the mail is out (or never will be), the link in it has no business at rest."""
+        if self.kind.carries_secret:
+            self.body = mask_tokens(self.body)
+
+    @property
+    def shown_body(self) -> str:
+        """The body as an operator may see it: a link that still waits to go out, masked."""
+        return mask_tokens(self.body) if self.kind.carries_secret else self.body
 
     @property
     def message_id(self) -> str:

@@ -15,6 +15,9 @@ SELECTOR_BYTES, VERIFIER_BYTES = 16, 32
 # base64url without padding: 16 bytes → 22 characters, 32 bytes → 43. The fixed lengths
 # keep `_` unambiguous as the separator although base64url uses it too.
 _TOKEN = re.compile(r"kpt_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})")
+# Anything that looks like a token, well-formed or not, for masking it in text.
+TOKEN_LIKE = re.compile(r"kpt_[A-Za-z0-9_-]+")
+MASKED_TOKEN = "kpt_[redacted]"
 
 
 class PortalTokenStatus(StrEnum):
@@ -36,6 +39,11 @@ def split_token(token: str) -> tuple[str, str]:
     if match is None:
         raise InvalidTokenError("The link is not valid.")
     return match.group(1), match.group(2)
+
+
+def mask_tokens(text: str) -> str:
+    """Every `kpt_…` in `text` → `kpt_[redacted]`."""
+    return TOKEN_LIKE.sub(MASKED_TOKEN, text) if TOKEN_PREFIX in text else text
 
 
 def join_token(selector: str, verifier: str) -> str:

@@ -11,6 +11,7 @@ from application.audit import AuditTrail
 from application.customers.customers import load_customer
 from application.customers.invoices import load_invoice
 from application.errors import NotFoundError
+from application.mail.portal_link import portal_link_mail
 from application.ports.repositories import Page, PageRequest
 from application.ports.system import Clock, IdFactory, SecretHasher
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -32,6 +33,15 @@ class IssuePortalTokenCommand:
     actor: Actor
     invoice_id: str | None = None
     ttl_days: int | None = None
+    send_email: bool = False  # the link also goes to the customer's address (the outbox)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailedLink:
+    """The outbox mail carrying the link: sent after commit, retried, never doubled."""
+
+    mail_id: str
+    recipient: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,7 @@ class IssuedToken:
     token: PortalToken
     secret: str
     url: str
+    emailed: EmailedLink | None = None
 
 
 class IssuePortalToken:
@@ -79,13 +90,26 @@ class IssuePortalToken:
             expires_at=now + timedelta(days=ttl_days),
             invoice_id=cmd.invoice_id,
         )
+        secret = join_token(selector, verifier)
+        url = f"{self._base_url}/pay/{secret}"
+        emailed: EmailedLink | None = None
         async with self._uow_factory() as uow:
-            await load_customer(uow, cmd.tenant_id, cmd.customer_id)
+            customer = await load_customer(uow, cmd.tenant_id, cmd.customer_id)
+            invoice_number: str | None = None
             if cmd.invoice_id is not None:
                 invoice = await load_invoice(uow, cmd.tenant_id, cmd.invoice_id)
                 if invoice.customer_id != cmd.customer_id:
                     raise NotFoundError(f"No such invoice: {cmd.invoice_id}.", param="invoice_id")
+                invoice_number = invoice.number
             await uow.portal_tokens.add(token)
+            if cmd.send_email:
+                tenant = await uow.tenants.get(cmd.tenant_id)
+                merchant = tenant.name if tenant is not None else cmd.tenant_id
+                mail = portal_link_mail(
+                    self._ids.new("mail"), token, customer, merchant, url, invoice_number, now
+                )
+                await uow.mail.add(mail)
+                emailed = EmailedLink(mail.id, mail.recipient)
             await self._audit.record(
                 uow,
                 cmd.actor,
@@ -96,10 +120,10 @@ class IssuePortalToken:
                 customer_id=cmd.customer_id,
                 invoice_id=cmd.invoice_id,
                 expires_at=token.expires_at.isoformat(),
+                **({"mail_id": emailed.mail_id} if emailed else {}),
             )
             await uow.commit()
-        secret = join_token(selector, verifier)
-        return IssuedToken(token, secret, f"{self._base_url}/pay/{secret}")
+        return IssuedToken(token, secret, url, emailed)
 
 
 class RevokePortalToken:

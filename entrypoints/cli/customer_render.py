@@ -38,7 +38,10 @@ def token_json(
     """The API's portal_token resource; with `token` and `url` only when just issued."""
     if issued is None:
         return _builtins(portal_token_resource(token, now))
-    return _builtins(portal_token_resource(token, now, secret=issued.secret, url=issued.url))
+    shown = portal_token_resource(
+        token, now, secret=issued.secret, url=issued.url, emailed=issued.emailed
+    )
+    return _builtins(shown)
 
 
 def _day(at: datetime) -> str:

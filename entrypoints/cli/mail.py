@@ -26,6 +26,7 @@ def mail_json(m: OutboxMail) -> dict[str, Any]:
         "kind": m.kind.value,
         "recipient": m.recipient,
         "subject": m.subject,
+        "body": m.shown_body,
         "receipt_id": m.receipt_id,
         "status": m.status.value,
         "attempts": m.attempts,

@@ -31,6 +31,12 @@ def tokens() -> None:
     default=None,
     help="Lifetime [default: KASSA_PORTAL_TOKEN_TTL_DAYS].",
 )
+@click.option(
+    "--email",
+    "send_email",
+    is_flag=True,
+    help="Also e-mail the link to the customer (through the outbox: `kassa mail list`).",
+)
 @tenant_option
 @json_option
 @pass_state
@@ -39,6 +45,7 @@ def issue(
     customer_id: str,
     invoice_id: str | None,
     ttl_days: int | None,
+    send_email: bool,
     tenant_id: str,
     as_json: bool,
 ) -> None:
@@ -49,6 +56,7 @@ def issue(
         actor=operator_actor(),
         invoice_id=invoice_id,
         ttl_days=ttl_days,
+        send_email=send_email,
     )
 
     async def work(container: Container) -> tuple[IssuedToken, datetime]:
@@ -65,6 +73,11 @@ def issue(
     )
     click.echo(f"  {issued.url}")
     click.echo(f"  token {issued.secret}")
+    if issued.emailed is not None:
+        click.echo(
+            f"E-mailed to {issued.emailed.recipient} as {issued.emailed.mail_id} "
+            "(sent after commit; see kassa mail list)."
+        )
     click.echo("The link is shown once: Kassa keeps only a hash of it.")
 
 

@@ -18,7 +18,8 @@ from adapters.persistence.sql.migrate import upgrade
 from adapters.system.clock import FixedClock
 from application.ports.repositories import PageRequest
 from application.tenants.create_tenant import CreateTenantCommand
-from domain.mail import MailStatus
+from domain.mail import MailKind, MailStatus, OutboxMail
+from entrypoints.cli.mail import mail_json
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -75,8 +76,16 @@ async def paid_by_a_customer(api: Api) -> str:
     return str(answer.json()["id"])
 
 
-async def mails(container: Container) -> list[object]:
+async def mails(container: Container) -> list[OutboxMail]:
     return list((await container.list_mail().execute(None, PageRequest(limit=100))).data)
+
+
+async def stored(container: Container, mail_id: str) -> OutboxMail:
+    """The mail as the store holds it now (not a copy a sender kept)."""
+    async with container.unit_of_work() as uow:
+        found = await uow.mail.get(mail_id)
+    assert found is not None
+    return found
 
 
 async def test_a_receipt_mail_sent_while_smtp_is_down_arrives_once_when_it_is_back(
@@ -130,3 +139,80 @@ async def test_a_sender_that_died_mid_send_leaves_the_mail_to_the_next_after_its
     assert (during_lease.sent, after_lease.sent) == (0, 1)
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["Message-ID"] == f"<{leased.id}@kassa>"
+
+
+async def a_customer(api: Api) -> str:
+    answer = await api.post(
+        "/customers", {"email": "ada@example.com", "name": "Ada"}, role="merchant_admin"
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def test_an_e_mailed_portal_link_arrives_once_and_is_not_kept_in_clear_once_sent(
+    api: Api, container: Container, smtp_port: int, clock: FixedClock
+):
+    customer_id = await a_customer(api)
+    lines = [{"description": "Tea", "quantity": 1, "unit_amount": 4_500}]
+    invoice = await api.post(
+        "/invoices",
+        {"customer_id": customer_id, "currency": "usd", "lines": lines, "number": "INV-9"},
+        role="merchant_admin",
+    )
+    assert invoice.status_code == 201, invoice.text
+    body = {"customer_id": customer_id, "invoice_id": invoice.json()["id"], "send_email": True}
+
+    issued = await api.post("/portal-tokens", body, role="merchant_admin", key="link-1")
+    replayed = await api.post("/portal-tokens", body, role="merchant_admin", key="link-1")
+
+    assert issued.status_code == 201, issued.text
+    link, secret = issued.json()["url"], issued.json()["token"]
+    email = issued.json()["email"]
+    assert email["recipient"] == "ada@example.com" and email["id"].startswith("mail_")
+    assert replayed.json()["email"] == email and replayed.json()["token"] is None
+    [waiting] = await mails(container)  # one mail, not one per request
+    assert (waiting.id, waiting.kind) == (email["id"], MailKind.PORTAL_LINK)
+    assert link in waiting.body  # it must go out, so it waits in clear until then …
+    shown = mail_json(waiting)["body"]  # … but an operator never sees it
+    assert secret not in shown and "kpt_[redacted]" in shown
+
+    down = await container.send_outbox_mail().execute()  # nothing listens yet
+    assert (down.sent, down.failed) == (0, 1)
+    assert link in (await stored(container, waiting.id)).body  # kept for the retry
+    with smtp_server(smtp_port) as inbox:
+        clock.advance(timedelta(minutes=1))
+        back = await container.send_outbox_mail().execute()
+        again = await container.send_outbox_mail().execute()
+
+    assert (back.sent, again.sent) == (1, 0)
+    [message] = inbox.messages
+    assert message["To"] == "ada@example.com" and "Acme" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert link in text and "Hello Ada" in text and "invoice INV-9" in text
+    sent = await stored(container, waiting.id)
+    assert sent.status is MailStatus.SENT
+    assert secret not in sent.body and "kpt_[redacted]" in sent.body
+    opened = await api.client.get(f"/api/v1/public/payment/{secret}/invoice")
+    assert opened.status_code == 200, opened.text  # the mailed link is the working one
+    assert opened.json()["invoice"]["number"] == "INV-9"
+
+
+async def test_a_link_issued_without_send_email_writes_no_mail(api: Api, container: Container):
+    customer_id = await a_customer(api)
+
+    issued = await api.post("/portal-tokens", {"customer_id": customer_id}, role="merchant_admin")
+
+    assert issued.status_code == 201, issued.text
+    assert "email" not in issued.json()
+    assert await mails(container) == []
+
+
+async def test_send_email_must_be_a_boolean(api: Api, container: Container):
+    customer_id = await a_customer(api)
+    body = {"customer_id": customer_id, "send_email": "yes"}
+
+    answer = await api.post("/portal-tokens", body, role="merchant_admin")
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "invalid_request_error"
+    assert await mails(container) == []

@@ -13,6 +13,8 @@ from click.testing import CliRunner, Result
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.settings import Settings
+from tests.support.ports import free_port
+from tests.support.smtp import smtp_server
 
 Kassa = Callable[..., Result]
 
@@ -84,6 +86,36 @@ def test_people_see_the_link_once_when_it_is_issued(kassa: Kassa) -> None:
     issued = kassa("tokens", "issue", "--customer", str(customer["id"]))
     assert issued.exit_code == 0
     assert "/pay/kpt_" in issued.stdout and "shown once" in issued.stdout
+
+
+def test_an_operator_e_mails_a_link_and_the_outbox_never_shows_its_secret() -> None:
+    port = free_port()
+    settings = Settings(
+        database_url="memory://", bcrypt_rounds=4, smtp_url=f"smtp://127.0.0.1:{port}"
+    )
+    state, runner = CliState(settings), CliRunner()
+
+    def kassa(*args: str) -> Result:
+        return runner.invoke(cli, list(args), obj=state)
+
+    kassa("demo", "--json")
+    customer = as_json(kassa("customers", "create", "cy@example.com", "--json"))
+    cid = str(customer["id"])
+    issued = as_json(kassa("tokens", "issue", "--customer", cid, "--email", "--json"))
+    told = kassa("tokens", "issue", "--customer", cid, "--email")
+
+    assert issued["email"]["recipient"] == "cy@example.com"
+    assert "E-mailed to cy@example.com" in told.stdout and "kassa mail list" in told.stdout
+    waiting = kassa("mail", "list", "--json").stdout
+    assert str(issued["token"]) not in waiting and "kpt_[redacted]" in waiting
+    with smtp_server(port) as inbox:
+        sent = kassa("mail", "send")
+    assert sent.exit_code == 0 and "Sent 2, failed 0" in sent.stdout
+    texts = [m.get_body(("plain",)).get_content() for m in inbox.messages]  # type: ignore[union-attr]
+    assert sum(str(issued["url"]) in text for text in texts) == 1
+    listed = kassa("mail", "list")
+    assert listed.stdout.count("portal_link") == 2 and listed.stdout.count("sent") >= 2
+    assert str(issued["token"]) not in kassa("mail", "list", "--json").stdout
 
 
 @pytest.mark.parametrize(

@@ -204,9 +204,10 @@ RECEIPT = RowMapper(
 
 OUTBOX_MAIL = RowMapper(OutboxMail, mail_outbox)
 
-# What sending changes; the mail itself never does.
+# What sending changes: its progress, and the body of a mail that carried a portal link,
+# masked once it is out (OutboxMail._forget_secret); recipient and subject never change.
 OUTBOX_MAIL_PROGRESS = (
-    "status", "attempts", "next_attempt_at", "locked_until", "last_error", "sent_at",
+    "status", "attempts", "next_attempt_at", "locked_until", "last_error", "sent_at", "body",
 )  # fmt: skip
 
 # ------------------------------------------------------------------ merchant events

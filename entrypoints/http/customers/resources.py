@@ -8,6 +8,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
+from application.portal.tokens import EmailedLink
 from domain.customer import Customer
 from domain.invoice import Invoice, InvoiceStatus
 from domain.portal_token import PortalToken, PortalTokenStatus
@@ -49,6 +50,14 @@ class InvoiceResource(Struct, kw_only=True):
     created_at: datetime
 
 
+class PortalLinkMailResource(Struct, kw_only=True):
+    """The outbox mail that carries the link to the customer (`send_email: true`)."""
+
+    id: str
+    object: Literal["mail"] = "mail"
+    recipient: str
+
+
 class PortalTokenResource(Struct, kw_only=True):
     """`token` and `url` exist in the answer to the issuing request only (`null` when
     that answer is replayed under its Idempotency-Key: the secret is never kept)."""
@@ -67,6 +76,7 @@ class PortalTokenResource(Struct, kw_only=True):
     last_user_agent: str | None
     revoked_at: datetime | None
     created_at: datetime
+    email: PortalLinkMailResource | UnsetType = UNSET  # when the link was e-mailed
 
 
 class CustomerList(Struct, kw_only=True):
@@ -135,8 +145,12 @@ def portal_token_resource(
     *,
     secret: str | UnsetType | None = UNSET,
     url: str | UnsetType | None = UNSET,
+    emailed: EmailedLink | None = None,
 ) -> PortalTokenResource:
     """The token as the merchant sees it: its status as of `now`, never its hash."""
+    email: PortalLinkMailResource | UnsetType = UNSET
+    if emailed is not None:
+        email = PortalLinkMailResource(id=emailed.mail_id, recipient=emailed.recipient)
     return PortalTokenResource(
         id=token.id,
         token=secret,
@@ -151,6 +165,7 @@ def portal_token_resource(
         last_user_agent=token.last_user_agent,
         revoked_at=utc(token.revoked_at) if token.revoked_at else None,
         created_at=utc(token.created_at),
+        email=email,
     )
 
 

@@ -76,6 +76,9 @@ class IssuePortalTokenBody(CheckedBody, kw_only=True):
     customer_id: Identifier
     invoice_id: Identifier | None = None
     ttl_days: TtlDays | None = None
+    send_email: Annotated[
+        bool, Meta(description="Also e-mail the link to the customer (sent after commit).")
+    ] = False
 
 
 class PortalIntentBody(CheckedBody, kw_only=True):

@@ -11,18 +11,19 @@ import logging
 import re
 from typing import Any
 
+from domain.portal_token import MASKED_TOKEN, TOKEN_LIKE
+
 _PORTAL_PATH = re.compile(r"(/public/payment/)[^/\s?#\"'<>]+")
-_TOKEN = re.compile(r"kpt_[A-Za-z0-9_-]+")
 _MARKERS = ("kpt_", "/public/payment/")
 PORTAL_PATH_TEMPLATE = r"\1{token}"
-REDACTED_TOKEN = "kpt_[redacted]"
+REDACTED_TOKEN = MASKED_TOKEN
 
 
 def redact(text: str) -> str:
     """`/public/payment/<anything>` → `/public/payment/{token}`; `kpt_…` → `kpt_[redacted]`."""
     if not any(marker in text for marker in _MARKERS):
         return text
-    return _TOKEN.sub(REDACTED_TOKEN, _PORTAL_PATH.sub(PORTAL_PATH_TEMPLATE, text))
+    return TOKEN_LIKE.sub(REDACTED_TOKEN, _PORTAL_PATH.sub(PORTAL_PATH_TEMPLATE, text))
 
 
 def _redact_value(value: Any) -> Any:

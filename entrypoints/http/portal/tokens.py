@@ -53,6 +53,8 @@ class PortalTokensController(Controller):
         status_code=201,
         summary="Issue a portal link (the token is shown once)",
         description="The answer carries `token` and its link `url`; Kassa keeps only a hash. "
+        "With `send_email: true` the link is also e-mailed to the customer through the mail "
+        "outbox (sent after commit, retried, its body masked once sent); `email` names that mail. "
         "A replay under the same Idempotency-Key answers `token: null, url: null`: revoke "
         "and issue again if the first answer was lost.",
         parameters=documented_key(),
@@ -74,20 +76,25 @@ class PortalTokensController(Controller):
             actor=actor_of(request, principal),
             invoice_id=body.invoice_id,
             ttl_days=body.ttl_days,
+            send_email=body.send_email,
         )
         issued: list[IssuedToken] = []
 
         async def act(_: IdempotencyContext | None) -> Response[Any]:
             issued.append(await issue_portal_token.execute(command))
             # What the idempotency record keeps: everything but the secret.
-            kept = portal_token_resource(issued[0].token, clock.now(), secret=None, url=None)
+            kept = portal_token_resource(
+                issued[0].token, clock.now(), secret=None, url=None, emailed=issued[0].emailed
+            )
             return json_response(encode(kept), 201)
 
         response = await run_idempotent(request, principal.tenant_id, idempotency, act)
         if not issued:
             return response  # a replay: the secret is gone
         token = issued[0]
-        shown = portal_token_resource(token.token, clock.now(), secret=token.secret, url=token.url)
+        shown = portal_token_resource(
+            token.token, clock.now(), secret=token.secret, url=token.url, emailed=token.emailed
+        )
         return json_response(encode(shown), 201)
 
     @delete(
