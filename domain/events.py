@@ -83,3 +83,15 @@ class DisputeOpened(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class DisputeClosed(DomainEvent):
     outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePaid(DomainEvent):
+    """`payment_id`: the payment that completed it."""
+
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptIssued(DomainEvent):
+    receipt_id: str

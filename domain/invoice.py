@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from domain.errors import DomainError, InvalidAmountError
+from domain.events import DomainEvent, InvoicePaid
 from domain.money import Money
 from domain.statuses import SyncResult
 
@@ -63,6 +64,7 @@ class Invoice:
     status: InvoiceStatus = InvoiceStatus.OPEN
     payment_ids: list[str] = field(default_factory=list)
     version: int = 0
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -92,8 +94,9 @@ class Invoice:
             raise AmountExceedsDueError(f"Only {self.amount_due} is due on invoice {self.number}.")
         return Money(amount, self.currency)
 
-    def record_payment(self, payment_id: str, amount: Money) -> SyncResult:
-        """Apply a succeeded payment once, whichever of confirm and webhook comes first."""
+    def record_payment(self, payment_id: str, amount: Money, at: datetime) -> SyncResult:
+        """Apply a succeeded payment once, whichever of confirm and webhook comes first;
+        the one that pays it in full records `InvoicePaid`."""
         if payment_id in self.payment_ids:
             return SyncResult.UNCHANGED
         if amount.currency != self.currency:
@@ -102,4 +105,16 @@ class Invoice:
         self.amount_paid += amount.amount
         if self.amount_paid >= self.total and self.status is InvoiceStatus.OPEN:
             self.status = InvoiceStatus.PAID
+            self.events.append(
+                InvoicePaid(
+                    payment_id=payment_id,
+                    tenant_id=self.tenant_id,
+                    occurred_at=at,
+                    invoice_id=self.id,
+                )
+            )
         return SyncResult.APPLIED
+
+    def pull_events(self) -> list[DomainEvent]:
+        pulled, self.events = self.events, []
+        return pulled

@@ -23,6 +23,8 @@ EVENT_TYPES = (
     "refund.failed",
     "dispute.created",
     "dispute.closed",
+    "invoice.paid",
+    "receipt.issued",
 )
 
 _TYPE_OF: dict[type[ev.DomainEvent], str] = {
@@ -37,6 +39,8 @@ _TYPE_OF: dict[type[ev.DomainEvent], str] = {
     ev.RefundFailed: "refund.failed",
     ev.DisputeOpened: "dispute.created",
     ev.DisputeClosed: "dispute.closed",
+    ev.InvoicePaid: "invoice.paid",
+    ev.ReceiptIssued: "receipt.issued",
 }
 
 

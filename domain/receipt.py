@@ -3,10 +3,11 @@ tenant and year; the one place amounts become display strings (SPEC §2)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import DomainError
+from domain.events import DomainEvent, ReceiptIssued
 from domain.money import Money, currency_exponent
 
 # Symbols a reader recognises without the code; every other currency is written with its
@@ -60,11 +61,27 @@ class Receipt:
     customer_name: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.currency = Money(0, self.currency).currency
         if not self.lines:
             raise DomainError("A receipt has at least one line.")
+
+    def record_issued(self) -> None:
+        """Called once, by whoever issues it (one read back from storage records nothing)."""
+        self.events.append(
+            ReceiptIssued(
+                payment_id=self.payment_id,
+                tenant_id=self.tenant_id,
+                occurred_at=self.issued_at,
+                receipt_id=self.id,
+            )
+        )
+
+    def pull_events(self) -> list[DomainEvent]:
+        pulled, self.events = self.events, []
+        return pulled
 
     def money(self, amount: int) -> Money:
         return Money(amount, self.currency)

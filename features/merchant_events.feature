@@ -8,12 +8,16 @@ Feature: Telling the platform's order service what happened
 
   Background:
     Given a merchant on the starter tier
-    And the merchant's order service listens for payment and refund news
+    And the merchant's order service listens for payment, refund and receipt news
 
   Scenario: The order service hears that the customer paid
     When the customer pays 100.00 USD with a Visa card
     Then the order service hears that a payment of 100.00 USD succeeded
     And every message it heard carries the merchant's signature
+
+  Scenario: The order service hears that the customer's receipt was issued
+    When the customer pays 100.00 USD with a Visa card
+    Then the order service hears that a receipt for 100.00 USD was issued
 
   Scenario: The order service hears that a card was declined
     When the customer pays 50.00 USD with a card that is declined

@@ -11,14 +11,17 @@ from application.ports.events import ResourceRenderer
 from application.ports.system import IdFactory
 from application.ports.unit_of_work import UnitOfWork
 from domain import events as ev
+from domain.invoice import Invoice
 from domain.merchant_event import MerchantEvent, merchant_event_type
 from domain.payment import Payment
+from domain.receipt import Receipt
 
 
 class RecordMerchantEvents:
-    """A transactional handler: each domain event of interest that a payment saved in
-    this unit of work recorded becomes a merchant event, its `data.object` rendered as
-    the API renders the resource at commit. All of them go in one INSERT."""
+    """A transactional handler: each domain event of interest that an aggregate saved in
+    this unit of work recorded (a payment's, an invoice's, a receipt's) becomes a merchant
+    event, its `data.object` rendered as the API renders the resource at commit. All of
+    them go in one INSERT. It runs after the handlers that add aggregates (receipts)."""
 
     def __init__(self, renderer: ResourceRenderer, ids: IdFactory) -> None:
         self._renderer = renderer
@@ -28,15 +31,15 @@ class RecordMerchantEvents:
         found: list[MerchantEvent] = []
         seen: set[int] = set()  # a payment added then saved is listed twice
         for aggregate in aggregates:
-            if isinstance(aggregate, Payment) and id(aggregate) not in seen:
+            if isinstance(aggregate, Payment | Invoice | Receipt) and id(aggregate) not in seen:
                 seen.add(id(aggregate))
                 found.extend(self._events(aggregate))
         if found:
             await uow.merchant_events.add_many(found)
 
-    def _events(self, payment: Payment) -> list[MerchantEvent]:
+    def _events(self, aggregate: Payment | Invoice | Receipt) -> list[MerchantEvent]:
         made = []
-        for event in payment.events:
+        for event in aggregate.events:
             event_type = merchant_event_type(event)
             if event_type is None:
                 continue
@@ -46,13 +49,13 @@ class RecordMerchantEvents:
                 "object": "event",
                 "type": event_type,
                 "created": int(event.occurred_at.timestamp()),
-                "tenant_id": payment.tenant_id,
-                "data": {"object": self._object(payment, event)},
+                "tenant_id": event.tenant_id,
+                "data": {"object": self._object(aggregate, event)},
             }
             made.append(
                 MerchantEvent(
                     id=event_id,
-                    tenant_id=payment.tenant_id,
+                    tenant_id=event.tenant_id,
                     type=event_type,
                     created_at=event.occurred_at,
                     body=json.dumps(body, separators=(",", ":")),
@@ -60,11 +63,17 @@ class RecordMerchantEvents:
             )
         return made
 
-    def _object(self, payment: Payment, event: ev.DomainEvent) -> dict[str, Any]:
+    def _object(
+        self, aggregate: Payment | Invoice | Receipt, event: ev.DomainEvent
+    ) -> dict[str, Any]:
+        if isinstance(aggregate, Invoice):
+            return self._renderer.invoice(aggregate)
+        if isinstance(aggregate, Receipt):
+            return self._renderer.receipt(aggregate)
         if isinstance(event, ev.RefundRequested | ev.PaymentRefunded | ev.RefundFailed):
-            for refund in payment.refunds:
+            for refund in aggregate.refunds:
                 if refund.id == event.refund_id:
-                    return self._renderer.refund(payment, refund)
+                    return self._renderer.refund(aggregate, refund)
         if isinstance(event, ev.DisputeOpened | ev.DisputeClosed):
-            return self._renderer.dispute(payment)
-        return self._renderer.payment(payment)
+            return self._renderer.dispute(aggregate)
+        return self._renderer.payment(aggregate)

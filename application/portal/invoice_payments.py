@@ -17,7 +17,8 @@ async def record_on_invoice(uow: UnitOfWork, payment: Payment) -> None:
     if invoice is None:
         return
     paid = Money(payment.amount_captured, payment.currency)
-    if invoice.record_payment(payment.id, paid) is not SyncResult.APPLIED:
+    paid_at = payment.captured_at or payment.updated_at
+    if invoice.record_payment(payment.id, paid, paid_at) is not SyncResult.APPLIED:
         return
     await uow.invoices.save(invoice)
     if invoice.status is InvoiceStatus.PAID:

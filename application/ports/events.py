@@ -11,8 +11,10 @@ from typing import Any, Protocol
 from application.ports.repositories import Page, PageRequest
 from domain.errors import DomainError
 from domain.event_delivery import DeliveryAttempt, EventDelivery
+from domain.invoice import Invoice
 from domain.merchant_event import MerchantEvent
 from domain.payment import Payment
+from domain.receipt import Receipt
 from domain.refund import Refund
 from domain.webhook_endpoint import WebhookEndpoint
 
@@ -99,6 +101,12 @@ class ResourceRenderer(Protocol):
     def refund(self, payment: Payment, refund: Refund) -> dict[str, Any]: ...
 
     def dispute(self, payment: Payment) -> dict[str, Any]: ...
+
+    def invoice(self, invoice: Invoice) -> dict[str, Any]: ...
+
+    def receipt(self, receipt: Receipt) -> dict[str, Any]:
+        """As issued: no refunds against it yet."""
+        ...
 
 
 class UnsafeUrlError(DomainError):

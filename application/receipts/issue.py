@@ -59,6 +59,7 @@ class IssueReceiptOnCapture:
             card_brand=brand,
             card_last4=last4,
         )
+        receipt.record_issued()
         await uow.receipts.add(receipt)
         if receipt.customer_email:
             await uow.mail.add(self._mail(receipt))

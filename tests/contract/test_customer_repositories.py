@@ -179,7 +179,7 @@ def change(aggregate: Aggregate) -> None:
     if isinstance(aggregate, Customer):
         aggregate.gateway_customer_id = "cus_gw_attached"
     elif isinstance(aggregate, Invoice):
-        aggregate.record_payment("pay_1", Money(5_000, "USD"))
+        aggregate.record_payment("pay_1", Money(5_000, "USD"), at(60))
     else:
         aggregate.remove(at(60))
 

@@ -20,6 +20,7 @@ import pytest
 
 from adapters.gateways.fake import FakePaymentGateway
 from entrypoints.container import Container
+from entrypoints.fake_gateway_delivery import fake_webhook_delivery
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 
 TEST_BCRYPT_ROUNDS = 4
@@ -36,6 +37,18 @@ async def portal_container(store_kind: str, tmp_path: Path) -> AsyncIterator[Con
     )
     yield kassa
     await close_container(kassa)
+
+
+async def deliver_webhooks(container: Container) -> None:
+    """The gateway's signed events reach the inbox and the consumer applies them."""
+
+    async def send(payload: bytes, signature: str) -> int:
+        await container.receive_webhook().execute("fake", payload, signature)
+        return 200
+
+    await fake_webhook_delivery(container, send).deliver_due()
+    while await container.webhook_consumer().run_once():
+        pass
 
 
 @dataclass
@@ -90,6 +103,17 @@ class Portal:
         customer = await self.customer()
         invoice = await self.invoice(customer, *amounts)
         return str((await self.issue(customer, invoice))["token"])
+
+    async def confirmed_at_gateway(self, amount: int) -> tuple[str, str, str]:
+        """An invoice of `amount`, its link, and an intent for it that the customer's card
+        confirmed at the gateway (Stripe.js): both confirm and webhook may report it.
+        Answers (invoice id, token, intent id)."""
+        customer = await self.customer()
+        invoice_id = await self.invoice(customer, amount)
+        token = str((await self.issue(customer, invoice_id))["token"])
+        intent = str((await self.act(token, "create-intent")).json()["payment_intent_id"])
+        await self.gateway.confirm_intent(intent, "pm_card_visa", "stripe-js-confirm")
+        return invoice_id, token, intent
 
     async def view(self, token: str, what: str = "invoice", **params: Any) -> httpx.Response:
         return await self.api.client.get(f"{PORTAL}/{token}/{what}", params=params)

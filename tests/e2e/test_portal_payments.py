@@ -7,22 +7,14 @@ from __future__ import annotations
 import pytest
 
 from entrypoints.container import Container
-from entrypoints.fake_gateway_delivery import fake_webhook_delivery
-from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401
+from tests.e2e.portal_fixtures import (  # noqa: F401
+    Portal,
+    deliver_webhooks,
+    portal_container,
+    portal_fixture,
+)
 
 both_stores = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
-
-
-async def deliver_webhooks(container: Container) -> None:
-    """The gateway's signed events reach the inbox and the consumer applies them."""
-
-    async def send(payload: bytes, signature: str) -> int:
-        await container.receive_webhook().execute("fake", payload, signature)
-        return 200
-
-    await fake_webhook_delivery(container, send).deliver_due()
-    while await container.webhook_consumer().run_once():
-        pass
 
 
 @both_stores
@@ -142,12 +134,7 @@ async def test_a_declined_card_leaves_the_invoice_open(portal: Portal) -> None:
 async def test_confirm_and_webhook_record_the_payment_once(
     portal: Portal, container: Container, first: str
 ) -> None:
-    customer = await portal.customer()
-    invoice_id = await portal.invoice(customer, 12_000)
-    token = (await portal.issue(customer, invoice_id))["token"]
-    intent = (await portal.act(token, "create-intent")).json()["payment_intent_id"]
-    # The customer's card is confirmed at the gateway (Stripe.js): both routes may report it.
-    await portal.gateway.confirm_intent(intent, "pm_card_visa", "stripe-js-confirm")
+    invoice_id, token, intent = await portal.confirmed_at_gateway(12_000)
 
     if first == "webhook":
         await deliver_webhooks(container)

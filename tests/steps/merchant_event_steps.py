@@ -17,7 +17,7 @@ from domain.tenant import Tenant
 from tests.steps.shop import Shop
 from tests.steps.vocabulary import WORDS
 
-LISTENS_FOR = ["payment.succeeded", "payment.failed", "refund.succeeded"]
+LISTENS_FOR = ["payment.succeeded", "payment.failed", "refund.succeeded", "receipt.issued"]
 
 
 @dataclass
@@ -58,7 +58,10 @@ def hear(shop: Shop, service: OrderService, listener: Listener) -> list[dict[str
     return [json.loads(body) for body, _ in service.heard.get(listener.url, [])]
 
 
-@given("the merchant's order service listens for payment and refund news", target_fixture="ears")
+@given(
+    "the merchant's order service listens for payment, refund and receipt news",
+    target_fixture="ears",
+)
 def the_order_service_listens(shop: Shop, merchant: Tenant) -> tuple[OrderService, Listener]:
     service = OrderService()
     shop.container.webhook_sender.override(providers.Object(service))
@@ -99,6 +102,15 @@ def hears_a_refund(shop: Shop, ears: tuple[OrderService, Listener], amount: Mone
     (message,) = _messages(shop, ears, "refund.succeeded")
     refund = message["data"]["object"]
     assert Money(refund["amount"], refund["currency"].upper()) == amount
+
+
+@then(parsers.parse("the order service hears that a receipt for {amount:Money} was issued",
+                    extra_types=WORDS))  # fmt: skip
+def hears_a_receipt(shop: Shop, ears: tuple[OrderService, Listener], amount: Money) -> None:
+    (message,) = _messages(shop, ears, "receipt.issued")
+    receipt = message["data"]["object"]
+    assert Money(receipt["total"]["amount"], receipt["currency"].upper()) == amount
+    assert receipt["number"].startswith("R-")
 
 
 @then("every message it heard carries the merchant's signature")

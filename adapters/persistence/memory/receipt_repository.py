@@ -21,6 +21,7 @@ class InMemoryReceiptRepository:
         check()
         self._s.put(self._table, receipt.id, receipt, None)
         self._s.checks.append(check)
+        self._s.seen.append(receipt)
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
         found = next(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -58,8 +59,9 @@ class SqlCustomerRepository:
 
 
 class SqlInvoiceRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
         self._source = source
+        self._seen = seen  # aggregates whose events flow after commit
 
     async def add(self, invoice: Invoice) -> None:
         """INSERT … ON CONFLICT DO NOTHING, whichever key is taken, then say which: a
@@ -93,6 +95,7 @@ class SqlInvoiceRepository:
             invoice.version, f"Invoice {invoice.id}",
         )  # fmt: skip
         invoice.version += 1
+        self._seen.append(invoice)
 
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
         conn = await self._source.connection()

@@ -3,6 +3,8 @@ issuing transaction (INSERT … ON CONFLICT DO UPDATE … RETURNING), so numbers
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -30,13 +32,15 @@ _BUMP = {name: _bump(name) for name in ("postgresql", "sqlite")}
 
 
 class SqlReceiptRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
         self._source = source
+        self._seen = seen  # aggregates whose events flow after commit
 
     async def add(self, receipt: Receipt) -> None:
         conn = await self._source.connection()
         if not await insert_if_absent(conn, receipts, RECEIPT.to_row(receipt), ["payment_id"]):
             raise StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already.")
+        self._seen.append(receipt)
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
         conn = await self._source.connection()

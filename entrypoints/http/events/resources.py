@@ -12,10 +12,14 @@ from msgspec import UNSET, Struct, UnsetType
 
 from application.events.queries import DeliveryWithAttempts
 from domain.event_delivery import DeliveryStatus
+from domain.invoice import Invoice
 from domain.merchant_event import MerchantEvent
 from domain.payment import Payment
+from domain.receipt import Receipt, ReceiptDocument
 from domain.refund import Refund
 from domain.webhook_endpoint import WebhookEndpoint
+from entrypoints.http.customers.resources import invoice_resource
+from entrypoints.http.payments.receipt_resources import receipt_resource
 from entrypoints.http.payments.resources import payment_resource, refund_resource
 
 
@@ -40,6 +44,14 @@ class ApiResourceRenderer:
             "status": payment.dispute.status.value,
             "payment": self.payment(payment),
         }
+
+    def invoice(self, invoice: Invoice) -> dict[str, Any]:
+        rendered: dict[str, Any] = msgspec.to_builtins(invoice_resource(invoice))
+        return rendered
+
+    def receipt(self, receipt: Receipt) -> dict[str, Any]:
+        rendered: dict[str, Any] = msgspec.to_builtins(receipt_resource(ReceiptDocument(receipt)))
+        return rendered
 
 
 def event_resource(event: MerchantEvent) -> dict[str, Any]:
