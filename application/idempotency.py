@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from application.errors import (
     IdempotencyKeyInUseError,
@@ -14,6 +15,22 @@ from application.errors import (
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.idempotency import IdempotencyRecord, IdempotencyState
+
+# Renders what a request answers about the aggregate its last transaction saved:
+# (status, body) to keep, or None for an answer that must not be kept (unknown outcome).
+Respond = Callable[[Any], tuple[int, bytes] | None]
+
+
+class KeyTakenError(Exception):
+    """A deferred claim found its key taken: the request must begin the full way."""
+
+
+@dataclass(slots=True)
+class ClaimProgress:
+    """Where a request under a key stands; changed only once a transaction committed."""
+
+    pending: bool = False  # deferred: the key is not written yet
+    completed: bool = False  # the answer was kept with the act's last change
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +43,33 @@ class IdempotencyContext:
     # The record as this request last wrote it, so attaching the payment and completing
     # need not read it again; a versioned save still refuses it if it changed meanwhile.
     record: IdempotencyRecord | None = field(default=None, compare=False, repr=False)
+    # Deferred (`IdempotencyService.deferred`): the act's first transaction claims the key
+    # with the payment it creates, and its last one keeps the answer `respond` renders.
+    respond: Respond | None = field(default=None, compare=False, repr=False)
+    progress: ClaimProgress = field(default_factory=ClaimProgress, compare=False, repr=False)
+
+
+def claim_committed(ctx: IdempotencyContext | None) -> None:
+    """The transaction that claimed a deferred key committed: the key is this request's."""
+    if ctx is not None:
+        ctx.progress.pending = False
+
+
+async def keep_answer(uow: UnitOfWork, ctx: IdempotencyContext | None, subject: object) -> bool:
+    """In the act's last transaction, keep the answer about `subject` with the change it
+    reports (one UPDATE, no second transaction). False when it could not: no renderer,
+    an answer not to keep, or the record changed meanwhile (completing later reads it)."""
+    if ctx is None or ctx.respond is None or ctx.record is None or ctx.progress.pending:
+        return False
+    answer = ctx.respond(subject)
+    if answer is None:
+        return False
+    status, body = answer
+
+    def complete(record: IdempotencyRecord) -> None:
+        record.complete(status, body)
+
+    return await _saved(uow, ctx.record, complete)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +81,14 @@ class Replay:
 async def attach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None, payment_id: str) -> None:
     """Remember, in the caller's transaction, which payment this request created."""
     if ctx is None:
+        return
+    if ctx.progress.pending:  # the claim itself, already naming the payment
+        assert ctx.record is not None
+        ctx.record.payment_id = payment_id
+        try:
+            await uow.idempotency.add(ctx.record)
+        except IdempotencyKeyInUseError:
+            raise KeyTakenError(ctx.key) from None
         return
 
     def attach(record: IdempotencyRecord) -> None:
@@ -88,20 +140,36 @@ class IdempotencyService:
         self._ttl = ttl
         self._lease = lease
 
+    def deferred(
+        self, tenant_id: str, key: str, fingerprint: str, respond: Respond
+    ) -> IdempotencyContext:
+        """A request whose act claims the key in its first transaction (`attach_payment`)
+        and keeps its answer in its last (`keep_answer`): no transaction of its own. If
+        the key is taken, the act raises KeyTakenError before anything is kept, and the
+        caller begins again the full way (`begin`: replay, refuse or resume)."""
+        fresh = self._fresh(tenant_id, key, fingerprint)
+        return IdempotencyContext(
+            tenant_id, key, record=fresh, respond=respond, progress=ClaimProgress(pending=True)
+        )
+
+    def _fresh(self, tenant_id: str, key: str, fingerprint: str) -> IdempotencyRecord:
+        now = self._clock.now()
+        return IdempotencyRecord(
+            tenant_id=tenant_id,
+            key=key,
+            fingerprint=fingerprint,
+            created_at=now,
+            expires_at=now + self._ttl,
+            locked_until=now + self._lease,
+        )
+
     async def begin(
         self, tenant_id: str, key: str, fingerprint: str
     ) -> IdempotencyContext | Replay:
         """Start the request, replay its saved answer, or refuse (reused or in-use key)."""
         for _ in range(3):
-            now = self._clock.now()
-            fresh = IdempotencyRecord(
-                tenant_id=tenant_id,
-                key=key,
-                fingerprint=fingerprint,
-                created_at=now,
-                expires_at=now + self._ttl,
-                locked_until=now + self._lease,
-            )
+            fresh = self._fresh(tenant_id, key, fingerprint)
+            now = fresh.created_at
             async with self._uow_factory() as uow:
                 # A new key, the common case, costs one INSERT … ON CONFLICT DO NOTHING.
                 if await _claimed(uow, fresh):

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from application.customers.customers import load_customer
 from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
 from application.fees.terms import TenantFees
-from application.idempotency import IdempotencyContext, attach_payment, detach_payment
+from application.idempotency import (
+    IdempotencyContext,
+    attach_payment,
+    claim_committed,
+    detach_payment,
+)
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import IntentRequest
 from domain.money import Money
@@ -54,7 +59,11 @@ class CreatePayment(PaymentUseCase):
 
     async def _create(self, cmd: CreatePaymentCommand) -> tuple[Payment, TenantFees]:
         amount = Money(cmd.amount, cmd.currency)
+        payment_id = self._ids.new("pay")
         async with self._uow_factory() as uow:
+            # First, so a known key is replayed or refused before any other refusal, and a
+            # deferred key is claimed here, with the payment, in this one transaction.
+            await attach_payment(uow, cmd.idempotency, payment_id)
             fees = await self._fees.resolve(uow, cmd.tenant_id, amount.currency)
             fees.tenant.ensure_active()
             if cmd.customer_id is not None:  # the tenant's own customer, or 404 before anything
@@ -67,7 +76,7 @@ class CreatePayment(PaymentUseCase):
                             "send allow_additional: true to take another."
                         )
             payment = Payment.create(
-                id=self._ids.new("pay"),
+                id=payment_id,
                 tenant_id=cmd.tenant_id,
                 order_id=cmd.order_id,
                 amount=amount,
@@ -85,8 +94,8 @@ class CreatePayment(PaymentUseCase):
             if cmd.confirm:
                 payment.claim_order()  # the store refuses a second claim: 409 before the gateway
             await uow.payments.add(payment)
-            await attach_payment(uow, cmd.idempotency, payment.id)
             await uow.commit()
+        claim_committed(cmd.idempotency)
         return payment, fees
 
     async def _open_intent(
@@ -121,6 +130,7 @@ class CreatePayment(PaymentUseCase):
                 "create",
                 lambda: self._gateway.create_intent(request, gateway_key(payment.id, "create")),
                 fees.terms if saved_as_is else None,
+                answering=cmd.idempotency,
             )
         except GatewayRejectedError:
             await self._discard(payment, cmd.idempotency)

@@ -8,6 +8,7 @@ from typing import Any
 from application.audit import AuditTrail
 from application.errors import GatewayOutcomeUnknownError, NotFoundError
 from application.fees.terms import FeeTermsResolver
+from application.idempotency import IdempotencyContext, keep_answer
 from application.ports.gateway import PaymentGateway
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -67,6 +68,7 @@ class PaymentUseCase:
         known: Payment | None = None,
         terms: FeeTerms | None = None,
         audited: tuple[Actor | None, str] | None = None,
+        answering: IdempotencyContext | None = None,
     ) -> Payment:
         """Mutate and save in one transaction, reading the payment `for_update`, so no
         other writer comes in between and the save cannot lose a race (SPEC §3: once the
@@ -74,7 +76,8 @@ class PaymentUseCase:
         payment as this request last saved it) and `terms` (resolved earlier in this
         request) spare the first attempt its reads: the versioned UPDATE still refuses it
         if anyone changed the payment since, and the retry then reads it locked.
-        `audited` (actor, action) is written to the audit trail in the same transaction."""
+        `audited` (actor, action) is written to the audit trail in the same transaction;
+        `answering`'s request keeps its answer in it too (see `keep_answer`)."""
 
         async def attempt() -> Payment:
             nonlocal known
@@ -89,7 +92,10 @@ class PaymentUseCase:
                 await uow.payments.save(payment)
                 if audited is not None:
                     await self._record_act(uow, audited[0], audited[1], payment)
+                kept = await keep_answer(uow, answering, payment)
                 await uow.commit()
+                if kept and answering is not None:
+                    answering.progress.completed = True
                 return payment
 
         return await retry_on_conflict(attempt)
@@ -100,10 +106,12 @@ class PaymentUseCase:
         operation: str,
         call: Callable[[], Awaitable[GatewayIntent]],
         terms: FeeTerms | None = None,
+        answering: IdempotencyContext | None = None,
     ) -> Payment:
         """Run one gateway call and record its answer, or that the answer is unknown.
 
-        With `terms`, `payment` is taken as saved as is (see `_change`)."""
+        With `terms`, `payment` is taken as saved as is (see `_change`); `answering`'s
+        answer is kept with the record of the gateway's."""
         known = payment if terms is not None else None
         try:
             intent = await call()
@@ -115,6 +123,7 @@ class PaymentUseCase:
                 lambda p, _: p.mark_outcome_unknown(operation, now),
                 known,
                 terms,
+                answering=answering,
             )
         now = self._clock.now()
         return await self._change(
@@ -123,4 +132,5 @@ class PaymentUseCase:
             lambda p, t: p.sync(intent, t, now),
             known,
             terms,
+            answering=answering,
         )

@@ -5,7 +5,14 @@ from datetime import timedelta
 import pytest
 
 from application.errors import IdempotencyKeyInUseError, IdempotencyKeyReusedError
-from application.idempotency import IdempotencyContext, Replay
+from application.idempotency import (
+    IdempotencyContext,
+    KeyTakenError,
+    Replay,
+    attach_payment,
+    claim_committed,
+    keep_answer,
+)
 from tests.unit.world import World
 
 
@@ -64,3 +71,30 @@ async def test_records_expire_after_24_hours() -> None:
     await service.complete(ctx, 201, b"{}")
     world.clock.advance(timedelta(hours=24))
     assert isinstance(await service.begin("ten_1", "k", "new"), IdempotencyContext)
+
+
+async def test_a_deferred_key_is_claimed_with_the_payment_and_answered_in_one_go() -> None:
+    world = World()
+    service = world.idempotency()
+    ctx = service.deferred("ten_1", "k", "fp", lambda payment: (201, b'{"id": "%s"}' % payment))
+    async with world.uow() as uow:
+        await attach_payment(uow, ctx, "pay_1")
+        await uow.commit()
+    claim_committed(ctx)
+    assert world.store.idempotency[("ten_1", "k")].payment_id == "pay_1"
+    async with world.uow() as uow:
+        assert await keep_answer(uow, ctx, b"pay_1")
+        await uow.commit()
+    assert await service.begin("ten_1", "k", "fp") == Replay(201, b'{"id": "pay_1"}')
+
+
+async def test_a_deferred_key_already_taken_is_left_to_begin() -> None:
+    world = World()
+    service = world.idempotency()
+    await service.begin("ten_1", "k", "fp")
+    ctx = service.deferred("ten_1", "k", "fp", lambda _: (201, b"{}"))
+    async with world.uow() as uow:
+        with pytest.raises(KeyTakenError):
+            await attach_payment(uow, ctx, "pay_1")
+    assert ctx.progress.pending
+    assert world.store.idempotency[("ten_1", "k")].payment_id is None

@@ -13,7 +13,13 @@ from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from adapters import untrusted_json
-from application.idempotency import IdempotencyContext, IdempotencyService, Replay
+from application.idempotency import (
+    IdempotencyContext,
+    IdempotencyService,
+    KeyTakenError,
+    Replay,
+    Respond,
+)
 from entrypoints.http.edge.errors import invalid_request
 
 HEADER = "Idempotency-Key"
@@ -72,18 +78,31 @@ async def fingerprint(request: Request[Any, Any, Any]) -> str:
 
 
 async def run_idempotent(
-    request: Request[Any, Any, Any], tenant_id: str, service: IdempotencyService, act: Act
+    request: Request[Any, Any, Any],
+    tenant_id: str,
+    service: IdempotencyService,
+    act: Act,
+    respond: Respond | None = None,
 ) -> Response[Any]:
     """Run `act` once per key: replay a saved answer, or run it and save what it answers.
 
     Call it after the body is validated, so refused requests are never saved. An
     exception abandons the key (a retry runs again, or resumes the payment it made), and
     so does a 202: the gateway's answer was lost, and a retry asks it again (§5).
+    With `respond` (what the act will answer, rendered from what it saved), the act
+    claims the key in its own first transaction and keeps the answer in its last; only
+    a key already taken goes the full way (`IdempotencyService.begin`).
     """
     key = idempotency_key(request)
     if key is None:
         return await act(None)
-    started = await service.begin(tenant_id, key, await fingerprint(request))
+    print_ = await fingerprint(request)
+    if respond is not None:
+        try:
+            return await _run(service, service.deferred(tenant_id, key, print_, respond), act)
+        except KeyTakenError:
+            pass  # replayed, refused or resumed below
+    started = await service.begin(tenant_id, key, print_)
     if isinstance(started, Replay):
         return Response(
             started.body,
@@ -91,17 +110,24 @@ async def run_idempotent(
             media_type="application/json",
             headers={REPLAYED_HEADER: "true"},
         )
+    return await _run(service, started, act)
+
+
+async def _run(service: IdempotencyService, started: IdempotencyContext, act: Act) -> Response[Any]:
     try:
         response = await act(started)
     except Exception:
-        try:
-            await service.abandon(started)
-        except Exception:
-            log.exception("Could not abandon idempotency key %r", key)
+        if not started.progress.pending:  # a deferred key never claimed holds nothing
+            try:
+                await service.abandon(started)
+            except Exception:
+                log.exception("Could not abandon idempotency key %r", started.key)
         raise
     content = response.content
     if not isinstance(content, bytes):
         raise TypeError("Idempotent handlers answer with encoded bytes.")
+    if started.progress.completed:
+        return response
     if response.status_code == HTTP_202_ACCEPTED:
         await service.abandon(started)
     else:

@@ -7,10 +7,12 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
 
 from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
+from domain.payment import Payment
 from domain.statuses import CaptureMethod
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.idempotency import documented_key, run_idempotent
@@ -87,6 +89,21 @@ async def _create(
 ) -> Response[Any]:
     """Authorize and charge confirm at once with their payment method; an intent waits."""
     payment_method = body.payment_method if isinstance(body, CreatePaymentBody) else None
+    rendered: dict[tuple[str, int], Response[Any]] = {}
+
+    def answer(payment: Payment) -> Response[Any]:
+        """Rendered once per saved state: kept with the payment, then sent as it is."""
+        found = rendered.get((payment.id, payment.version))
+        if found is None:
+            found = payment_outcome(request, payment, status=201, created=True)
+            rendered[payment.id, payment.version] = found
+        return found
+
+    def respond(payment: Any) -> tuple[int, bytes] | None:
+        response = answer(payment)
+        if response.status_code == HTTP_202_ACCEPTED or not isinstance(response.content, bytes):
+            return None  # an unknown outcome is asked again by a retry, never kept (§5)
+        return response.status_code or 201, response.content
 
     async def act(ctx: IdempotencyContext | None) -> Response[Any]:
         payment = await create_payment.execute(
@@ -105,6 +122,6 @@ async def _create(
                 idempotency=ctx,
             )
         )
-        return payment_outcome(request, payment, status=201, created=True)
+        return answer(payment)
 
-    return await run_idempotent(request, principal.tenant_id, idempotency, act)
+    return await run_idempotent(request, principal.tenant_id, idempotency, act, respond)

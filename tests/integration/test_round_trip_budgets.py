@@ -1,0 +1,89 @@
+"""Round-trip budgets of the hot paths (issue 13): statements, BEGIN and COMMIT counted on
+PostgreSQL, in process, per request, after a warm-up. Not timed, so it does not flake: a
+change that adds a round trip to one of these paths fails here and must say why.
+
+Why each budget is what it is (see ARCHITECTURE.md, "Round trips"):
+- charge with a key: the key is claimed with the payment in the first transaction and the
+  answer kept with the gateway's in the second; each transaction also carries its merchant
+  event (outbox) and the second the receipt (counter and row);
+- charge without a key: the same without the key's two writes;
+- portal warm view: one transaction authenticates, counts the use and reads the invoices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from dependency_injector import providers
+
+from application.receipts.issue import IssueReceiptOnCapture
+from entrypoints.container import Container, build_container
+from entrypoints.http.app import create_app
+from tests.perf.kassa import KassaSetup, prepare_kassa
+from tests.perf.payments_bench import kassa_charge
+from tests.perf.portal_bench import issue_links, view
+from tests.perf.round_trips import RoundTrips, count_round_trips
+
+pytestmark = pytest.mark.postgres
+
+KEYED_CHARGE = 17
+PLAIN_CHARGE = 15
+PORTAL_WARM_VIEW = 8
+OUTBOX_EXTRA = 2  # one INSERT per transaction that records payment events
+
+
+@pytest.fixture
+async def setup(postgres_url: str, unique: str) -> KassaSetup:
+    """A tenant of its own on the session's database; the fake gateway in memory."""
+    found = await prepare_kassa(postgres_url, tenant_id=f"ten_rt_{unique}")
+    settings = dataclasses.replace(found.settings, fake_gateway_state="memory")
+    return dataclasses.replace(found, settings=settings)
+
+
+async def trips(container: Container, label: str, workload: object) -> RoundTrips:
+    engine = container.engine()
+    try:
+        [found] = await count_round_trips(
+            create_app(container), engine, {label: workload}, warmup=3, samples=5
+        )  # type: ignore[dict-item]
+    finally:
+        await engine.dispose()
+    print(found.describe())
+    return found
+
+
+async def test_keyed_charge(setup: KassaSetup) -> None:
+    found = await trips(
+        build_container(setup.settings), "keyed", kassa_charge(setup, "b_key", idempotent=True)
+    )
+    assert found.total <= KEYED_CHARGE, found.describe()
+    assert found.begins == found.commits == 2, found.describe()
+
+
+async def test_plain_charge(setup: KassaSetup) -> None:
+    found = await trips(
+        build_container(setup.settings), "plain", kassa_charge(setup, "b_plain", idempotent=False)
+    )
+    assert found.total <= PLAIN_CHARGE, found.describe()
+
+
+async def test_charge_outbox_rides_along(setup: KassaSetup) -> None:
+    """The merchant-event outbox costs one INSERT per transaction, no transaction of its own."""
+    with_outbox = await trips(
+        build_container(setup.settings), "outbox", kassa_charge(setup, "b_ev", idempotent=True)
+    )
+    bare = build_container(setup.settings)
+    bare.transaction_handlers.override(
+        providers.List(providers.Singleton(IssueReceiptOnCapture, clock=bare.clock, ids=bare.ids))
+    )
+    without = await trips(bare, "no outbox", kassa_charge(setup, "b_noev", idempotent=True))
+    assert dict(with_outbox.by_statement).get("INSERT merchant_events") == OUTBOX_EXTRA
+    assert with_outbox.total - without.total <= OUTBOX_EXTRA, with_outbox.describe()
+    assert with_outbox.begins == without.begins
+
+
+async def test_portal_warm_view(setup: KassaSetup) -> None:
+    links = await issue_links(setup, 2)
+    found = await trips(build_container(setup.settings), "portal", view(links))
+    assert found.total <= PORTAL_WARM_VIEW, found.describe()
