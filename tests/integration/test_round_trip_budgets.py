@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import msgspec
 import pytest
 from dependency_injector import providers
 
@@ -37,7 +38,7 @@ OUTBOX_EXTRA = 2  # one INSERT per transaction that records payment events
 async def setup(postgres_url: str, unique: str) -> KassaSetup:
     """A tenant of its own on the session's database; the fake gateway in memory."""
     found = await prepare_kassa(postgres_url, tenant_id=f"ten_rt_{unique}")
-    settings = dataclasses.replace(found.settings, fake_gateway_state="memory")
+    settings = msgspec.structs.replace(found.settings, fake_gateway_state="memory")
     return dataclasses.replace(found, settings=settings)
 
 
