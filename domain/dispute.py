@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.statuses import DisputeStatus, SyncResult
+from domain.statuses import DisputeStatus
+from domain.sync_result import SyncResult
 
 _CLOSED = (DisputeStatus.WON, DisputeStatus.LOST)
 

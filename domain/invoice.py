@@ -9,7 +9,7 @@ from enum import StrEnum
 from domain.errors import DomainError, InvalidAmountError
 from domain.events import DomainEvent, InvoicePaid
 from domain.money import Money
-from domain.statuses import SyncResult
+from domain.sync_result import SyncResult
 
 
 class InvoiceStatus(StrEnum):

@@ -8,22 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from domain import events as ev
+from domain.capture_method import CaptureMethod
 from domain.dispute import Dispute
 from domain.fees import FeeTerms
 from domain.money import Money
-from domain.payment_fees import PaymentFees
+from domain.payment_fees import GatewayFeeSource, PaymentFees
 from domain.payment_lifecycle import PaymentLifecycle
 from domain.payment_refunds import PaymentRefunds
 from domain.refund import Refund
 from domain.refund_ledger import RefundLedger
-from domain.statuses import (
-    CaptureMethod,
-    DisputeStatus,
-    GatewayFeeSource,
-    PaymentStatus,
-    RefundStatus,
-    SyncResult,
-)
+from domain.statuses import DisputeStatus, PaymentStatus, RefundStatus
+from domain.sync_result import SyncResult
 
 
 @dataclass(eq=False, slots=True)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from domain.fees import FeeTerms
 from domain.money import Money
-from domain.statuses import GatewayFeeSource, SyncResult
+from domain.sync_result import SyncResult
+
+
+class GatewayFeeSource(StrEnum):
+    # Whether the gateway's fee is Kassa's estimate or the figure the gateway reported.
+    ESTIMATED = "estimated"
+    ACTUAL = "actual"
 
 
 @dataclass(eq=False, slots=True)

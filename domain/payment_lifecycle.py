@@ -18,12 +18,9 @@ from domain.fees import FeeTerms
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
 from domain.payment_fees import PaymentFees
-from domain.statuses import (
-    AUTOMATIC_CANCELLATION,
-    CANCELLATION_REASONS,
-    PaymentStatus,
-    SyncResult,
-)
+from domain.reasons import AUTOMATIC_CANCELLATION, CANCELLATION_REASONS
+from domain.statuses import PaymentStatus
+from domain.sync_result import SyncResult
 
 _FINAL_FOR_KASSA = (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED, PaymentStatus.FAILED)
 

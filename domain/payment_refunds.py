@@ -16,9 +16,11 @@ from domain.errors import (
 from domain.gateway_results import GatewayRefund
 from domain.money import Money
 from domain.payment_fees import PaymentFees
+from domain.reasons import REFUND_REASONS
 from domain.refund import Refund
 from domain.refund_ledger import RefundLedger
-from domain.statuses import REFUND_REASONS, PaymentStatus, RefundState, SyncResult
+from domain.statuses import PaymentStatus, RefundState
+from domain.sync_result import SyncResult
 
 
 class PaymentRefunds:

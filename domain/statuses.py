@@ -1,4 +1,5 @@
-"""The status vocabularies of payments, refunds and disputes (Stripe's names)."""
+"""The status vocabularies of payments, refunds and disputes (Stripe's names), and
+the moves a payment's status may make."""
 
 from __future__ import annotations
 
@@ -51,11 +52,6 @@ _RANK = {
 }
 
 
-class CaptureMethod(StrEnum):
-    AUTOMATIC = "automatic"
-    MANUAL = "manual"
-
-
 class RefundStatus(StrEnum):
     """The payment-level refund sub-state."""
 
@@ -78,21 +74,3 @@ class DisputeStatus(StrEnum):
     UNDER_REVIEW = "under_review"
     WON = "won"
     LOST = "lost"
-
-
-class GatewayFeeSource(StrEnum):
-    ESTIMATED = "estimated"
-    ACTUAL = "actual"
-
-
-class SyncResult(StrEnum):
-    """What applying a gateway snapshot did to a payment."""
-
-    APPLIED = "applied"
-    UNCHANGED = "unchanged"
-    STALE = "stale"
-
-
-CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
-AUTOMATIC_CANCELLATION = "automatic"
-REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})

@@ -27,10 +27,11 @@ from adapters.gateways.fake_state import (
 )
 from application.errors import GatewayRejectedError
 from application.ports.gateway import IntentRequest
+from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 
 T = TypeVar("T")
 

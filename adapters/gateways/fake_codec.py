@@ -14,9 +14,10 @@ from adapters.gateways.fake_state import (
     FakeRefund,
     SavedCard,
 )
+from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls

@@ -9,7 +9,8 @@ from typing import Any
 
 from adapters.gateways.fake_state import FakeDispute, FakeIntent, FakeRefund
 from adapters.gateways.stripe_signature import sign
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.capture_method import CaptureMethod
+from domain.statuses import PaymentStatus, RefundState
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayPaymentMethod
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 
 
 @dataclass

@@ -15,9 +15,9 @@ from application.idempotency import (
 )
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import IntentRequest
+from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 
 
 @dataclass(frozen=True, slots=True)

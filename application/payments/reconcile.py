@@ -12,8 +12,9 @@ from application.payments.payment_use_case import PaymentUseCase, gateway_key
 from application.payments.refund_payment import refund_gateway_key
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.payment import Payment
+from domain.reasons import AUTOMATIC_CANCELLATION
 from domain.refund import Refund
-from domain.statuses import AUTOMATIC_CANCELLATION, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 
 STUCK_AFTER = timedelta(minutes=10)
 AUTHORIZATION_LIFETIME = timedelta(days=7)

@@ -7,7 +7,8 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.invoice import InvoiceStatus
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import PaymentStatus, SyncResult
+from domain.statuses import PaymentStatus
+from domain.sync_result import SyncResult
 
 
 async def record_on_invoice(uow: UnitOfWork, payment: Payment) -> None:

@@ -18,8 +18,9 @@ from application.ports.gateway import PaymentGateway
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.retry import retry_on_conflict
+from domain.capture_method import CaptureMethod
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from domain.capture_method import CaptureMethod
 from domain.gateway_events import GatewayEvent
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
-from domain.statuses import CaptureMethod
 
 
 @dataclass(frozen=True, slots=True)

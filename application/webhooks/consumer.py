@@ -17,7 +17,7 @@ from application.retry import retry_on_conflict
 from application.webhooks.effects import Effect, effect_for
 from domain.errors import DomainError
 from domain.payment import Payment
-from domain.statuses import SyncResult
+from domain.sync_result import SyncResult
 from domain.webhook_event import WebhookEvent, WebhookStatus
 
 

@@ -17,7 +17,7 @@ from domain.gateway_events import (
     RefundsReported,
 )
 from domain.payment import Payment
-from domain.statuses import SyncResult
+from domain.sync_result import SyncResult
 
 Apply = Callable[[Payment, FeeTerms, datetime, IdFactory], SyncResult]
 

@@ -12,7 +12,8 @@ from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from application.ports.repositories import PageRequest, PaymentFilter
 from domain.payment import Payment
-from domain.statuses import CANCELLATION_REASONS, REFUND_REASONS, PaymentStatus
+from domain.reasons import CANCELLATION_REASONS, REFUND_REASONS
+from domain.statuses import PaymentStatus
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state, run
 from entrypoints.cli.operator import operator_actor
 from entrypoints.cli.render import money, payment_details, payment_json, payments_table, refund_json

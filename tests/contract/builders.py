@@ -7,19 +7,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from domain.capture_method import CaptureMethod
 from domain.dispute import Dispute
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.money import Money
 from domain.payment import Payment
-from domain.payment_fees import PaymentFees
-from domain.statuses import (
-    CaptureMethod,
-    DisputeStatus,
-    GatewayFeeSource,
-    PaymentStatus,
-    RefundState,
-)
+from domain.payment_fees import GatewayFeeSource, PaymentFees
+from domain.statuses import DisputeStatus, PaymentStatus, RefundState
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 STARTER_USD = FeeTerms.resolve(FeeSchedule(300), STRIPE_STANDARD_PRICING, "USD")

@@ -8,9 +8,9 @@ import pytest
 
 from application.errors import DuplicatePaymentError
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 from tests.contract.builders import T0, at
 
 

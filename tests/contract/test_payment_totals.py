@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, DisputeStatus, PaymentStatus
+from domain.statuses import DisputeStatus, PaymentStatus
 from tests.contract.builders import T0
 
 WINDOW = timedelta(days=90)

@@ -15,9 +15,10 @@ from sqlalchemy import delete
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import payments, refunds
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 from tests.contract.builders import (
     T0,
     at,

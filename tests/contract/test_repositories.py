@@ -8,10 +8,11 @@ import pytest
 
 from application.errors import StaleAggregateError
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.capture_method import CaptureMethod
 from domain.events import PaymentAuthorized, PaymentCaptured, PaymentCreated
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 from tests.contract.builders import (
     T0,
     authorize,

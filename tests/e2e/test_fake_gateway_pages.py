@@ -9,8 +9,9 @@ from litestar.testing import AsyncTestClient
 
 from adapters.gateways.fake import FakePaymentGateway
 from application.ports.gateway import IntentRequest
+from domain.capture_method import CaptureMethod
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

@@ -16,8 +16,8 @@ import pytest
 from adapters.gateways.fake_console import FakeGatewayConsole
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
+from domain.capture_method import CaptureMethod
 from domain.money import Money
-from domain.statuses import CaptureMethod
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TENANT, Api

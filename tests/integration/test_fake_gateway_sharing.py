@@ -17,7 +17,8 @@ from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.fake_sql import metadata as fake_gateway_tables
 from adapters.gateways.stripe_signature import verify
 from adapters.system.clock import SystemClock
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.capture_method import CaptureMethod
+from domain.statuses import PaymentStatus
 from tests.support.gateways import order
 
 SECRET = "whsec_test"

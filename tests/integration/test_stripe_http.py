@@ -12,8 +12,9 @@ import pytest
 import respx
 
 from adapters.gateways.stripe_gateway import StripePaymentGateway
+from domain.capture_method import CaptureMethod
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 from tests.support import stripe_responses as stripe_json
 from tests.support.gateways import order
 from tests.support.localstripe import THIRD_PARTY_WARNINGS

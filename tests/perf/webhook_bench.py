@@ -25,8 +25,8 @@ from adapters.gateways.fake_events import SignedDelivery
 from adapters.gateways.stripe_signature import sign
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
+from domain.capture_method import CaptureMethod
 from domain.money import Money
-from domain.statuses import CaptureMethod
 from domain.webhook_event import WebhookEvent
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings

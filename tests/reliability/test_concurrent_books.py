@@ -24,9 +24,10 @@ from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
+from domain.capture_method import CaptureMethod
 from domain.errors import DomainError
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from tests.support.databases import (

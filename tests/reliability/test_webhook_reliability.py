@@ -26,9 +26,11 @@ from adapters.gateways.fake_events import SignedDelivery
 from adapters.persistence.inbox_wakeup import LocalInboxWakeup
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
+from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, DisputeStatus, GatewayFeeSource, PaymentStatus
+from domain.payment_fees import GatewayFeeSource
+from domain.statuses import DisputeStatus, PaymentStatus
 from entrypoints.consumer import ConsumerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings

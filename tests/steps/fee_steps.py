@@ -7,7 +7,7 @@ from pytest_bdd import parsers, then
 from application.payments.refund_payment import RefundResult
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import GatewayFeeSource
+from domain.payment_fees import GatewayFeeSource
 from tests.steps.shop import Shop
 from tests.steps.vocabulary import WORDS
 

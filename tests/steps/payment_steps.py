@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from domain.capture_method import CaptureMethod
 from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 from domain.tenant import Tenant
 from tests.steps.shop import Shop
 from tests.steps.vocabulary import WORDS

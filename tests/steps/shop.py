@@ -17,10 +17,10 @@ from application.payments.refund_payment import RefundPaymentCommand, RefundResu
 from application.tenants.create_tenant import CreateTenantCommand
 from application.tenants.update_tenant import SetFeeOverrideCommand, UpdateTenantCommand
 from domain.audit import Actor
+from domain.capture_method import CaptureMethod
 from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 from domain.tenant import Tenant
 from entrypoints.container import Container
 

@@ -9,7 +9,8 @@ from adapters.gateways.fake_state import FakeDispute
 from application.ports.repositories import PageRequest
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import DisputeStatus, GatewayFeeSource, PaymentStatus
+from domain.payment_fees import GatewayFeeSource
+from domain.statuses import DisputeStatus, PaymentStatus
 from domain.webhook_event import WebhookStatus
 from tests.steps.payment_steps import the_payment_waits_for_the_customer
 from tests.steps.shop import Shop

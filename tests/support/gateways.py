@@ -18,9 +18,9 @@ from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.persistence.sql.engine import create_engine
 from adapters.system.clock import SystemClock
 from application.ports.gateway import IntentRequest, PaymentGateway
+from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
-from domain.statuses import CaptureMethod
 from tests.support.databases import copy_sqlite
 from tests.support.localstripe import SECRET_KEY, LocalStripeServer
 

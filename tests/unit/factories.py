@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import CaptureMethod, PaymentStatus
+from domain.statuses import PaymentStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 STARTER_USD = FeeTerms.resolve(FeeSchedule(300), STRIPE_STANDARD_PRICING, "USD")

@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 
 from adapters.persistence.sql.migrate import upgrade_sync
 from application.payments.create_payment import CreatePaymentCommand
+from domain.capture_method import CaptureMethod
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.cli.serve import banner

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from adapters.persistence.sql.migrate import upgrade_sync
 from application.payments.create_payment import CreatePaymentCommand
-from domain.statuses import CaptureMethod
+from domain.capture_method import CaptureMethod
 from domain.tenant import TenantSuspendedError
 from entrypoints.cli.context import CliState, run
 from entrypoints.cli.main import cli

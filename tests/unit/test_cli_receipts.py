@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from adapters.persistence.sql.migrate import upgrade
 from application.payments.create_payment import CreatePaymentCommand
-from domain.statuses import CaptureMethod
+from domain.capture_method import CaptureMethod
 from entrypoints.cli.context import CliState
 from entrypoints.cli.main import cli
 from entrypoints.container import build_container

@@ -5,7 +5,8 @@ from datetime import timedelta
 from domain.gateway_results import GatewayRefund
 from domain.money import Money
 from domain.payment import Payment
-from domain.statuses import PaymentStatus, RefundState, SyncResult
+from domain.statuses import PaymentStatus, RefundState
+from domain.sync_result import SyncResult
 from tests.unit.factories import STARTER_USD, T0, intent, new_payment
 
 WINDOW = timedelta(days=90)

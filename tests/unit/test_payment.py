@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from domain import events as ev
+from domain.capture_method import CaptureMethod
 from domain.errors import (
     AmountTooSmallError,
     CaptureExceedsAuthorizedError,
@@ -14,14 +15,8 @@ from domain.errors import (
     RefundWindowClosedError,
 )
 from domain.money import Money
-from domain.statuses import (
-    CaptureMethod,
-    DisputeStatus,
-    PaymentStatus,
-    RefundState,
-    RefundStatus,
-    SyncResult,
-)
+from domain.statuses import DisputeStatus, PaymentStatus, RefundState, RefundStatus
+from domain.sync_result import SyncResult
 from tests.unit.factories import STARTER_USD, T0, authorized, captured, intent, new_payment
 
 WINDOW = timedelta(days=90)

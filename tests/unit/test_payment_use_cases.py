@@ -18,9 +18,10 @@ from application.payments.confirm_payment import ConfirmPaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from domain import events as ev
+from domain.capture_method import CaptureMethod
 from domain.errors import InvalidStateTransitionError, RefundWindowClosedError
 from domain.money import Money
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState
+from domain.statuses import PaymentStatus, RefundState
 from domain.tenant import TenantStatus, TenantSuspendedError
 from tests.unit.world import World
 

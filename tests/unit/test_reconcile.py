@@ -8,8 +8,10 @@ from adapters.gateways.fake_console import FakeGatewayConsole
 from application.errors import GatewayOutcomeUnknownError
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
+from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayRefund
-from domain.statuses import CaptureMethod, PaymentStatus, RefundState, SyncResult
+from domain.statuses import PaymentStatus, RefundState
+from domain.sync_result import SyncResult
 from tests.unit.factories import T0
 from tests.unit.world import World, reconcile
 

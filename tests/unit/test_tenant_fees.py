@@ -15,9 +15,9 @@ from application.tenants.update_tenant import (
     UpdateTenantCommand,
 )
 from domain.audit import Actor
+from domain.capture_method import CaptureMethod
 from domain.errors import InvalidFeeError
 from domain.fees import FeeOverride, FeeSchedule
-from domain.statuses import CaptureMethod
 from domain.tenant import TenantStatus
 from tests.unit.world import World
 

@@ -16,8 +16,8 @@ from adapters.gateways.stripe_signature import sign
 from adapters.system.clock import FixedClock
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
+from domain.capture_method import CaptureMethod
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.settings import Settings

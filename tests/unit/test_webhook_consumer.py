@@ -15,9 +15,10 @@ from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain import events as ev
+from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.money import Money
-from domain.statuses import CaptureMethod, DisputeStatus, PaymentStatus, RefundStatus
+from domain.statuses import DisputeStatus, PaymentStatus, RefundStatus
 from domain.webhook_event import MAX_ATTEMPTS, WebhookEventKey, WebhookStatus, retry_delay
 from tests.unit.world import World
 

@@ -38,11 +38,11 @@ from domain.mail import OutboxMail
 from domain.merchant_event import MerchantEvent
 from domain.money import Money
 from domain.payment import Payment
-from domain.payment_fees import PaymentFees
+from domain.payment_fees import GatewayFeeSource, PaymentFees
 from domain.portal_token import PortalToken
 from domain.receipt import Receipt, ReceiptLine
 from domain.refund import Refund
-from domain.statuses import DisputeStatus, GatewayFeeSource
+from domain.statuses import DisputeStatus
 from domain.tenant import Tenant
 from domain.webhook_endpoint import WebhookEndpoint
 from domain.webhook_event import WebhookEvent

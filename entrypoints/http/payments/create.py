@@ -12,8 +12,8 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
+from domain.capture_method import CaptureMethod
 from domain.payment import Payment
-from domain.statuses import CaptureMethod
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.idempotency import documented_key, run_idempotent
 from entrypoints.http.payments.outcome import documented, payment_outcome

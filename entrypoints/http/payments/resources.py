@@ -9,16 +9,11 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
+from domain.capture_method import CaptureMethod
 from domain.payment import Payment
+from domain.payment_fees import GatewayFeeSource
 from domain.refund import Refund
-from domain.statuses import (
-    CaptureMethod,
-    DisputeStatus,
-    GatewayFeeSource,
-    PaymentStatus,
-    RefundState,
-    RefundStatus,
-)
+from domain.statuses import DisputeStatus, PaymentStatus, RefundState, RefundStatus
 
 
 class RefundResource(Struct, kw_only=True):

@@ -9,8 +9,8 @@ from litestar import Request
 from msgspec import Meta, Struct
 
 from adapters import untrusted_json
+from domain.capture_method import CaptureMethod
 from domain.money import is_known_currency, known_currencies
-from domain.statuses import CaptureMethod
 from entrypoints.http.edge.errors import invalid_request, validation_error
 
 T = TypeVar("T", bound=Struct)
