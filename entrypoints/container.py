@@ -17,6 +17,7 @@ from adapters.gateways.stripe_events import StripeEventFormat
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.mail.logging_mailer import mailer_for
 from adapters.observability.measured_gateway import MeasuredGateway
+from adapters.observability.measured_mailer import MeasuredMailer
 from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
@@ -158,7 +159,9 @@ class Container(containers.DeclarativeContainer):
     list_order_payments = providers.Factory(ListOrderPayments, uow_factory=unit_of_work.provider)
     get_receipt = providers.Factory(GetReceipt, uow_factory=unit_of_work.provider)
     receipt_renderer = providers.Singleton(FpdfReceiptRenderer)
-    mailer = providers.Singleton(mailer_for, settings.provided.smtp_url)
+    mailer = providers.Singleton(
+        MeasuredMailer, providers.Singleton(mailer_for, settings.provided.smtp_url)
+    )
     send_outbox_mail = providers.Factory(
         SendOutboxMail,
         uow_factory=unit_of_work.provider,

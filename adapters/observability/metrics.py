@@ -44,3 +44,15 @@ portal_token_checks = Counter(
     "Portal link checks by result: ok, failed (401) or rate_limited (429).",
     ["result"],
 )
+bcrypt_queue = Gauge(
+    f"{PREFIX}_bcrypt_queue_depth",
+    "bcrypt checks (portal link verifiers, decoys, new hashes) on the bcrypt thread pool: "
+    "waiting for a thread, or running.",
+    ["state"],
+    multiprocess_mode="livesum",
+)
+mails = Counter(
+    f"{PREFIX}_mails",
+    "Mail delivery attempts by outcome: sent (handed to the mail server) or failed (retried).",
+    ["outcome"],
+)

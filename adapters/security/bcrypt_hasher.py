@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -10,7 +11,37 @@ from typing import TypeVar
 
 import bcrypt
 
+from adapters.observability.metrics import bcrypt_queue
+
 R = TypeVar("R")
+
+_waiting, _running = bcrypt_queue.labels("waiting"), bcrypt_queue.labels("running")
+
+
+class _QueuedCheck:
+    """One check's place in the queue (`kassa_bcrypt_queue_depth`): it leaves the queue
+    once, when a thread takes it or when its caller gives up first (a cancelled request),
+    whichever comes first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queued = True
+        _waiting.inc()
+
+    def leave(self) -> None:
+        with self._lock:
+            if not self._queued:
+                return
+            self._queued = False
+        _waiting.dec()
+
+    def run(self, call: Callable[[], R]) -> R:
+        self.leave()
+        _running.inc()
+        try:
+            return call()
+        finally:
+            _running.dec()
 
 
 class BcryptTokenHasher:
@@ -24,7 +55,13 @@ class BcryptTokenHasher:
         self._decoy = bcrypt.hashpw(b"kassa-decoy", bcrypt.gensalt(rounds))
 
     async def _run(self, call: Callable[[], R]) -> R:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+        check = _QueuedCheck()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, partial(check.run, call)
+            )
+        finally:
+            check.leave()
 
     async def hash(self, secret: str) -> str:
         salt = bcrypt.gensalt(self._rounds)
