@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -21,6 +22,26 @@ from entrypoints.http.payments.resources import PaymentResource
 from entrypoints.http.payments.schemas import CreateIntentBody, CreatePaymentBody, parse_body
 
 CREATE_RESPONSES = documented(400, 401, 402, 403, 404, 409, 502, unknown_outcome=True)
+
+
+def _confirming_handler(path: str, summary: str, capture_method: CaptureMethod) -> HTTPRouteHandler:
+    """Authorize and charge: one handler, confirming at once with the body's payment
+    method; they differ only in when the authorization is captured."""
+
+    async def handler(
+        self: Controller,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreatePaymentBody],
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
+        create_payment: NamedDependency[CreatePayment],
+    ) -> Response[PaymentResource]:
+        body = await parse_body(request, CreatePaymentBody)
+        return await _create(request, body, principal, idempotency, create_payment, capture_method)
+
+    # The name gives the OpenAPI operationId (ApiV1PaymentsChargeCharge).
+    handler.__name__ = handler.__qualname__ = path.strip("/")
+    return post(path, status_code=201, summary=summary, responses=CREATE_RESPONSES)(handler)
 
 
 class PaymentCreationController(Controller):
@@ -43,40 +64,8 @@ class PaymentCreationController(Controller):
             request, body, principal, idempotency, create_payment, body.capture_method
         )
 
-    @post(
-        "/authorize",
-        status_code=201,
-        summary="Authorize (capture later)",
-        responses=CREATE_RESPONSES,
-    )
-    async def authorize(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[CreatePaymentBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
-        create_payment: NamedDependency[CreatePayment],
-    ) -> Response[PaymentResource]:
-        body = await parse_body(request, CreatePaymentBody)
-        return await _create(
-            request, body, principal, idempotency, create_payment, CaptureMethod.MANUAL
-        )
-
-    @post(
-        "/charge", status_code=201, summary="Charge (capture at once)", responses=CREATE_RESPONSES
-    )
-    async def charge(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[CreatePaymentBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
-        create_payment: NamedDependency[CreatePayment],
-    ) -> Response[PaymentResource]:
-        body = await parse_body(request, CreatePaymentBody)
-        return await _create(
-            request, body, principal, idempotency, create_payment, CaptureMethod.AUTOMATIC
-        )
+    authorize = _confirming_handler("/authorize", "Authorize (capture later)", CaptureMethod.MANUAL)
+    charge = _confirming_handler("/charge", "Charge (capture at once)", CaptureMethod.AUTOMATIC)
 
 
 async def _create(
