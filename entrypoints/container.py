@@ -226,6 +226,7 @@ class Container(containers.DeclarativeContainer):
     url_guard = providers.Singleton(ResolvingUrlGuard, allow_private=settings.provided.is_dev)
     webhook_sender = providers.Singleton(
         HttpxWebhookSender,
+        addresses=url_guard.provided.addresses,
         timeout_seconds=providers.Callable(float, settings.provided.event_delivery_timeout_seconds),
     )
     webhook_endpoints = providers.Factory(

@@ -1,5 +1,6 @@
-"""POSTs merchant events with httpx: a timeout, no redirects followed, and at most a few
-kilobytes of the receiver's answer read (kept as the attempt's error when it fails)."""
+"""POSTs merchant events with httpx: a timeout, no redirects followed, at most a few
+kilobytes of the receiver's answer read (kept as the attempt's error when it fails), and
+connections made only to the addresses the SSRF guard passed as they were opened."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ from collections.abc import Mapping
 
 import httpx
 
-from application.ports.events import SendResult
+from adapters.events.pinned_transport import CheckedAddresses, PinnedTransport
+from application.ports.events import SendResult, UnsafeUrlError
 
 RESPONSE_READ_LIMIT = 4096  # bytes of a receiver's answer worth keeping
 
 
 class HttpxWebhookSender:
-    def __init__(self, timeout_seconds: float = 10.0) -> None:
+    """`addresses`: the guard's `ResolvingUrlGuard.addresses`, called as each connection
+    is opened (see `pinned_transport.py`)."""
+
+    def __init__(self, addresses: CheckedAddresses, timeout_seconds: float = 10.0) -> None:
+        limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            transport=PinnedTransport(addresses, limits),
             trust_env=False,  # no proxy from the environment between Kassa and a receiver
         )
 
@@ -28,6 +34,8 @@ class HttpxWebhookSender:
             async with self._client.stream("POST", url, content=body, headers=dict(headers)) as r:
                 answer = await _read_some(r)
                 status = r.status_code
+        except UnsafeUrlError as refused:  # where the name resolves as we connect
+            return SendResult(None, _ms(started), f"refused: {refused.message}")
         except httpx.TimeoutException:
             return SendResult(None, _ms(started), "timed out")
         except httpx.HTTPError as exc:

@@ -1,6 +1,8 @@
 """Where merchant events may be sent (SSRF): outside dev only https URLs whose host
 resolves to public addresses only — never loopback, private, link-local (the cloud
-metadata service at 169.254.169.254 among them), shared, reserved or multicast ones."""
+metadata service at 169.254.169.254 among them), shared, reserved or multicast ones.
+`check` judges a URL when an endpoint is made; at delivery the sender's transport
+(`pinned_transport.py`) calls `addresses` as it connects and connects to what it passed."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ class ResolvingUrlGuard:
         self._allow_private = allow_private
         self._resolve = resolve
 
-    async def check(self, url: str) -> None:
+    async def check(self, url: str, *, resolve: bool = True) -> None:
         if len(url) > MAX_URL_LENGTH:
             raise UnsafeUrlError("The URL is too long.")
         try:
@@ -53,14 +55,22 @@ class ResolvingUrlGuard:
             return
         if parts.scheme != "https":
             raise UnsafeUrlError("Only https:// URLs receive events outside dev.")
+        if resolve:
+            await self.addresses(parts.hostname, port or 443)
+
+    async def addresses(self, host: str, port: int) -> Sequence[str]:
+        """Resolve `host` once; every address it has, each allowed (outside dev: public),
+        or UnsafeUrlError. The connection is made to one of these, never to a new lookup."""
         try:
-            addresses = await self._resolve(parts.hostname, port or 443)
+            found = await self._resolve(host, port)
         except (OSError, UnicodeError):
-            raise UnsafeUrlError(f"The host {parts.hostname} does not resolve.") from None
-        if not addresses:
-            raise UnsafeUrlError(f"The host {parts.hostname} does not resolve.")
-        for address in addresses:
-            if not is_public(address):
-                raise UnsafeUrlError(
-                    f"The host {parts.hostname} resolves to a non-public address ({address})."
-                )
+            raise UnsafeUrlError(f"The host {host} does not resolve.") from None
+        if not found:
+            raise UnsafeUrlError(f"The host {host} does not resolve.")
+        if not self._allow_private:
+            for address in found:
+                if not is_public(address):
+                    raise UnsafeUrlError(
+                        f"The host {host} resolves to a non-public address ({address})."
+                    )
+        return found

@@ -119,8 +119,10 @@ class UnsafeUrlError(DomainError):
 
 
 class UrlGuard(Protocol):
-    async def check(self, url: str) -> None:
-        """Raise UnsafeUrlError unless `url` may receive deliveries (resolving its host)."""
+    async def check(self, url: str, *, resolve: bool = True) -> None:
+        """Raise UnsafeUrlError unless `url` may receive deliveries. `resolve=False`: its
+        form only (scheme, credentials, length), for a delivery, whose sender resolves
+        the host, checks every address and connects to one of them in one step."""
         ...
 
 
