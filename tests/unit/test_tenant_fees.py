@@ -9,9 +9,7 @@ from application.fees.simulate import SimulateFees
 from application.fees.tiers import UpdateFeeTier, UpdateFeeTierCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.update_tenant import (
-    SetFeeOverride,
     SetFeeOverrideCommand,
-    UpdateTenant,
     UpdateTenantCommand,
 )
 from domain.audit import Actor
@@ -22,14 +20,6 @@ from domain.tenant import TenantStatus
 from tests.unit.world import World
 
 ADMIN = Actor(kind="user", id="usr_platform", ip="10.0.0.1", request_id="req_1")
-
-
-def deps(world: World) -> dict[str, object]:
-    return {
-        "uow_factory": world.uow,
-        "clock": world.clock,
-        "audit": AuditTrail(world.clock, world.ids),
-    }
 
 
 @pytest.mark.parametrize(
@@ -56,15 +46,13 @@ def test_a_tier_schedule_checks_itself() -> None:
 
 async def test_tier_and_override_changes_are_audited_with_old_and_new_values() -> None:
     world = World()
-    await UpdateTenant(**deps(world)).execute(  # type: ignore[arg-type]
+    await world.container.update_tenant().execute(
         UpdateTenantCommand("ten_1", ADMIN, fee_tier="enterprise")
     )
-    await SetFeeOverride(**deps(world)).execute(  # type: ignore[arg-type]
+    await world.container.set_fee_override().execute(
         SetFeeOverrideCommand("ten_1", ADMIN, percentage_bps=75, fixed_amounts={"usd": 10})
     )
-    await SetFeeOverride(**deps(world)).execute(  # type: ignore[arg-type]
-        SetFeeOverrideCommand("ten_1", ADMIN)
-    )
+    await world.container.set_fee_override().execute(SetFeeOverrideCommand("ten_1", ADMIN))
     entries = sorted(world.store.audit.values(), key=lambda e: e.id)
     assert [e.action for e in entries] == [
         "tenant.fee_tier_changed",
@@ -81,7 +69,7 @@ async def test_tier_and_override_changes_are_audited_with_old_and_new_values() -
 async def test_unknown_tier_changes_nothing() -> None:
     world = World()
     with pytest.raises(UnknownFeeTierError):
-        await UpdateTenant(**deps(world)).execute(  # type: ignore[arg-type]
+        await world.container.update_tenant().execute(
             UpdateTenantCommand("ten_1", ADMIN, fee_tier="platinum")
         )
     assert world.store.tenants["ten_1"].fee_tier == "starter"
@@ -90,7 +78,7 @@ async def test_unknown_tier_changes_nothing() -> None:
 
 async def test_suspending_a_tenant_is_audited() -> None:
     world = World()
-    tenant = await UpdateTenant(**deps(world)).execute(  # type: ignore[arg-type]
+    tenant = await world.container.update_tenant().execute(
         UpdateTenantCommand("ten_1", ADMIN, status=TenantStatus.SUSPENDED)
     )
     assert tenant.status is TenantStatus.SUSPENDED

@@ -4,19 +4,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from dependency_injector import providers
 
 from adapters.gateways.fake_console import FakeGatewayConsole
-from adapters.gateways.stripe_events import StripeEventFormat
 from adapters.gateways.stripe_signature import sign
-from application.fees.terms import FeeTermsResolver
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
-from application.webhooks.consumer import WebhookConsumer
-from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
 from domain import events as ev
 from domain.capture_method import CaptureMethod
-from domain.fees import STRIPE_STANDARD_PRICING
 from domain.money import Money
 from domain.statuses import DisputeStatus, PaymentStatus, RefundStatus
 from domain.webhook_event import MAX_ATTEMPTS, WebhookEventKey, WebhookStatus, retry_delay
@@ -38,17 +34,11 @@ class Loop:
         self.world = world
         world.gateway.clock = world.clock
         self.console = FakeGatewayConsole(world.gateway)
-        self.receive = ReceiveWebhook(
-            world.uow, world.clock, {"fake": SECRET, "stripe": STRIPE_SECRET}, StripeEventFormat()
+        world.container.gateway_webhook_secrets.override(
+            providers.Object({"fake": SECRET, "stripe": STRIPE_SECRET})
         )
-        self.consumer = WebhookConsumer(
-            world.uow,
-            world.clock,
-            world.ids,
-            FeeTermsResolver(STRIPE_STANDARD_PRICING),
-            StripeEventFormat(),
-            jitter=lambda: 0.0,
-        )
+        self.receive = world.container.receive_webhook()
+        self.consumer = world.container.webhook_consumer(jitter=lambda: 0.0)
 
     async def deliver(self, times: int = 1) -> None:
         for delivery in self.console.deliveries(SECRET, self.world.clock.now()):
