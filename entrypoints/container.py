@@ -51,6 +51,7 @@ from application.payments.stats import PaymentStatistics
 from application.portal.authenticate import PortalAuthenticator
 from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent
+from application.portal.payments import PortalPayments
 from application.portal.tokens import IssuePortalToken, ListPortalTokens, RevokePortalToken
 from application.portal.view import ViewPortalInvoice
 from application.receipts.issue import IssueReceiptOnCapture
@@ -287,6 +288,7 @@ class Container(containers.DeclarativeContainer):
         audit=audit_trail,
     )
     view_portal_invoice = providers.Factory(ViewPortalInvoice, uow_factory=unit_of_work.provider)
+    portal_payments = providers.Factory(PortalPayments, uow_factory=unit_of_work.provider)
     create_portal_intent = providers.Factory(
         CreatePortalIntent,
         uow_factory=unit_of_work.provider,

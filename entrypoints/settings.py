@@ -33,6 +33,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    stripe_publishable_key: str | None = None  # pk_…: Stripe.js on the payment page (/pay)
     fake_webhook_secret: str = DEV_FAKE_WEBHOOK_SECRET
     fake_gateway_state: str = "database"  # or "memory": this process only (tests, benchmarks)
     fake_webhook_delivery: bool = True  # `kassa serve` delivers the fake gateway's events

@@ -21,6 +21,22 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
 }
 EXP_MONTH, EXP_YEAR = 12, 2034
 
+# The card numbers a person types on the payment page in test mode, as Stripe documents
+# them, and the test payment method each stands for (the timeout card is for tests only).
+TEST_CARD_NUMBERS: tuple[tuple[str, str, str], ...] = (
+    ("4242424242424242", "pm_card_visa", "Visa: succeeds"),
+    ("5555555555554444", "pm_card_mastercard", "Mastercard: succeeds"),
+    ("4000000000000002", "pm_card_chargeDeclined", "Visa: declined"),
+    ("4000000000009995", "pm_card_chargeDeclinedInsufficientFunds", "Visa: insufficient funds"),
+    ("4000002760003184", "pm_card_threeDSecureRequired", "Visa: asks for 3-D Secure"),
+)
+
+
+def fake_card_for_number(number: str) -> str | None:
+    """The test payment method behind a typed card number (spaces and dashes ignored)."""
+    digits = "".join(c for c in number if c not in " -")
+    return next((pm for n, pm, _ in TEST_CARD_NUMBERS if n == digits), None)
+
 
 class FakeCustomerBook:
     """Customers and their saved cards, in one transaction's ledger."""

@@ -1,4 +1,5 @@
-"""What the customer sees: the invoice of the link (or the oldest open one) and balances."""
+"""What the customer sees: the invoice of the link (or the oldest open one), the customer's
+open invoices and their balance per currency, and whose invoice it is."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from application.customers.invoices import load_invoice
 from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.tenants.queries import load_tenant
 from domain.invoice import Invoice
 
 
@@ -15,6 +17,8 @@ from domain.invoice import Invoice
 class PortalInvoiceView:
     invoice: Invoice
     outstanding: dict[str, int]  # currency → minor units due across open invoices
+    open_invoices: tuple[Invoice, ...] = ()  # oldest first
+    merchant_name: str = ""
 
 
 async def portal_invoice(uow: UnitOfWork, session: PortalSession) -> Invoice:
@@ -34,11 +38,18 @@ class ViewPortalInvoice:
     async def execute(self, session: PortalSession) -> PortalInvoiceView:
         async with self._uow_factory() as uow:
             invoice = await portal_invoice(uow, session)
-            outstanding: dict[str, int] = {}
-            for open_invoice in await uow.invoices.open_for_customer(
-                session.tenant_id, session.customer_id
-            ):
-                outstanding[open_invoice.currency] = (
-                    outstanding.get(open_invoice.currency, 0) + open_invoice.amount_due
-                )
-        return PortalInvoiceView(invoice, outstanding)
+            open_invoices = tuple(
+                await uow.invoices.open_for_customer(session.tenant_id, session.customer_id)
+            )
+            merchant = await load_tenant(uow, session.tenant_id)
+        outstanding: dict[str, int] = {}
+        for open_invoice in open_invoices:
+            outstanding[open_invoice.currency] = (
+                outstanding.get(open_invoice.currency, 0) + open_invoice.amount_due
+            )
+        return PortalInvoiceView(invoice, outstanding, open_invoices, merchant.name)
+
+    async def merchant_name(self, session: PortalSession) -> str:
+        """Whose link it is, for pages with no invoice to show (nothing left to pay)."""
+        async with self._uow_factory() as uow:
+            return (await load_tenant(uow, session.tenant_id)).name

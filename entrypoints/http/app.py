@@ -37,6 +37,9 @@ from entrypoints.http.payments.queries import (
 )
 from entrypoints.http.payments.receipts import ReceiptsController
 from entrypoints.http.payments.schemas import LimitedJsonRequest
+from entrypoints.http.paypage.render import template_config
+from entrypoints.http.paypage.router import pay_assets_router, pay_page_router
+from entrypoints.http.paypage.safety import add_page_headers
 from entrypoints.http.platform.router import platform_router
 from entrypoints.http.portal.router import portal_router
 from entrypoints.http.portal.tokens import PortalTokensController
@@ -73,6 +76,7 @@ def create_app(container: Container) -> Litestar:
     portal = portal_router(container.settings())
     handlers: list[ControllerRouterHandler] = [
         merchant_api, platform_router(), health, metrics, WebhooksController, portal,
+        pay_page_router(container.settings()), pay_assets_router(),
     ]  # fmt: skip
     if container.settings().gateway == "fake":  # its pages exist only while it is configured
         handlers.append(fake_gateway_router())
@@ -83,7 +87,8 @@ def create_app(container: Container) -> Litestar:
         stores=rate_limit_stores(container.settings()),
         middleware=[RequestIdMiddleware, prometheus_config().middleware],
         exception_handlers=exception_handlers(),
-        before_send=[complete_allow],
+        before_send=[complete_allow, add_page_headers],
+        template_config=template_config(),
         openapi_config=_openapi(),
         plugins=[StrictBodySchemaPlugin()],
         # Exit in reverse order: delivery, consumer, then the engines.

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from litestar import Request, Response, Router, get, post
+from litestar.params import FromQuery
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_bank import FakeBank
@@ -35,7 +36,18 @@ def _page(title: str, body: str, status: int = 200) -> Response[str]:
         "No real card is charged.</p>"
         f"<h1>{escape(title)}</h1>{body}</body></html>"
     )
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    # The return address may carry a payment link: never let it leave in a Referer.
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    return Response(
+        html, status_code=status, media_type="text/html; charset=utf-8", headers=headers
+    )
+
+
+def _local(return_url: str | None) -> str | None:
+    """A return address on this server only (a path), as the payment page gives it."""
+    if return_url and return_url.startswith("/") and not return_url.startswith(("//", "/\\")):
+        return return_url
+    return None
 
 
 def _amount(money: Money) -> str:
@@ -49,7 +61,11 @@ def _gateway(request: Request[Any, Any, Any]) -> FakePaymentGateway:
 
 
 @get("/3ds/{intent_id:str}", include_in_schema=False, cache=False)
-async def three_d_secure_page(request: Request[Any, Any, Any], intent_id: str) -> Response[str]:
+async def three_d_secure_page(
+    request: Request[Any, Any, Any], intent_id: str, return_url: FromQuery[str | None] = None
+) -> Response[str]:
+    """`return_url` (a path on this server): where the answer sends the customer back,
+    with `?payment_intent=`, as Stripe's redirect does."""
     try:
         intent = await _gateway(request).retrieve_intent(intent_id)
     except GatewayRejectedError as exc:
@@ -58,11 +74,13 @@ async def three_d_secure_page(request: Request[Any, Any, Any], intent_id: str) -
         status = escape(intent.status.value)
         return _page("3-D Secure", f"<p>Nothing to authenticate: this payment is {status}.</p>")
     action = escape(f"{request.app.route_reverse('fake_gateway_3ds_answer', intent_id=intent_id)}")
+    local = _local(return_url)
+    back = f"<input type=hidden name=return_url value='{escape(local)}'>" if local else ""
     return _page(
         "3-D Secure authentication",
         f"<p>Your bank asks you to confirm a payment of <strong>{_amount(intent.amount)}"
         f"</strong> ({escape(intent.gateway_payment_id)}).</p>"
-        f"<form method=post action='{action}'>"
+        f"<form method=post action='{action}'>{back}"
         "<button name=outcome value=complete>Complete authentication</button>"
         "<button name=outcome value=fail>Fail authentication</button></form>",
     )
@@ -90,6 +108,17 @@ async def answer_three_d_secure(request: Request[Any, Any, Any], intent_id: str)
         status = await _gateway(request).act(answer)
     except GatewayRejectedError as exc:
         return _page("3-D Secure", f"<p>{escape(str(exc))}</p>", 400)
+    back = _local((form.get("return_url") or [""])[0])
+    if back:
+        joiner = "&" if "?" in back else "?"
+        return Response(
+            "",
+            status_code=303,
+            headers={
+                "Location": f"{back}{joiner}{urlencode({'payment_intent': intent_id})}",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
     said = "completed" if outcome == "complete" else "failed"
     return _page(
         f"Authentication {said}",

@@ -116,12 +116,19 @@ def error_response(
 def render(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Turn any exception into its envelope; unexpected ones are logged, never shown."""
     rid = request_id_of(request.scope)
+    api_error = as_api_error(request, exc)
+    body = error_body(api_error.type, api_error.code, api_error.message, api_error.param, rid)
+    return error_response(request, api_error.status, body, api_error.headers)
+
+
+def as_api_error(request: Request[Any, Any, Any], exc: Exception) -> ApiError:
+    """The §9 status, type, code and message of any exception; an unexpected one is
+    logged (never shown) and becomes a 500. Shared by the JSON API and the payment page."""
     api_error = _as_api_error(exc)
     if api_error is None:
         log.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         api_error = ApiError(500, "api_error", "internal_error", "An unexpected error occurred.")
-    body = error_body(api_error.type, api_error.code, api_error.message, api_error.param, rid)
-    return error_response(request, api_error.status, body, api_error.headers)
+    return api_error
 
 
 def _as_api_error(exc: Exception) -> ApiError | None:

@@ -13,14 +13,16 @@ from typing import Any
 
 from domain.portal_token import MASKED_TOKEN, TOKEN_LIKE
 
-_PORTAL_PATH = re.compile(r"(/public/payment/)[^/\s?#\"'<>]+")
-_MARKERS = ("kpt_", "/public/payment/")
+# The API's `/api/v1/public/payment/{token}` and the payment page's `/pay/{token}`.
+_PORTAL_PATH = re.compile(r"(/public/payment/|/pay/)[^/\s?#\"'<>]+")
+_MARKERS = ("kpt_", "/public/payment/", "/pay/")
 PORTAL_PATH_TEMPLATE = r"\1{token}"
 REDACTED_TOKEN = MASKED_TOKEN
 
 
 def redact(text: str) -> str:
-    """`/public/payment/<anything>` → `/public/payment/{token}`; `kpt_…` → `kpt_[redacted]`."""
+    """`/public/payment/<anything>` → `/public/payment/{token}`, `/pay/<anything>` →
+    `/pay/{token}`; `kpt_…` → `kpt_[redacted]`."""
     if not any(marker in text for marker in _MARKERS):
         return text
     return TOKEN_LIKE.sub(REDACTED_TOKEN, _PORTAL_PATH.sub(PORTAL_PATH_TEMPLATE, text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +14,7 @@ from litestar.params import FromPath, FromQuery
 from adapters.documents.receipts import FpdfReceiptRenderer
 from application.access import Principal
 from application.receipts.queries import GetReceipt
+from domain.receipt import ReceiptDocument
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.openapi import AlternateMediaOperation
 from entrypoints.http.payments.outcome import documented
@@ -60,15 +62,27 @@ class ReceiptsController(Controller):
         document = await get_receipt.execute(principal.tenant_id, payment_id)
         asked = request.accept.best_match(list(_MEDIA), default="application/json")
         chosen = format or _MEDIA.get(asked or "", ReceiptFormat.JSON)
-        filename = document.receipt.number
-        if chosen is ReceiptFormat.PDF:
-            pdf = await asyncio.to_thread(receipt_renderer.pdf, document)
-            return Response(
-                pdf,  # type: ignore[arg-type]
-                media_type="application/pdf",
-                headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
-            )
-        if chosen is ReceiptFormat.HTML:
-            html = receipt_renderer.html(document)
-            return Response(html, media_type="text/html; charset=utf-8")  # type: ignore[arg-type]
-        return Response(receipt_resource(document))
+        return await receipt_response(document, chosen, receipt_renderer)
+
+
+async def receipt_response(
+    document: ReceiptDocument,
+    chosen: ReceiptFormat,
+    renderer: FpdfReceiptRenderer,
+    csp: Callable[[str], str] | None = None,
+) -> Response[Any]:
+    """A receipt as JSON, HTML or PDF (the PDF drawn off the event loop); `csp` gives an
+    HTML page its Content-Security-Policy (the payment page's)."""
+    filename = document.receipt.number
+    if chosen is ReceiptFormat.PDF:
+        pdf = await asyncio.to_thread(renderer.pdf, document)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
+        )
+    if chosen is ReceiptFormat.HTML:
+        html = renderer.html(document)
+        headers = {"Content-Security-Policy": csp(html)} if csp else {}
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(receipt_resource(document))

@@ -50,16 +50,20 @@ def portal_dependencies() -> dict[str, Provide]:
     return {"portal_session": Provide(provide_portal_session)}
 
 
-def _portal_refusal(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+def portal_refusal(exc: Exception) -> ApiError | None:
+    """How the portal words its own refusals (the JSON API and the payment page alike);
+    None for any other exception."""
     if isinstance(exc, InvalidTokenError):
-        refusal = ApiError(401, "authentication_error", "invalid_token", INVALID_LINK)
-    elif isinstance(exc, InvoicePaidError):
-        refusal = ApiError(409, "conflict", "invoice_paid", "This invoice is paid.")
-    elif isinstance(exc, InvoiceNotPayableError):
-        refusal = ApiError(409, "conflict", exc.code, exc.message)
-    else:  # pragma: no cover - only the classes below are routed here
-        return render(request, exc)
-    return render(request, refusal)
+        return ApiError(401, "authentication_error", "invalid_token", INVALID_LINK)
+    if isinstance(exc, InvoicePaidError):
+        return ApiError(409, "conflict", "invoice_paid", "This invoice is paid.")
+    if isinstance(exc, InvoiceNotPayableError):
+        return ApiError(409, "conflict", exc.code, exc.message)
+    return None
+
+
+def _portal_refusal(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    return render(request, portal_refusal(exc) or exc)
 
 
 def portal_exception_handlers() -> ExceptionHandlersMap:

@@ -1,0 +1,246 @@
+"""The payment page's invoice half: the invoice (or the customer's open invoices), paying
+it, the way back from 3-D Secure, a payment's outcome and its receipt. Every handler calls
+the same use cases as the §7 JSON API, behind the same link check and rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from adapters.documents.receipts import FpdfReceiptRenderer
+from application.errors import NotFoundError
+from application.portal.authenticate import PortalSession
+from application.portal.methods import SavedMethods
+from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent, PortalPaymentCommand
+from application.portal.payments import PortalPayments
+from application.portal.view import PortalInvoiceView, ViewPortalInvoice
+from domain.errors import DomainError
+from domain.invoice import InvoiceNotPayableError, InvoicePaidError
+from domain.payment import Payment
+from domain.statuses import PaymentStatus
+from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.rate_limits import PAY, VIEW, bucket
+from entrypoints.http.payments.receipts import ReceiptFormat, receipt_response
+from entrypoints.http.paypage.forms import (
+    MAX_FORM_BYTES,
+    FormError,
+    chosen_card,
+    parse_amount,
+    read_form,
+)
+from entrypoints.http.paypage.render import page, settings_of
+from entrypoints.http.paypage.safety import (
+    check_csrf,
+    content_security_policy,
+    with_inline_style,
+)
+
+
+async def _view(
+    session: PortalSession, view_portal_invoice: ViewPortalInvoice
+) -> PortalInvoiceView | None:
+    """The link's invoice; None when a customer-wide link has nothing left to pay."""
+    try:
+        return await view_portal_invoice.execute(session)
+    except NotFoundError:
+        if session.token.invoice_id is not None:
+            raise
+        return None
+
+
+def _payment_path(token: str, payment: Payment) -> str:
+    return f"/pay/{token}/payments/{payment.id}"
+
+
+def _next_step(request: Request[Any, Any, Any], token: str, payment: Payment) -> str:
+    """Where the browser goes after a confirmation: the bank's page while 3-D Secure
+    waits (the fake gateway's comes back to `/return`), else the outcome."""
+    action = payment.next_action or {}
+    redirect = action.get("redirect_to_url") if action.get("type") == "redirect_to_url" else None
+    url = redirect.get("url") if isinstance(redirect, dict) else None
+    if payment.status is PaymentStatus.REQUIRES_ACTION and isinstance(url, str):
+        if settings_of(request).gateway == "fake":
+            joiner = "&" if "?" in url else "?"
+            return f"{url}{joiner}{urlencode({'return_url': f'/pay/{token}/return'})}"
+        return url
+    return _payment_path(token, payment)
+
+
+class InvoicePagesController(Controller):
+    path = "/"
+    include_in_schema = False
+    dependencies = {
+        "view_portal_invoice": from_container("view_portal_invoice"),
+        "create_portal_intent": from_container("create_portal_intent"),
+        "confirm_portal_payment": from_container("confirm_portal_payment"),
+        "portal_payments": from_container("portal_payments"),
+        "saved_methods": from_container("saved_methods"),
+        "receipt_renderer": from_container("receipt_renderer"),
+    }
+
+    async def _invoice_page(
+        self,
+        request: Request[Any, Any, Any],
+        token: str,
+        session: PortalSession,
+        view_portal_invoice: ViewPortalInvoice,
+        saved_methods: SavedMethods,
+        *,
+        status: int = 200,
+        error: FormError | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Template:
+        view = await _view(session, view_portal_invoice)
+        merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
+        cards = list(await saved_methods.list(session)) if view else []
+        return page(
+            request,
+            "invoice.html",
+            token=token,
+            status=status,
+            current="invoice",
+            merchant_name=merchant,
+            view=view,
+            customer_wide=session.token.invoice_id is None,
+            cards=cards,
+            error=error,
+            form=form or {},
+            stripe=settings_of(request).gateway == "stripe",
+        )
+
+    @get("/", opt=bucket(VIEW))
+    async def invoice(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        portal_session: NamedDependency[PortalSession],
+        view_portal_invoice: NamedDependency[ViewPortalInvoice],
+        saved_methods: NamedDependency[SavedMethods],
+    ) -> Template:
+        return await self._invoice_page(
+            request, token, portal_session, view_portal_invoice, saved_methods
+        )
+
+    @post("/pay", opt=bucket(PAY), request_max_body_size=MAX_FORM_BYTES, status_code=303)
+    async def pay(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        portal_session: NamedDependency[PortalSession],
+        view_portal_invoice: NamedDependency[ViewPortalInvoice],
+        create_portal_intent: NamedDependency[CreatePortalIntent],
+        confirm_portal_payment: NamedDependency[ConfirmPortalPayment],
+        saved_methods: NamedDependency[SavedMethods],
+    ) -> Response[Any]:
+        """Pay all or part of what is due; a decline or a refused amount is shown next
+        to the form, which keeps what the customer typed."""
+        settings = settings_of(request)
+        form = await read_form(request)
+        check_csrf(request, settings, token, form)
+        view = await _view(portal_session, view_portal_invoice)
+        if view is None:
+            raise NotFoundError("There is no open invoice.", param="invoice")
+        try:
+            card = chosen_card(settings, form)
+            amount = parse_amount(form.get("amount", ""), view.invoice.currency)
+            command = PortalPaymentCommand(portal_session, amount)
+            payment = await create_portal_intent.execute(command)
+        except (InvoicePaidError, InvoiceNotPayableError):
+            raise
+        except (FormError, DomainError) as exc:
+            error = exc if isinstance(exc, FormError) else FormError(exc.message, "amount")
+            return await self._invoice_page(
+                request, token, portal_session, view_portal_invoice, saved_methods,
+                status=400, error=error, form=form,
+            )  # fmt: skip
+        if card is None:  # Stripe: the card goes into Stripe's Payment Element
+            return page(
+                request,
+                "stripe_pay.html",
+                token=token,
+                current="invoice",
+                merchant_name=view.merchant_name,
+                payment=payment,
+                publishable_key=settings.stripe_publishable_key or "",
+                return_url=f"{settings.base_url}/pay/{token}/return",
+            )
+        assert payment.gateway_payment_id is not None
+        payment = await confirm_portal_payment.execute(
+            portal_session, payment.gateway_payment_id, card
+        )
+        if (
+            payment.status is PaymentStatus.SUCCEEDED
+            and form.get("save")
+            and card.startswith("pm_")
+        ):
+            await saved_methods.add(portal_session, card, False)
+        return Redirect(_next_step(request, token, payment), status_code=303)
+
+    @get("/return", opt=bucket(PAY))
+    async def back_from_the_bank(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        portal_session: NamedDependency[PortalSession],
+        confirm_portal_payment: NamedDependency[ConfirmPortalPayment],
+        payment_intent: FromQuery[str],
+    ) -> Redirect:
+        """Where 3-D Secure (and Stripe.js) send the customer back: Kassa asks the gateway
+        how the payment ended, as `confirm` does, and shows it."""
+        payment = await confirm_portal_payment.execute(portal_session, payment_intent, None)
+        return Redirect(_next_step(request, token, payment), status_code=303)
+
+    @get("/payments/{payment_id:str}", opt=bucket(VIEW))
+    async def payment(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        payment_id: FromPath[str],
+        portal_session: NamedDependency[PortalSession],
+        portal_payments: NamedDependency[PortalPayments],
+        view_portal_invoice: NamedDependency[ViewPortalInvoice],
+    ) -> Template:
+        payment = await portal_payments.get(portal_session, payment_id)
+        view = await _view(portal_session, view_portal_invoice)
+        merchant = (
+            view.merchant_name if view else await view_portal_invoice.merchant_name(portal_session)
+        )
+        settings = settings_of(request)
+        declined = payment.status is PaymentStatus.FAILED
+        return page(
+            request,
+            "payment.html",
+            token=token,
+            status=402 if declined else 200,
+            current="invoice",
+            merchant_name=merchant,
+            payment=payment,
+            view=view,
+            stripe=settings.gateway == "stripe",
+            publishable_key=settings.stripe_publishable_key or "",
+            return_url=f"{settings.base_url}/pay/{token}/return",
+        )
+
+    @get("/payments/{payment_id:str}/receipt", opt=bucket(VIEW))
+    async def receipt(
+        self,
+        payment_id: FromPath[str],
+        portal_session: NamedDependency[PortalSession],
+        portal_payments: NamedDependency[PortalPayments],
+        receipt_renderer: NamedDependency[FpdfReceiptRenderer],
+        request: Request[Any, Any, Any],
+        format: FromQuery[ReceiptFormat] = ReceiptFormat.HTML,
+    ) -> Response[Any]:
+        """The customer's own receipt, as the merchant's API renders it (HTML or PDF)."""
+        if format not in (ReceiptFormat.HTML, ReceiptFormat.PDF):
+            raise NotFoundError("A receipt is HTML or PDF.", param="format")
+        document = await portal_payments.receipt(portal_session, payment_id)
+        policy = content_security_policy(settings_of(request))
+        return await receipt_response(
+            document, format, receipt_renderer, lambda html: with_inline_style(policy, html)
+        )
