@@ -23,6 +23,7 @@ from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from adapters.persistence.tenant_config_cache import tenant_config_cache_for
 from adapters.security.bcrypt_hasher import BcryptTokenHasher
 from adapters.security.jwt_tokens import JwtAccessTokens
 from adapters.system.clock import SystemClock
@@ -93,10 +94,17 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
+    # Tenants and tiers read once per process, dropped on any process's change (NOTIFY).
+    tenant_config_cache = providers.Singleton(
+        tenant_config_cache_for, settings.provided.database_url, settings.provided.store
+    )
+    fee_terms = providers.Singleton(
+        FeeTermsResolver, gateway_pricing=STRIPE_STANDARD_PRICING, cache=tenant_config_cache
+    )
     # What runs inside every transaction, before it commits: receipts, merchant events.
     resource_renderer = providers.Singleton(ApiResourceRenderer)
     transaction_handlers = providers.List(
-        providers.Singleton(IssueReceiptOnCapture, clock=clock, ids=ids),
+        providers.Singleton(IssueReceiptOnCapture, clock=clock, ids=ids, tenants=fee_terms),
         providers.Singleton(RecordMerchantEvents, renderer=resource_renderer, ids=ids),
     )
     unit_of_work = providers.Selector(
@@ -130,7 +138,6 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    fee_terms = providers.Singleton(FeeTermsResolver, gateway_pricing=STRIPE_STANDARD_PRICING)
     idempotency = providers.Singleton(
         IdempotencyService, uow_factory=unit_of_work.provider, clock=clock
     )

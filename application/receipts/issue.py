@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from application.errors import NotFoundError
+from application.fees.terms import FeeTermsResolver
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork
 from domain.events import PaymentCaptured
 from domain.mail import MailKind, OutboxMail
 from domain.payment import Payment
 from domain.receipt import Receipt, ReceiptLine, format_amount, receipt_number
+from domain.tenant import Tenant
 
 
 class IssueReceiptOnCapture:
@@ -18,9 +21,12 @@ class IssueReceiptOnCapture:
     `PaymentCaptured` event, and the receipt is numbered and stored with that change.
     A customer with an e-mail address gets it by mail, through the outbox."""
 
-    def __init__(self, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self, clock: Clock, ids: IdFactory, tenants: FeeTermsResolver | None = None
+    ) -> None:
         self._clock = clock
         self._ids = ids
+        self._tenants = tenants  # the tenant's name from its cached configuration
 
     async def handle(self, uow: UnitOfWork, aggregates: Sequence[object]) -> None:
         for aggregate in aggregates:
@@ -33,7 +39,7 @@ class IssueReceiptOnCapture:
     async def _issue(self, uow: UnitOfWork, payment: Payment, event: PaymentCaptured) -> None:
         if await uow.receipts.for_payment(payment.tenant_id, payment.id) is not None:
             return
-        tenant = await uow.tenants.get(payment.tenant_id)
+        tenant = await self._tenant(uow, payment.tenant_id)
         customer = (
             await uow.customers.get(payment.tenant_id, payment.customer_id)
             if payment.customer_id
@@ -63,6 +69,14 @@ class IssueReceiptOnCapture:
         await uow.receipts.add(receipt)
         if receipt.customer_email:
             await uow.mail.add(self._mail(receipt))
+
+    async def _tenant(self, uow: UnitOfWork, tenant_id: str) -> Tenant | None:
+        if self._tenants is None:
+            return await uow.tenants.get(tenant_id)
+        try:
+            return (await self._tenants.config(uow, tenant_id))[0]
+        except NotFoundError:
+            return None
 
     async def _lines(
         self, uow: UnitOfWork, payment: Payment, event: PaymentCaptured

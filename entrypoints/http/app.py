@@ -126,11 +126,14 @@ def _openapi() -> OpenAPIConfig:
 
 @asynccontextmanager
 async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
-    """On shutdown, close the SQL engine's pooled connections and the Stripe client."""
+    """At start, listen for tenant changes (the tenant cache); on shutdown, stop, and close
+    the SQL engine's pooled connections and the Stripe client."""
+    container = app.state.container
+    await container.tenant_config_cache().start()
     try:
         yield
     finally:
-        container = app.state.container
+        await container.tenant_config_cache().close()
         settings = container.settings()
         if settings.gateway == "stripe":
             await container.gateway().aclose()

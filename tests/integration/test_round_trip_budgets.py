@@ -28,8 +28,8 @@ from tests.perf.round_trips import RoundTrips, count_round_trips
 
 pytestmark = pytest.mark.postgres
 
-KEYED_CHARGE = 17
-PLAIN_CHARGE = 15
+KEYED_CHARGE = 14
+PLAIN_CHARGE = 12
 PORTAL_WARM_VIEW = 8
 OUTBOX_EXTRA = 2  # one INSERT per transaction that records payment events
 

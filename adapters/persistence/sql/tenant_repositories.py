@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sql.mapping import FEE_TIER, TENANT
 from adapters.persistence.sql.statements import (
@@ -13,9 +14,16 @@ from adapters.persistence.sql.statements import (
     update_versioned,
 )
 from adapters.persistence.sql.tables import fee_tiers, tenants
+from adapters.persistence.tenant_config_cache import CHANNEL
 from application.errors import StaleAggregateError
 from domain.fees import FeeTier
 from domain.tenant import Tenant
+
+
+async def announce(conn: AsyncConnection, payload: str) -> None:
+    """Tell every process's tenant cache, when (and only if) this transaction commits."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_notify(CHANNEL, payload)))
 
 
 class SqlTenantRepository:
@@ -26,6 +34,7 @@ class SqlTenantRepository:
         conn = await self._source.connection()
         if not await insert_if_absent(conn, tenants, TENANT.to_row(tenant), ["id"]):
             raise StaleAggregateError(f"Tenant {tenant.id} exists already.")
+        await announce(conn, f"tenant:{tenant.id}")
 
     async def get(self, tenant_id: str) -> Tenant | None:
         conn = await self._source.connection()
@@ -40,6 +49,7 @@ class SqlTenantRepository:
             tenant.version, f"Tenant {tenant.id}",
         )  # fmt: skip
         tenant.version += 1
+        await announce(conn, f"tenant:{tenant.id}")
 
     async def list(self) -> Sequence[Tenant]:
         conn = await self._source.connection()
@@ -55,6 +65,7 @@ class SqlFeeTierRepository:
         conn = await self._source.connection()
         if not await insert_if_absent(conn, fee_tiers, FEE_TIER.to_row(tier), ["code"]):
             raise StaleAggregateError(f"Fee tier {tier.code} exists already.")
+        await announce(conn, f"tier:{tier.code}")
 
     async def get(self, code: str) -> FeeTier | None:
         conn = await self._source.connection()
@@ -69,6 +80,7 @@ class SqlFeeTierRepository:
             tier.version, f"Fee tier {tier.code}",
         )  # fmt: skip
         tier.version += 1
+        await announce(conn, f"tier:{tier.code}")
 
     async def list(self) -> Sequence[FeeTier]:
         conn = await self._source.connection()
