@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from application.ports.repositories import PageRequest
 from domain.capture_method import CaptureMethod
 from domain.dispute import Dispute
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
@@ -140,3 +141,12 @@ def datetimes_in(value: Any) -> list[datetime]:
     if isinstance(value, list):
         return [d for v in value for d in datetimes_in(v)]
     return []
+
+
+def page_at(param: str, cursor: str) -> PageRequest:
+    """A page request whose `param` (`starting_after` or `ending_before`) is `cursor`."""
+    if param == "starting_after":
+        return PageRequest(starting_after=cursor)
+    if param == "ending_before":
+        return PageRequest(ending_before=cursor)
+    raise ValueError(f"not a cursor parameter: {param}")

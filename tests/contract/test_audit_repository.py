@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ async def add(uow_factory: UnitOfWorkFactory, *entries: AuditEntry) -> None:
 
 
 async def listing(
-    uow_factory: UnitOfWorkFactory, where: AuditFilter, **page: object
+    uow_factory: UnitOfWorkFactory, where: AuditFilter, **page: Any
 ) -> Page[AuditEntry]:
     async with uow_factory() as uow:
         return await uow.audit.list(where, PageRequest(**page))

@@ -15,7 +15,7 @@ from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from domain.money import Money
-from tests.contract.builders import T0, at, datetimes_in, state
+from tests.contract.builders import T0, at, datetimes_in, page_at, state
 
 PLUS_TWO = timezone(timedelta(hours=2))
 Aggregate = Customer | Invoice | SavedPaymentMethod
@@ -38,7 +38,7 @@ def invoice(
 def card(
     mid: str, tenant: str, customer_id: str = "cus_1", *, created: datetime = T0, **fields: Any
 ) -> SavedPaymentMethod:
-    defaults = {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}
+    defaults: dict[str, Any] = {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}
     return SavedPaymentMethod(
         id=mid, tenant_id=tenant, customer_id=customer_id, gateway_payment_method_id=f"pm_{mid}",
         created_at=created, **(defaults | fields),
@@ -317,10 +317,13 @@ async def test_invoices_list_newest_first_by_customer_and_in_pages(uow_factory, 
     # Another customer's invoice is a place in the tenant's list; another tenant's is unknown.
     theirs_3 = await listing(PageRequest(starting_after=f"inv_{unique}_3"), mine)
     assert (ids(theirs_3), theirs_3.has_more) == ([f"inv_{unique}_2", f"inv_{unique}_1"], False)
-    for cursor in ({"starting_after": f"inv_{unique}_z"}, {"ending_before": f"inv_{unique}_x"}):
+    for param, cursor in (
+        ("starting_after", f"inv_{unique}_z"),
+        ("ending_before", f"inv_{unique}_x"),
+    ):
         with pytest.raises(UnknownCursorError) as refused:
-            await listing(PageRequest(**cursor), mine)
-        assert refused.value.param == next(iter(cursor))
+            await listing(page_at(param, cursor), mine)
+        assert refused.value.param == param
 
 
 async def test_customers_list_newest_first_in_pages(uow_factory, unique):

@@ -11,14 +11,22 @@ from application.ports.repositories import Page, PageRequest, PaymentFilter
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
-from tests.contract.builders import T0, at, authorize, capture, new_payment
+from tests.contract.builders import T0, at, authorize, capture, new_payment, page_at
 
 
 async def listing(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, where: PaymentFilter | None = None, **page
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    where: PaymentFilter | None = None,
+    *,
+    starting_after: str | None = None,
+    ending_before: str | None = None,
+    limit: int = 10,
 ) -> Page[Payment]:
     async with uow_factory() as uow:
-        return await uow.payments.list(tenant_id, where or PaymentFilter(), PageRequest(**page))
+        return await uow.payments.list(
+            tenant_id, where or PaymentFilter(), PageRequest(limit, starting_after, ending_before)
+        )
 
 
 @pytest.fixture
@@ -78,7 +86,8 @@ async def test_an_unknown_or_another_tenants_cursor_is_refused_naming_it(
 
     for cursor in (f"pay_{unique}_zz", f"pay_missing_{unique}"):  # another tenant's, nobody's
         with pytest.raises(UnknownCursorError) as refused:
-            await listing(uow_factory, tenant, **{param: cursor})
+            async with uow_factory() as uow:
+                await uow.payments.list(tenant, PaymentFilter(), page_at(param, cursor))
         assert (refused.value.code, refused.value.param) == ("resource_missing", param)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,7 @@ payment_plans = st.fixed_dictionaries(
 )
 
 
-def build(tenant: str, plan: dict) -> Payment:  # type: ignore[type-arg]
+def build(tenant: str, plan: dict[str, Any]) -> Payment:
     n = next(_ids)
     currency, amount = plan["currency"], plan["amount"]
     terms = FeeTerms.resolve(FeeSchedule(300), STRIPE_STANDARD_PRICING, currency)
@@ -103,8 +104,8 @@ def recomputed(payments: list[Payment], currency: str) -> dict[str, object]:
 async def test_totals_equal_a_recomputation_over_the_payments(
     uow_factory: UnitOfWorkFactory,
     unique: str,
-    plans: list[dict],
-    window: tuple[int, int],  # type: ignore[type-arg]
+    plans: list[dict[str, Any]],
+    window: tuple[int, int],
 ) -> None:
     tenant = f"ten_{unique}_{next(_ids)}"
     payments = [build(tenant, plan) for plan in plans]

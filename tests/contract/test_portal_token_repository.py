@@ -15,7 +15,7 @@ from application.errors import StaleAggregateError, UnknownCursorError
 from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.portal_token import PortalToken, PortalTokenStatus
-from tests.contract.builders import T0, at, datetimes_in, state
+from tests.contract.builders import T0, at, datetimes_in, page_at, state
 from tests.support.publishers import RecordingEventPublisher
 
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -187,10 +187,13 @@ async def test_tokens_list_newest_first_by_tenant_and_customer_in_pages(uow_fact
     # Another customer's token is a place in the tenant's list; another tenant's is unknown.
     theirs_3 = await listing(PageRequest(starting_after=f"ptk_{unique}_3"), mine)
     assert (ids(theirs_3), theirs_3.has_more) == ([f"ptk_{unique}_2", f"ptk_{unique}_1"], False)
-    for cursor in ({"starting_after": f"ptk_{unique}_z"}, {"ending_before": f"ptk_{unique}_x"}):
+    for param, cursor in (
+        ("starting_after", f"ptk_{unique}_z"),
+        ("ending_before", f"ptk_{unique}_x"),
+    ):
         with pytest.raises(UnknownCursorError) as refused:
-            await listing(PageRequest(**cursor))
-        assert refused.value.param == next(iter(cursor))
+            await listing(page_at(param, cursor))
+        assert refused.value.param == param
 
 
 # ------------------------------------------------------------- saves and uses
@@ -230,7 +233,7 @@ async def test_record_use_counts_and_remembers_the_last_use_without_a_new_versio
     assert (stored.last_used_at, stored.last_ip, stored.last_user_agent) == (
         later, "2001:db8::7", "curl/8.5 ✓",
     )  # fmt: skip
-    assert stored.last_used_at.utcoffset() is not None
+    assert stored.last_used_at is not None and stored.last_used_at.utcoffset() is not None
 
 
 async def test_record_use_keeps_300_characters_of_the_user_agent_and_none_for_none(

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete
@@ -199,7 +200,7 @@ async def test_a_duplicate_arriving_while_the_first_commits_is_refused_not_an_er
 
     outcomes = await asyncio.wait_for(asyncio.gather(deliver_first(), deliver_again()), 10)
 
-    assert outcomes == [True, False]
+    assert list(outcomes) == [True, False]
     loaded = await get(uow_factory, "evt_1")
     assert loaded is not None and loaded.payload == PAYLOAD
 
@@ -480,7 +481,7 @@ async def listing(
     status: WebhookStatus | None = None,
     event_type: str | None = None,
     gateway: str | None = None,
-    **page: object,
+    **page: Any,
 ) -> Page[WebhookEvent]:
     async with uow_factory() as uow:
         return await uow.webhooks.list(status, event_type, PageRequest(**page), gateway)

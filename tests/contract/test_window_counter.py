@@ -23,6 +23,7 @@ async def counter(request: pytest.FixtureRequest) -> AsyncIterator[WindowCounter
         return
     url, namespace = await reachable_redis_url(), fresh_namespace()
     store = CountingRedisStore.with_client(url=url, namespace=namespace)
+    assert isinstance(store, CountingRedisStore)  # litestar types with_client as its base's
     async with store:  # closes its client
         yield store
     await keys_of(url, namespace, delete=True)

@@ -25,7 +25,7 @@ OTHER_TENANT = "ten_other"
 VISA = "pm_card_visa"
 
 
-def payment_body(order_id: str = "ord_1", amount: int = 10_000, **extra: Any) -> dict[str, Any]:
+def payment_body(order_id: str = "ord_1", amount: object = 10_000, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "order_id": order_id,
         "amount": amount,

@@ -8,13 +8,14 @@ import pytest
 from dependency_injector import providers
 
 from application.payments.queries import GetPayment
+from domain.payment import Payment
 from entrypoints.http.edge.request_id import RequestIdLogFilter
 from entrypoints.http.health import RememberedCheck
 from tests.e2e.conftest import Api, payment_body
 
 
 class ExplodingGetPayment(GetPayment):
-    async def execute(self, tenant_id: str, payment_id: str) -> object:
+    async def execute(self, tenant_id: str, payment_id: str) -> Payment:
         raise RuntimeError("database password is hunter2 at /srv/kassa/secret.py")
 
 

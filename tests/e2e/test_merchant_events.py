@@ -13,6 +13,7 @@ import pytest
 from litestar import Litestar, Request, post
 
 from adapters.gateways.stripe_signature import verify
+from domain.event_delivery import DeliveryStatus
 from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 from tests.support.http_server import serving
 
@@ -161,7 +162,7 @@ async def test_a_failing_receiver_is_retried_later_and_every_attempt_is_kept(
     deliver = api.container.deliver_events()
     await deliver.dispatch(100)
     (delivery,) = await deliver.claim(100)
-    assert (await deliver.deliver(delivery)).value == "pending"
+    assert await deliver.deliver(delivery) is DeliveryStatus.PENDING
     assert await deliver.claim(100) == []  # not due again before its backoff
     listed = (
         await api.get(f"/webhook-endpoints/{made['id']}/deliveries", role="merchant_admin")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 
 
-async def make_payments(api: Api, count: int, prefix: str = "ord", **extra: str) -> list[str]:
+async def make_payments(api: Api, count: int, prefix: str = "ord", **extra: Any) -> list[str]:
     ids = []
     for n in range(count):
         response = await api.post("/payments/charge", payment_body(f"{prefix}_{n:03d}", **extra))
@@ -59,7 +60,7 @@ async def test_lists_filter_by_status_order_customer_and_creation_time(api: Api)
     earlier = (now - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     assert (await api.get("/payments", **{"created_at[gte]": later})).json()["data"] == []
     assert (await api.get("/payments", **{"created_at[lte]": earlier})).json()["data"] == []
-    window = {"created_at[gte]": earlier, "created_at[lte]": later, "limit": 100}
+    window: dict[str, Any] = {"created_at[gte]": earlier, "created_at[lte]": later, "limit": 100}
     assert len((await api.get("/payments", **window)).json()["data"]) == 6
 
 
@@ -76,7 +77,7 @@ async def test_lists_filter_by_status_order_customer_and_creation_time(api: Api)
     ],
 )
 async def test_bad_list_parameters_are_400_naming_the_parameter(
-    api: Api, params: dict[str, object], param: str
+    api: Api, params: dict[str, Any], param: str
 ) -> None:
     response = await api.get("/payments", **params)
     assert response.status_code == 400, response.text

@@ -25,6 +25,7 @@ from entrypoints.settings import Settings, SettingsError
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 from tests.e2e.portal_fixtures import PORTAL, TEST_BCRYPT_ROUNDS, Portal, portal_fixture  # noqa: F401
 from tests.e2e.test_portal_security import random_part, wrong_verifier
+from tests.support.asgi import asgi_transport
 from tests.support.redis import fresh_namespace, keys_of, reachable_redis_url
 
 BUDGET = 10  # failed checks per address and minute, by default
@@ -82,7 +83,7 @@ def hasher(container: Container) -> CountingHasher:
 def client_at(app: Litestar, address: tuple[str, int]) -> httpx.AsyncClient:
     """A client of `app` connecting from `address`, on the test's own event loop (the
     Litestar test client runs the app on a loop of its own and one request at a time)."""
-    transport = httpx.ASGITransport(app=app, client=address)
+    transport = asgi_transport(app, address)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 

@@ -83,7 +83,7 @@ class AdminTokens:
         )
 
     def set(self, case: Case, data: str, context: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 def accepts_valid_data_but_deliberate_refusals(

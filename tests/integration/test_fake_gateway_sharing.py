@@ -81,7 +81,7 @@ async def test_events_are_delivered_in_order_and_retried_while_kassa_is_down(gat
         received.append(json.loads(payload)["id"])
         return 200
 
-    delivery = FakeWebhookDelivery(one.state, send, SECRET, SystemClock())  # type: ignore[arg-type]
+    delivery = FakeWebhookDelivery(one.state, send, SECRET, SystemClock())
     assert await delivery.deliver_due() == 0
     down = False
     await asyncio.sleep(0.6)  # the first retry is due after 0.5 s

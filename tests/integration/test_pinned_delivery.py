@@ -8,7 +8,7 @@ import asyncio
 import socket
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
+from httpcore._backends.base import SOCKET_OPTION
 from litestar import Litestar, Request, Response, post
 
 from adapters.events.httpx_sender import HttpxWebhookSender
@@ -84,7 +85,14 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
         self.connected_to: list[str] = []
 
-    async def connect_tcp(self, host: str, port: int, **options: Any) -> Any:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         self.connected_to.append(host)
         raise httpcore.ConnectError(f"no route to {host} in a test")
 

@@ -22,6 +22,7 @@ from application.receipts.issue import IssueReceiptOnCapture
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from tests.perf.kassa import KassaSetup, prepare_kassa
+from tests.perf.load import MakeCall
 from tests.perf.payments_bench import kassa_charge
 from tests.perf.portal_bench import issue_links, view
 from tests.perf.round_trips import RoundTrips, count_round_trips
@@ -42,12 +43,12 @@ async def setup(postgres_url: str, unique: str) -> KassaSetup:
     return dataclasses.replace(found, settings=settings)
 
 
-async def trips(container: Container, label: str, workload: object) -> RoundTrips:
+async def trips(container: Container, label: str, workload: MakeCall) -> RoundTrips:
     engine = container.engine()
     try:
         [found] = await count_round_trips(
             create_app(container), engine, {label: workload}, warmup=3, samples=5
-        )  # type: ignore[dict-item]
+        )
     finally:
         await engine.dispose()
     print(found.describe())

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import QueuePool
 
 from adapters.persistence.sql.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, normalize_url
 from tests.support.databases import sqlite_url
@@ -41,7 +42,7 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_on_one_connection(tmp_p
             with pytest.raises(PoolTimeoutError):
                 await engine.connect()  # there is no second connection
         assert settings == ["wal", 1, SQLITE_BUSY_TIMEOUT_MS]
-        assert engine.pool.size() == 1
+        assert isinstance(engine.pool, QueuePool) and engine.pool.size() == 1
     finally:
         await engine.dispose()
 
@@ -61,6 +62,6 @@ async def test_postgresql_gets_a_pool(postgres_url: str):
     try:
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT 1")) == 1
-        assert engine.pool.size() == 16
+        assert isinstance(engine.pool, QueuePool) and engine.pool.size() == 16
     finally:
         await engine.dispose()

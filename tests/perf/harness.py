@@ -25,12 +25,12 @@ from tests.perf.servers import (
     Server,
     cpu_probe,
     cpu_seconds,
-    free_port,
     log_tail,
     postgres_database,
     server_env,
     uvicorn_server,
 )
+from tests.support.ports import free_port
 
 __all__ = [
     "LOOPBACK",

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -231,7 +232,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _rows(kassa: Container, sql: str) -> list[tuple[object, ...]]:
+async def _rows(kassa: Container, sql: str) -> list[tuple[Any, ...]]:
     async with kassa.engine().connect() as conn:
         return [tuple(row) for row in await conn.execute(text(sql))]
 

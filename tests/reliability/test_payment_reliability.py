@@ -19,6 +19,7 @@ from application.tenants.create_tenant import CreateTenantCommand
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.support.asgi import asgi_transport
 from tests.support.databases import postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -46,7 +47,7 @@ async def client(kassa: Container) -> AsyncIterator[httpx.AsyncClient]:
         subject="usr_test", tenant_id=TENANT, roles=["merchant"],
         now=datetime.now(UTC), ttl=timedelta(minutes=10),
     )  # fmt: skip
-    transport = httpx.ASGITransport(app=create_app(kassa))
+    transport = asgi_transport(create_app(kassa))
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://kassa.test/api/v1",

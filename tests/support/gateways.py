@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from adapters.gateways.fake_sql import metadata as fake_gateway_tables
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.persistence.sql.engine import create_engine
 from adapters.system.clock import SystemClock
-from application.ports.gateway import IntentRequest, PaymentGateway
+from application.ports.gateway import CustomerGateway, IntentRequest, PaymentGateway
 from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayIntent
 from domain.money import Money
@@ -54,10 +55,14 @@ def order(
     )
 
 
+class WholeGateway(PaymentGateway, CustomerGateway, Protocol):
+    """Both ports, as each gateway adapter implements them."""
+
+
 @dataclass
 class GatewayBackend:
     kind: str
-    gateway: PaymentGateway
+    gateway: WholeGateway
     cards: Cards
     count_intents: Callable[[], Awaitable[int]]
 
@@ -99,8 +104,12 @@ async def backend_fixture(request: pytest.FixtureRequest) -> AsyncIterator[Gatew
         SECRET_KEY, api_base=server.api_base, retry_delay=0.01, max_retry_delay=0.02
     )
     cards = Cards("pm_card_visa", server.card("declined"), server.card("three_d_secure"))
+
+    async def count_stripe_intents() -> int:
+        return server.count("payment_intents")
+
     try:
-        yield GatewayBackend("stripe", gateway, cards, lambda: server.count("payment_intents"))
+        yield GatewayBackend("stripe", gateway, cards, count_stripe_intents)
     finally:
         await gateway.aclose()
 

@@ -46,7 +46,7 @@ class LocalStripeServer:
         from localstripe import server
         from localstripe.resources import store
 
-        store.dump_to_disk = lambda: None  # type: ignore[method-assign]
+        store.dump_to_disk = lambda: None
         self._thread.start()
         self._runner = web.AppRunner(server.app, access_log=None)
         self._run(self._serve(self._runner))

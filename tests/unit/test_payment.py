@@ -145,7 +145,7 @@ def test_refunds_several_partial_then_full() -> None:
     assert first.status is RefundState.PENDING
     assert payment.refundable == Money(7_500, "USD")
     payment.complete_refund("re_1", "gre_1", T0)
-    assert payment.refund_status is RefundStatus.PARTIAL
+    assert (payment.refund_status, payment.amount_refunded) == (RefundStatus.PARTIAL, 2_500)
     payment.request_refund(
         refund_id="re_2", amount=None, reason="requested_by_customer", now=T0, window=WINDOW
     )

@@ -3,6 +3,7 @@ store, with the fake gateway, time, ids and the event publisher pinned by overri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ class RecordingPublisher:
     def __init__(self) -> None:
         self.events: list[DomainEvent] = []
 
-    async def publish(self, events: list[DomainEvent]) -> None:
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
         self.events.extend(events)
 
 
