@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from application.errors import ConflictError, StaleAggregateError, UnknownCursorError
+from application.errors import ConflictError, StaleAggregateError
 from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from domain.money import Money
-from tests.contract.builders import T0, at, datetimes_in, page_at, state
+from tests.contract.builders import T0, at, datetimes_in, state
+from tests.contract.listings import assert_lists_by_tenant_and_customer, assert_pages_of_two, ids
 
 PLUS_TWO = timezone(timedelta(hours=2))
 Aggregate = Customer | Invoice | SavedPaymentMethod
-Listing = Callable[[PageRequest], Awaitable[Page[Any]]]
 
 
 def customer(cid: str, tenant: str, *, created: datetime = T0, **fields: Any) -> Customer:
@@ -61,24 +60,9 @@ async def get(uow_factory: UnitOfWorkFactory, kind: type, tenant: str, key: str)
         return await repository(uow, kind).get(tenant, key)
 
 
-def ids(found: Page[Any] | Any) -> list[str]:
-    return [item.id for item in (found.data if isinstance(found, Page) else found)]
-
-
 def assert_number_taken(refused: pytest.ExceptionInfo[ConflictError]) -> None:
     # StaleAggregateError is a ConflictError too: the number, not the id, must be the cause.
     assert refused.type is ConflictError and refused.value.param == "number"
-
-
-async def assert_pages_of_two(listing: Listing, newest_first: list[str]) -> None:
-    """At least five ids: pages of two forward by starting_after, back by ending_before."""
-    assert len(newest_first) >= 5
-    head, middle, tail = newest_first[:2], newest_first[2:4], newest_first[-1:]
-    expected = [(head, True), (middle, True), (tail, False), (middle, True), (head, False)]
-    cursors = [{}, {"starting_after": newest_first[1]}, {"starting_after": newest_first[-2]},
-               {"ending_before": newest_first[4]}, {"ending_before": newest_first[2]}]  # fmt: skip
-    pages = [await listing(PageRequest(limit=2, **cursor)) for cursor in cursors]
-    assert [(ids(p), p.has_more) for p in pages] == expected
 
 
 # ------------------------------------------------------------------ round trips
@@ -295,35 +279,16 @@ async def test_open_for_customer_gives_only_open_invoices_oldest_first(uow_facto
 
 
 async def test_invoices_list_newest_first_by_customer_and_in_pages(uow_factory, unique):
-    tenant, mine, theirs = f"ten_{unique}", f"cus_{unique}_a", f"cus_{unique}_b"
-    made = [
-        invoice(f"inv_{unique}_{i}", tenant, mine if i % 3 else theirs, created=at(i // 2))
-        for i in range(8)
-    ]
-    other_tenant = invoice(f"inv_{unique}_z", f"ten_other_{unique}", mine, created=at(9))
-    await add(uow_factory, *made[1::2], other_tenant, *made[0::2])
-    newest_first = [i.id for i in reversed(made)]
-
-    async def listing(page: PageRequest, customer_id: str | None = None) -> Page[Invoice]:
-        async with uow_factory() as uow:
-            return await uow.invoices.list(tenant, customer_id, page)
-
-    everything = await listing(PageRequest(limit=100))
-    assert (ids(everything), everything.has_more) == (newest_first, False)
-    only_mine = await listing(PageRequest(limit=100), mine)
-    assert ids(only_mine) == [i for i in newest_first if not i.endswith(("_0", "_3", "_6"))]
-    await assert_pages_of_two(listing, newest_first)
-    await assert_pages_of_two(lambda page: listing(page, mine), ids(only_mine))
-    # Another customer's invoice is a place in the tenant's list; another tenant's is unknown.
-    theirs_3 = await listing(PageRequest(starting_after=f"inv_{unique}_3"), mine)
-    assert (ids(theirs_3), theirs_3.has_more) == ([f"inv_{unique}_2", f"inv_{unique}_1"], False)
-    for param, cursor in (
-        ("starting_after", f"inv_{unique}_z"),
-        ("ending_before", f"inv_{unique}_x"),
-    ):
-        with pytest.raises(UnknownCursorError) as refused:
-            await listing(page_at(param, cursor), mine)
-        assert refused.value.param == param
+    await assert_lists_by_tenant_and_customer(
+        uow_factory,
+        unique,
+        "inv",
+        lambda iid, tenant, customer_id, created: invoice(
+            iid, tenant, customer_id, created=created
+        ),
+        add,
+        lambda uow, tenant, customer_id, page: uow.invoices.list(tenant, customer_id, page),
+    )
 
 
 async def test_customers_list_newest_first_in_pages(uow_factory, unique):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,16 +10,15 @@ import pytest
 
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
-from application.errors import StaleAggregateError, UnknownCursorError
-from application.ports.repositories import Page, PageRequest
+from application.errors import StaleAggregateError
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.portal_token import PortalToken, PortalTokenStatus
-from tests.contract.builders import T0, at, datetimes_in, page_at, state
+from tests.contract.builders import T0, at, datetimes_in, state
+from tests.contract.listings import assert_lists_by_tenant_and_customer, ids
 from tests.support.publishers import RecordingEventPublisher
 
 PLUS_TWO = timezone(timedelta(hours=2))
 HASH = "$2b$12$" + "x" * 53  # the shape of a bcrypt hash
-Listing = Callable[[PageRequest], Awaitable[Page[PortalToken]]]
 
 
 def token(
@@ -57,21 +55,6 @@ async def use(
     async with uow_factory() as uow:
         await uow.portal_tokens.record_use(tid, now, ip, user_agent)
         await uow.commit()
-
-
-def ids(found: Page[PortalToken] | Any) -> list[str]:
-    return [t.id for t in (found.data if isinstance(found, Page) else found)]
-
-
-async def assert_pages_of_two(listing: Listing, newest_first: list[str]) -> None:
-    """At least five ids: pages of two forward by starting_after, back by ending_before."""
-    assert len(newest_first) >= 5
-    head, middle, tail = newest_first[:2], newest_first[2:4], newest_first[-1:]
-    expected = [(head, True), (middle, True), (tail, False), (middle, True), (head, False)]
-    cursors = [{}, {"starting_after": newest_first[1]}, {"starting_after": newest_first[-2]},
-               {"ending_before": newest_first[4]}, {"ending_before": newest_first[2]}]  # fmt: skip
-    pages = [await listing(PageRequest(limit=2, **cursor)) for cursor in cursors]
-    assert [(ids(p), p.has_more) for p in pages] == expected
 
 
 # ------------------------------------------------------------------ round trips
@@ -165,35 +148,14 @@ async def test_for_invoice_gives_the_tokens_of_that_invoice(uow_factory, unique)
 
 
 async def test_tokens_list_newest_first_by_tenant_and_customer_in_pages(uow_factory, unique):
-    tenant, mine, theirs = f"ten_{unique}", f"cus_{unique}_a", f"cus_{unique}_b"
-    made = [
-        token(f"ptk_{unique}_{i}", tenant, mine if i % 3 else theirs, created=at(i // 2))
-        for i in range(8)
-    ]
-    other_tenant = token(f"ptk_{unique}_z", f"ten_other_{unique}", mine, created=at(9))
-    await add(uow_factory, *made[1::2], other_tenant, *made[0::2])
-    newest_first = [t.id for t in reversed(made)]
-
-    async def listing(page: PageRequest, customer_id: str | None = None) -> Page[PortalToken]:
-        async with uow_factory() as uow:
-            return await uow.portal_tokens.list(tenant, customer_id, page)
-
-    everything = await listing(PageRequest(limit=100))
-    assert (ids(everything), everything.has_more) == (newest_first, False)
-    only_mine = await listing(PageRequest(limit=100), mine)
-    assert ids(only_mine) == [t for t in newest_first if not t.endswith(("_0", "_3", "_6"))]
-    await assert_pages_of_two(listing, newest_first)
-    await assert_pages_of_two(lambda page: listing(page, mine), ids(only_mine))
-    # Another customer's token is a place in the tenant's list; another tenant's is unknown.
-    theirs_3 = await listing(PageRequest(starting_after=f"ptk_{unique}_3"), mine)
-    assert (ids(theirs_3), theirs_3.has_more) == ([f"ptk_{unique}_2", f"ptk_{unique}_1"], False)
-    for param, cursor in (
-        ("starting_after", f"ptk_{unique}_z"),
-        ("ending_before", f"ptk_{unique}_x"),
-    ):
-        with pytest.raises(UnknownCursorError) as refused:
-            await listing(page_at(param, cursor))
-        assert refused.value.param == param
+    await assert_lists_by_tenant_and_customer(
+        uow_factory,
+        unique,
+        "ptk",
+        lambda tid, tenant, customer_id, created: token(tid, tenant, customer_id, created=created),
+        add,
+        lambda uow, tenant, customer_id, page: uow.portal_tokens.list(tenant, customer_id, page),
+    )
 
 
 # ------------------------------------------------------------- saves and uses

@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
 
-from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import payments, refunds
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.capture_method import CaptureMethod
@@ -27,13 +25,7 @@ from tests.contract.builders import (
     new_payment,
     with_refunds_in_every_state,
 )
-from tests.support.databases import (
-    PostgresUnavailableError,
-    drop_postgres_database,
-    fresh_postgres_url,
-    run_blocking,
-    skip_or_fail,
-)
+from tests.support.stores import empty_tables, fresh_postgres
 
 STUCK_BEFORE = at(1_000)
 AUTHORIZED_BEFORE = at(500)
@@ -41,28 +33,14 @@ AUTHORIZED_BEFORE = at(500)
 
 @pytest.fixture(scope="module")
 def reconciliation_database() -> Iterator[str]:
-    try:
-        url = run_blocking(fresh_postgres_url)
-    except PostgresUnavailableError as exc:
-        skip_or_fail(str(exc))
-    yield url
-    run_blocking(lambda: drop_postgres_database(url))
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_url(reconciliation_database: str) -> str:
     """Overrides the session's database for this module, empty for every test."""
-
-    async def empty() -> None:
-        engine = create_engine(reconciliation_database)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(delete(refunds))
-                await conn.execute(delete(payments))
-        finally:
-            await engine.dispose()
-
-    run_blocking(empty)
+    empty_tables(reconciliation_database, refunds, payments)
     return reconciliation_database
 
 

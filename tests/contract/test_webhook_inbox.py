@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
 
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import webhook_events
@@ -23,15 +22,9 @@ from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 from tests.contract.builders import at, datetimes_in, state
-from tests.support.databases import (
-    PostgresUnavailableError,
-    copy_sqlite,
-    drop_postgres_database,
-    fresh_postgres_url,
-    run_blocking,
-    skip_or_fail,
-)
+from tests.support.databases import copy_sqlite
 from tests.support.publishers import RecordingEventPublisher
+from tests.support.stores import empty_tables, fresh_postgres
 
 LEASE = timedelta(seconds=60)
 # Raw bytes as a gateway sends them: odd spacing, CRLF, a NUL and bytes that are not UTF-8.
@@ -40,27 +33,14 @@ PAYLOAD = b'{"id":  "evt_1", "object": "event",\r\n "type": "x"}\x00\xff\xfe \xe
 
 @pytest.fixture(scope="module")
 def inbox_database() -> Iterator[str]:
-    try:
-        url = run_blocking(fresh_postgres_url)
-    except PostgresUnavailableError as exc:
-        skip_or_fail(str(exc))
-    yield url
-    run_blocking(lambda: drop_postgres_database(url))
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_url(inbox_database: str) -> str:
     """Overrides the session's database for this module, empty for every test."""
-
-    async def empty() -> None:
-        engine = create_engine(inbox_database)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(delete(webhook_events))
-        finally:
-            await engine.dispose()
-
-    run_blocking(empty)
+    empty_tables(inbox_database, webhook_events)
     return inbox_database
 
 

@@ -10,10 +10,13 @@ SQLite file to copy (`copy_sqlite`) into each test's tmp_path.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Table, delete
 
+from adapters.persistence.sql.engine import create_engine
 from tests.support.databases import (
     PostgresUnavailableError,
     drop_postgres_database,
@@ -33,9 +36,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    with fresh_postgres() as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards (skips without a server)."""
     try:
         url = run_blocking(fresh_postgres_url)
     except PostgresUnavailableError as exc:
         skip_or_fail(str(exc))
-    yield url
-    run_blocking(lambda: drop_postgres_database(url))
+    try:
+        yield url
+    finally:
+        run_blocking(lambda: drop_postgres_database(url))
+
+
+def empty_tables(url: str, *tables: Table) -> None:
+    """Delete every row of `tables` (in that order), for a module's database of its own."""
+
+    async def empty() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                for table in tables:
+                    await conn.execute(delete(table))
+        finally:
+            await engine.dispose()
+
+    run_blocking(empty)
