@@ -14,9 +14,12 @@ from tests.support.ports import LOOPBACK, free_port
 
 
 @asynccontextmanager
-async def serving(app: Any, *, startup_timeout: float = 30.0) -> AsyncIterator[str]:
-    """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:PORT`)."""
-    port = free_port()
+async def serving(
+    app: Any, *, startup_timeout: float = 30.0, port: int | None = None
+) -> AsyncIterator[str]:
+    """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:PORT`).
+    `port`: one chosen beforehand (free_port), when the app must know its own address."""
+    port = port or free_port()
     config = uvicorn.Config(
         app, host=LOOPBACK, port=port, log_level="warning", access_log=False, lifespan="on"
     )

@@ -19,8 +19,8 @@ from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent, PortalPaymentCommand
 from application.portal.payments import PortalPayments
 from application.portal.view import PortalInvoiceView, ViewPortalInvoice
-from domain.errors import DomainError
-from domain.invoice import InvoiceNotPayableError, InvoicePaidError
+from domain.errors import AmountTooSmallError, DomainError
+from domain.invoice import AmountExceedsDueError, InvoiceNotPayableError, InvoicePaidError
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from entrypoints.http.edge.dependencies import from_container
@@ -30,6 +30,7 @@ from entrypoints.http.paypage.forms import (
     MAX_FORM_BYTES,
     FormError,
     chosen_card,
+    format_money,
     parse_amount,
     read_form,
 )
@@ -51,6 +52,19 @@ async def _view(
         if session.token.invoice_id is not None:
             raise
         return None
+
+
+def _amount_error(exc: DomainError, view: PortalInvoiceView) -> FormError:
+    """A refused amount, in the customer's words (the domain speaks minor units)."""
+    invoice = view.invoice
+    if isinstance(exc, AmountExceedsDueError):
+        due = format_money(invoice.amount_due, invoice.currency)
+        return FormError(f"You can pay at most {due}, what is due.", "amount")
+    if isinstance(exc, AmountTooSmallError):
+        return FormError(
+            f"This amount is too small to pay by card in {invoice.currency}.", "amount"
+        )
+    return FormError(exc.message, "amount")
 
 
 def _payment_path(token: str, payment: Payment) -> str:
@@ -153,7 +167,7 @@ class InvoicePagesController(Controller):
         except (InvoicePaidError, InvoiceNotPayableError):
             raise
         except (FormError, DomainError) as exc:
-            error = exc if isinstance(exc, FormError) else FormError(exc.message, "amount")
+            error = exc if isinstance(exc, FormError) else _amount_error(exc, view)
             return await self._invoice_page(
                 request, token, portal_session, view_portal_invoice, saved_methods,
                 status=400, error=error, form=form,
