@@ -4,7 +4,6 @@ each failure becomes, and that the secret key never leaves in an error or a log 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -17,30 +16,14 @@ from domain.money import Money
 from tests.support import stripe_responses as stripe_json
 from tests.support.gateways import order
 from tests.support.localstripe import THIRD_PARTY_WARNINGS
+from tests.support.stripe_responses import SECRET
 
 pytestmark = THIRD_PARTY_WARNINGS
 
-SECRET = "sk_test_51KassaFailureSecretKey999999999"
-API = "https://api.stripe.com"
 PI = "pi_3QkassaTest0001"
 USD_3 = Money(300, "USD")
 SERVER_ERROR = httpx.Response(500, json=stripe_json.error("api_error", "Something went wrong."))
 OK = httpx.Response(200, json=stripe_json.payment_intent(status="succeeded"))
-
-
-@pytest.fixture
-def stripe_api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=API, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[StripePaymentGateway]:
-    gateway = StripePaymentGateway(SECRET, retry_delay=0.001, max_retry_delay=0.002)
-    try:
-        yield gateway
-    finally:
-        await gateway.aclose()
 
 
 def keys(route: respx.Route) -> list[str]:

@@ -3,7 +3,6 @@ Stripe receives, its headers, and how Stripe's answers are read (respx, Stripe-s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
@@ -18,31 +17,15 @@ from domain.statuses import PaymentStatus, RefundState
 from tests.support import stripe_responses as stripe_json
 from tests.support.gateways import order
 from tests.support.localstripe import THIRD_PARTY_WARNINGS
+from tests.support.stripe_responses import SECRET
 
 pytestmark = THIRD_PARTY_WARNINGS
 
-SECRET = "sk_test_51KassaHttpSecretKey0000000000"
-API = "https://api.stripe.com"
 PI = "pi_3QkassaTest0001"
 
 
 def form(request: httpx.Request) -> dict[str, str]:
     return dict(parse_qsl(request.content.decode(), keep_blank_values=True))
-
-
-@pytest.fixture
-def stripe_api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=API, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[StripePaymentGateway]:
-    gateway = StripePaymentGateway(SECRET, retry_delay=0.001, max_retry_delay=0.002)
-    try:
-        yield gateway
-    finally:
-        await gateway.aclose()
 
 
 async def test_a_connect_charge_sends_the_platform_fee_to_the_merchant(

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from dependency_injector import providers
 
 from adapters.system.clock import FixedClock
-from adapters.system.ids import SequentialIdFactory
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.steps.fee_steps import *  # noqa: F403
 from tests.steps.merchant_event_steps import *  # noqa: F403
@@ -20,7 +18,7 @@ from tests.steps.payment_steps import *  # noqa: F403
 from tests.steps.portal_steps import *  # noqa: F403
 from tests.steps.receipt_steps import *  # noqa: F403
 from tests.steps.refund_steps import *  # noqa: F403
-from tests.steps.shop import Shop
+from tests.steps.shop import Shop, shop_container
 from tests.steps.webhook_steps import *  # noqa: F403
 
 A_MONDAY_MORNING = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -33,10 +31,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def container(clock: FixedClock) -> Container:
-    container = build_container(Settings(database_url="memory://"))
-    container.clock.override(providers.Object(clock))
-    container.ids.override(providers.Object(SequentialIdFactory()))
-    return container
+    return shop_container(Settings(database_url="memory://"), clock)
 
 
 @pytest.fixture

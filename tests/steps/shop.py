@@ -7,9 +7,12 @@ import itertools
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
+from dependency_injector import providers
+
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_console import FakeGatewayConsole
 from adapters.system.clock import FixedClock
+from adapters.system.ids import SequentialIdFactory
 from application.payments.cancel_payment import CancelPaymentCommand
 from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
@@ -22,10 +25,19 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
 from domain.tenant import Tenant
-from entrypoints.container import Container
+from entrypoints.container import Container, build_container
+from entrypoints.settings import Settings
 
 T = TypeVar("T")
 PLATFORM = Actor(kind="operator", id="platform-team")
+
+
+def shop_container(settings: Settings, clock: FixedClock) -> Container:
+    """The app's container for the features: time pinned to `clock`, ids in sequence."""
+    container = build_container(settings)
+    container.clock.override(providers.Object(clock))
+    container.ids.override(providers.Object(SequentialIdFactory()))
+    return container
 
 
 class Shop:

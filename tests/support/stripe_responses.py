@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+API = "https://api.stripe.com"
+SECRET = "sk_test_51KassaHttpSecretKey0000000000"  # a test key: never a real account's
+
 
 def payment_intent(**changes: Any) -> dict[str, Any]:
     intent: dict[str, Any] = {

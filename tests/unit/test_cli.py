@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import jwt
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from adapters.persistence.sql.migrate import upgrade_sync
 from application.payments.create_payment import CreatePaymentCommand
@@ -20,25 +19,14 @@ from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.cli.serve import banner
 from entrypoints.settings import Settings
+from tests.unit.cli_runner import Kassa
 
 MEMORY = Settings(database_url="memory://")
-
-Kassa = Callable[..., Result]
 
 
 @pytest.fixture
 def state() -> CliState:
     return CliState(MEMORY)
-
-
-@pytest.fixture
-def kassa(state: CliState) -> Kassa:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), obj=state)
-
-    return invoke
 
 
 def authorize(state: CliState, amount: int, order_id: str = "order-1") -> Payment:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,8 +16,7 @@ from entrypoints.cli.context import CliState, run
 from entrypoints.cli.main import cli
 from entrypoints.cli.operator import operator_actor
 from entrypoints.settings import Settings
-
-Kassa = Callable[..., Result]
+from tests.unit.cli_runner import Kassa, as_json
 
 
 @pytest.fixture
@@ -38,11 +34,6 @@ def kassa(database_url: str) -> Kassa:
         return runner.invoke(cli, list(args), env={"KASSA_DATABASE_URL": database_url})
 
     return invoke
-
-
-def as_json(result: Result) -> Any:
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def refused(result: Result) -> str:

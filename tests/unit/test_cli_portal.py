@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
-from entrypoints.cli.main import cli
 from entrypoints.settings import Settings
 from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
-
-Kassa = Callable[..., Result]
+from tests.unit.cli_runner import Kassa, as_json, kassa_on
 
 
 @pytest.fixture
 def state() -> CliState:
     return CliState(Settings(database_url="memory://", bcrypt_rounds=4))
-
-
-@pytest.fixture
-def kassa(state: CliState) -> Kassa:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), obj=state)
-
-    return invoke
-
-
-def as_json(result: Result) -> dict[str, Any]:
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
 
 
 def test_an_operator_invoices_a_customer_and_issues_a_link(kassa: Kassa) -> None:
@@ -93,10 +71,7 @@ def test_an_operator_e_mails_a_link_and_the_outbox_never_shows_its_secret() -> N
     settings = Settings(
         database_url="memory://", bcrypt_rounds=4, smtp_url=f"smtp://127.0.0.1:{port}"
     )
-    state, runner = CliState(settings), CliRunner()
-
-    def kassa(*args: str) -> Result:
-        return runner.invoke(cli, list(args), obj=state)
+    kassa = kassa_on(CliState(settings))
 
     kassa("demo", "--json")
     customer = as_json(kassa("customers", "create", "cy@example.com", "--json"))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from dependency_injector import providers
 
 from adapters.gateways.stripe_signature import sign
@@ -21,12 +20,11 @@ from domain.payment import Payment
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState
 from entrypoints.cli.main import cli
 from entrypoints.settings import Settings
+from tests.unit.cli_runner import Kassa
 
 SECRET = "whsec_fake_kassa"
 STRIPE_SECRET = "whsec_cli_stripe"
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-Kassa = Callable[..., Result]
 
 
 @pytest.fixture
@@ -39,16 +37,6 @@ def state(clock: FixedClock) -> CliState:
     state = CliState(Settings(database_url="memory://", stripe_webhook_secret=STRIPE_SECRET))
     state.container.clock.override(providers.Object(clock))
     return state
-
-
-@pytest.fixture
-def kassa(state: CliState) -> Kassa:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), obj=state)
-
-    return invoke
 
 
 def deliver(

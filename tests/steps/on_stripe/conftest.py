@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.system.clock import FixedClock
-from adapters.system.ids import SequentialIdFactory
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
-from tests.steps.shop import Shop
+from tests.steps.shop import Shop, shop_container
 from tests.support.localstripe import (  # noqa: F401
     SECRET_KEY,
     THIRD_PARTY_WARNINGS,
@@ -56,10 +54,7 @@ def container(clock: FixedClock, localstripe: LocalStripeServer) -> Container:
         stripe_secret_key=SECRET_KEY,
         stripe_api_base=localstripe.api_base,
     )
-    container = build_container(settings)
-    container.clock.override(providers.Object(clock))
-    container.ids.override(providers.Object(SequentialIdFactory()))
-    return container
+    return shop_container(settings, clock)
 
 
 @pytest.fixture
