@@ -294,7 +294,12 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         audit=audit_trail,
     )
-    view_portal_invoice = providers.Factory(ViewPortalInvoice, uow_factory=unit_of_work.provider)
+    view_portal_invoice = providers.Factory(
+        ViewPortalInvoice,
+        uow_factory=unit_of_work.provider,
+        authenticator=portal_authenticator,
+        tenants=fee_terms,
+    )
     portal_payments = providers.Factory(PortalPayments, uow_factory=unit_of_work.provider)
     create_portal_intent = providers.Factory(
         CreatePortalIntent,

@@ -10,7 +10,7 @@ from cachetools import TTLCache
 
 from application.audit import AuditTrail
 from application.ports.system import Clock, SecretHasher
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.audit import Actor
 from domain.portal_token import InvalidTokenError, PortalToken, split_token
 
@@ -82,6 +82,32 @@ class PortalAuthenticator:
         async with self._uow_factory() as uow:
             await uow.portal_tokens.record_use(token.id, now, ip, user_agent)
             await uow.commit()
+        return self._session(token, ip, user_agent, request_id)
+
+    async def warm(
+        self,
+        uow: UnitOfWork,
+        secret: str,
+        ip: str | None,
+        user_agent: str | None,
+        request_id: str | None,
+    ) -> PortalSession | None:
+        """The warm path inside the caller's transaction: a link whose verifier was proven
+        within CACHE_SECONDS is read and its use counted in one statement. None when it is
+        not that simple (unknown to the cache, malformed, not viewable): the caller rolls
+        back, so no use is counted, and calls `authenticate`, which decides."""
+        key = hashlib.sha256(secret.encode()).hexdigest()
+        token_id = self._verified.get(key)
+        if token_id is None:
+            return None
+        try:
+            selector, _verifier = split_token(secret)
+        except InvalidTokenError:
+            return None
+        now = self._clock.now()
+        token = await uow.portal_tokens.use_by_selector(selector, now, ip, user_agent)
+        if token is None or token.id != token_id or not token.is_viewable(now):
+            return None
         return self._session(token, ip, user_agent, request_id)
 
     @staticmethod

@@ -245,6 +245,13 @@ class InvoiceRepository(Protocol):
 
     async def save(self, invoice: Invoice) -> None: ...
 
+    async def for_portal(
+        self, tenant_id: str, customer_id: str, invoice_id: str | None
+    ) -> Sequence[Invoice]:
+        """In one read: the customer's open invoices and the invoice `invoice_id` (of the
+        tenant, whatever its status), oldest first."""
+        ...
+
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
         """The customer's open invoices, oldest first."""
         ...
@@ -279,6 +286,14 @@ class PortalTokenRepository(Protocol):
         self, token_id: str, now: datetime, ip: str | None, user_agent: str | None
     ) -> None:
         """Count one use atomically, without a version bump (uses never conflict)."""
+        ...
+
+    async def use_by_selector(
+        self, selector: str, now: datetime, ip: str | None, user_agent: str | None
+    ) -> PortalToken | None:
+        """`record_use` on the token with this selector, returning it as it is then: the
+        read and the count in one statement (the portal's warm path). The caller rolls
+        back if the token turns out not to be usable."""
         ...
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]: ...

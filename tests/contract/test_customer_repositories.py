@@ -278,6 +278,28 @@ async def test_open_for_customer_gives_only_open_invoices_oldest_first(uow_facto
     assert list(none) == []
 
 
+async def test_for_portal_gives_open_invoices_and_the_named_one_in_one_read(uow_factory, unique):
+    tenant, cus = f"ten_{unique}", f"cus_{unique}"
+    await add(
+        uow_factory,
+        invoice(f"inv_{unique}_2", tenant, cus, created=at(2)),
+        invoice(f"inv_{unique}_1", tenant, cus, created=at(1)),
+        invoice(f"inv_{unique}_paid", tenant, cus, created=at(0), status=InvoiceStatus.PAID),
+        invoice(f"inv_{unique}_old", tenant, cus, created=at(0), status=InvoiceStatus.PAID),
+        invoice(f"inv_{unique}_x", tenant, f"cus_other_{unique}", created=at(0)),
+        invoice(f"inv_{unique}_y", f"ten_other_{unique}", cus, created=at(0)),
+    )
+
+    async with uow_factory() as uow:
+        named = await uow.invoices.for_portal(tenant, cus, f"inv_{unique}_paid")
+        wide = await uow.invoices.for_portal(tenant, cus, None)
+        elsewhere = await uow.invoices.for_portal(tenant, cus, f"inv_{unique}_y")
+
+    assert ids(named) == [f"inv_{unique}_paid", f"inv_{unique}_1", f"inv_{unique}_2"]
+    assert ids(wide) == [f"inv_{unique}_1", f"inv_{unique}_2"]
+    assert ids(elsewhere) == ids(wide)  # another tenant's invoice is never named
+
+
 async def test_invoices_list_newest_first_by_customer_and_in_pages(uow_factory, unique):
     await assert_lists_by_tenant_and_customer(
         uow_factory,

@@ -263,3 +263,36 @@ async def test_twenty_concurrent_uses_are_all_counted(postgres_url, unique):
         await engine.dispose()
 
     assert stored is not None and (stored.usage_count, stored.version) == (20, 0)
+
+
+async def test_use_by_selector_counts_the_use_and_returns_the_token_as_it_is_then(
+    uow_factory, unique
+):
+    made = token(f"ptk_{unique}", f"ten_{unique}")
+    await add(uow_factory, made)
+    await use(uow_factory, made.id, at(1))
+
+    async with uow_factory() as uow:
+        found = await uow.portal_tokens.use_by_selector(made.selector, at(2), "192.0.2.9", "UA")
+        missing = await uow.portal_tokens.use_by_selector(
+            f"sel_missing_{unique}", at(2), None, None
+        )
+        await uow.commit()
+
+    assert missing is None
+    assert found is not None and found.id == made.id
+    assert (found.usage_count, found.last_used_at, found.last_ip) == (2, at(2), "192.0.2.9")
+    stored = await get(uow_factory, made.tenant_id, made.id)
+    assert stored is not None and (stored.usage_count, stored.version) == (2, 0)
+
+
+async def test_use_by_selector_rolled_back_counts_nothing(uow_factory, unique):
+    made = token(f"ptk_{unique}", f"ten_{unique}")
+    await add(uow_factory, made)
+
+    async with uow_factory() as uow:
+        assert await uow.portal_tokens.use_by_selector(made.selector, at(3), None, None)
+        await uow.rollback()
+
+    stored = await get(uow_factory, made.tenant_id, made.id)
+    assert stored is not None and stored.usage_count == 0

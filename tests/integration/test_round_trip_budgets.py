@@ -31,7 +31,7 @@ pytestmark = pytest.mark.postgres
 
 KEYED_CHARGE = 14
 PLAIN_CHARGE = 12
-PORTAL_WARM_VIEW = 8
+PORTAL_WARM_VIEW = 4
 OUTBOX_EXTRA = 2  # one INSERT per transaction that records payment events
 
 

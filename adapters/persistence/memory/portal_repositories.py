@@ -67,6 +67,23 @@ class InMemoryInvoiceRepository:
     async def save(self, invoice: Invoice) -> None:
         versioned_save(self._s, self._table, invoice.id, invoice)
 
+    async def for_portal(
+        self, tenant_id: str, customer_id: str, invoice_id: str | None
+    ) -> Sequence[Invoice]:
+        rows = sorted(
+            (
+                i
+                for i in self._table.values()
+                if i.tenant_id == tenant_id
+                and (
+                    (i.customer_id == customer_id and i.status is InvoiceStatus.OPEN)
+                    or i.id == invoice_id
+                )
+            ),
+            key=lambda i: (i.created_at, i.id),
+        )
+        return [i for i in (fresh_copy(r) for r in rows) if i is not None]
+
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
         rows = sorted(
             (
@@ -157,6 +174,15 @@ class InMemoryPortalTokenRepository:
                 stored.record_use(now, ip, user_agent)
 
         self._s.writes.append(write)
+
+    async def use_by_selector(
+        self, selector: str, now: datetime, ip: str | None, user_agent: str | None
+    ) -> PortalToken | None:
+        found = await self.by_selector(selector)
+        if found is not None:
+            await self.record_use(found.id, now, ip, user_agent)
+            found.record_use(now, ip, user_agent)
+        return found
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]:
         rows = [t for t in self._table.values() if t.invoice_id == invoice_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.persistence.sql.mapping import CUSTOMER, INVOICE, SAVED_PAYMENT_METHOD
@@ -58,6 +58,23 @@ class SqlCustomerRepository:
         return Page([CUSTOMER.from_row(row) for row in found.data], found.has_more)
 
 
+# Built once, with bind parameters: the portal's warm view runs it on every request.
+_FOR_PORTAL = (
+    select(invoices)
+    .where(
+        invoices.c.tenant_id == bindparam("tenant_id"),
+        or_(
+            and_(
+                invoices.c.customer_id == bindparam("customer_id"),
+                invoices.c.status == InvoiceStatus.OPEN.value,
+            ),
+            invoices.c.id == bindparam("invoice_id"),
+        ),
+    )
+    .order_by(invoices.c.created_at, invoices.c.id)
+)
+
+
 class SqlInvoiceRepository:
     def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
         self._source = source
@@ -96,6 +113,14 @@ class SqlInvoiceRepository:
         )  # fmt: skip
         invoice.version += 1
         self._seen.append(invoice)
+
+    async def for_portal(
+        self, tenant_id: str, customer_id: str, invoice_id: str | None
+    ) -> Sequence[Invoice]:
+        conn = await self._source.connection()
+        params = {"tenant_id": tenant_id, "customer_id": customer_id, "invoice_id": invoice_id}
+        rows = await conn.execute(_FOR_PORTAL, params)
+        return [INVOICE.from_row(row) for row in rows.mappings()]
 
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
         conn = await self._source.connection()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from adapters.persistence.sql.mapping import PORTAL_TOKEN, PORTAL_TOKEN_USE
 from adapters.persistence.sql.pagination import newest_first_page
@@ -22,6 +23,30 @@ from domain.portal_token import PortalToken
 _tokens = portal_tokens.c
 
 USER_AGENT_LIMIT = 300  # as PortalToken.record_use keeps it
+
+
+# Built once, with bind parameters: every portal request runs one of them.
+_USE_VALUES = {
+    "usage_count": _tokens.usage_count + 1,
+    "last_used_at": bindparam("used_at"),
+    "last_ip": bindparam("used_ip"),
+    "last_user_agent": bindparam("used_agent"),
+}
+_RECORD_USE = update(portal_tokens).where(_tokens.id == bindparam("token_id")).values(_USE_VALUES)
+_USE_BY_SELECTOR = (
+    update(portal_tokens)
+    .where(_tokens.selector == bindparam("sel"))
+    .values(_USE_VALUES)
+    .returning(*portal_tokens.c)
+)
+
+
+def _use(now: datetime, ip: str | None, user_agent: str | None) -> dict[str, Any]:
+    return {
+        "used_at": now,
+        "used_ip": ip,
+        "used_agent": (user_agent or "")[:USER_AGENT_LIMIT] or None,
+    }
 
 
 class SqlPortalTokenRepository:
@@ -58,16 +83,16 @@ class SqlPortalTokenRepository:
         """One UPDATE that adds 1 where the row is: concurrent uses queue on the row lock
         and none is lost, and the version stays, so no save is made stale by a view."""
         conn = await self._source.connection()
-        await conn.execute(
-            update(portal_tokens)
-            .where(_tokens.id == token_id)
-            .values(
-                usage_count=_tokens.usage_count + 1,
-                last_used_at=now,
-                last_ip=ip,
-                last_user_agent=(user_agent or "")[:USER_AGENT_LIMIT] or None,
-            )
-        )
+        await conn.execute(_RECORD_USE, _use(now, ip, user_agent) | {"token_id": token_id})
+
+    async def use_by_selector(
+        self, selector: str, now: datetime, ip: str | None, user_agent: str | None
+    ) -> PortalToken | None:
+        """`record_use` by selector, RETURNING the row: the warm path's one statement."""
+        conn = await self._source.connection()
+        rows = await conn.execute(_USE_BY_SELECTOR, _use(now, ip, user_agent) | {"sel": selector})
+        found = rows.mappings().one_or_none()
+        return PORTAL_TOKEN.from_row(found) if found is not None else None
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]:
         conn = await self._source.connection()

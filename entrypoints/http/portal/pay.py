@@ -15,7 +15,7 @@ from application.portal.pay import (
     CreatePortalIntent,
     PortalPaymentCommand,
 )
-from application.portal.view import ViewPortalInvoice
+from application.portal.view import PortalInvoiceView
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
 from entrypoints.http.customers.schemas import PortalConfirmBody, PortalIntentBody, parse_checked
@@ -45,7 +45,6 @@ class PortalController(Controller):
     path = "/"
     tags = ["portal"]
     dependencies = {
-        "view_portal_invoice": from_container("view_portal_invoice"),
         "create_portal_intent": from_container("create_portal_intent"),
         "confirm_portal_payment": from_container("confirm_portal_payment"),
         "list_payments": from_container("list_payments"),
@@ -59,11 +58,9 @@ class PortalController(Controller):
         responses=portal_responses(401, 404, 429),
     )
     async def invoice(
-        self,
-        portal_session: NamedDependency[PortalSession],
-        view_portal_invoice: NamedDependency[ViewPortalInvoice],
+        self, portal_view: NamedDependency[PortalInvoiceView]
     ) -> PortalInvoiceResource:
-        return portal_invoice_resource(await view_portal_invoice.execute(portal_session))
+        return portal_invoice_resource(portal_view)
 
     @post(
         "/create-intent",

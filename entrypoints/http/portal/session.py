@@ -3,7 +3,8 @@ how the portal's refusals read (one 401 for every bad link)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.di import Provide
@@ -13,6 +14,7 @@ from litestar.types import ExceptionHandlersMap
 
 from adapters.observability.metrics import portal_token_checks
 from application.portal.authenticate import PortalAuthenticator, PortalSession
+from application.portal.view import PortalInvoiceView, ViewPortalInvoice
 from domain.invoice import InvoiceNotPayableError, InvoicePaidError
 from domain.portal_token import InvalidTokenError
 from entrypoints.http.edge.errors import ApiError, render
@@ -23,31 +25,53 @@ from entrypoints.http.payments.resources import ErrorEnvelope
 INVALID_LINK = "This payment link is not valid. Ask the merchant for a new one."
 
 
-async def provide_portal_session(
-    request: Request[Any, Any, Any], token: FromPath[str]
-) -> PortalSession:
-    """The `portal_session` dependency: unknown, malformed, expired and revoked links
-    all raise the same InvalidTokenError, after the same bcrypt work, and spend the
-    client address's budget of failed checks; over it, 429 before any of that work."""
-    authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
+T = TypeVar("T")
+LinkCheck = Callable[[str, str | None, str | None, str | None], Awaitable[T]]
+
+
+async def checked_link(request: Request[Any, Any, Any], token: str, check: LinkCheck[T]) -> T:
+    """Run `check` (token, ip, user agent, request id), which authenticates the link:
+    unknown, malformed, expired and revoked links all raise the same InvalidTokenError,
+    after the same bcrypt work, and spend the client address's budget of failed checks;
+    over it, 429 before any of that work."""
     result = "rate_limited"  # until the budget lets the check happen
     try:
         async with failed_check_budget(request).checking(client_address(request)):
             result = "failed"
-            session = await authenticator.authenticate(
+            found = await check(
                 token,
                 request.client.host if request.client else None,
                 request.headers.get("user-agent"),
                 request_id_of(request.scope),
             )
             result = "ok"
-            return session
+            return found
     finally:
         portal_token_checks.labels(result).inc()
 
 
+async def provide_portal_session(
+    request: Request[Any, Any, Any], token: FromPath[str]
+) -> PortalSession:
+    """The `portal_session` dependency (see `checked_link`)."""
+    authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
+    return await checked_link(request, token, authenticator.authenticate)
+
+
+async def provide_portal_view(
+    request: Request[Any, Any, Any], token: FromPath[str]
+) -> PortalInvoiceView:
+    """The `portal_view` dependency: the link checked and its invoice read together, a
+    warm link in one transaction (`ViewPortalInvoice.for_link`)."""
+    view: ViewPortalInvoice = request.app.state.container.view_portal_invoice()
+    return await checked_link(request, token, view.for_link)
+
+
 def portal_dependencies() -> dict[str, Provide]:
-    return {"portal_session": Provide(provide_portal_session)}
+    return {
+        "portal_session": Provide(provide_portal_session),
+        "portal_view": Provide(provide_portal_view),
+    }
 
 
 def portal_refusal(exc: Exception) -> ApiError | None:
