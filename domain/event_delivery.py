@@ -19,11 +19,26 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # retried for three days, or its endpoint is gone or disabled
 
 
+@dataclass(frozen=True, slots=True)
+class RetrySchedule:
+    """`first` doubling per failed attempt, capped at `longest`, times a jitter in
+    [0.5, 1.5) (`jitter` in [0, 1)), so the retries of one outage do not arrive together.
+    30 s and 6 h unless configured (KASSA_EVENT_DELIVERY_{FIRST,LONGEST}_RETRY_SECONDS)."""
+
+    first: timedelta = FIRST_RETRY
+    longest: timedelta = LONGEST_RETRY
+
+    def delay(self, attempts: int, jitter: float) -> timedelta:
+        base = min(self.first * (1 << min(max(attempts - 1, 0), 20)), self.longest)
+        return base * (0.5 + jitter)
+
+
+DEFAULT_RETRIES = RetrySchedule()
+
+
 def retry_delay(attempts: int, jitter: float) -> timedelta:
-    """30 s doubling per failed attempt, capped at 6 h, times a jitter in [0.5, 1.5)
-    (`jitter` in [0, 1)), so the retries of one outage do not arrive together."""
-    base = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), LONGEST_RETRY)
-    return base * (0.5 + jitter)
+    """The default schedule's delay after `attempts` failed attempts."""
+    return DEFAULT_RETRIES.delay(attempts, jitter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +89,9 @@ class EventDelivery:
         self.status = DeliveryStatus.DELIVERING
         self.locked_until = now + lease
 
-    def record(self, attempt: DeliveryAttempt, jitter: float) -> None:
+    def record(
+        self, attempt: DeliveryAttempt, jitter: float, retries: RetrySchedule = DEFAULT_RETRIES
+    ) -> None:
         self.attempts += 1
         self.locked_until = None
         self.last_status_code = attempt.status_code
@@ -83,7 +100,7 @@ class EventDelivery:
             self.status = DeliveryStatus.DELIVERED
             self.delivered_at = attempt.attempted_at
             return
-        retry_at = attempt.attempted_at + retry_delay(self.attempts, jitter)
+        retry_at = attempt.attempted_at + retries.delay(self.attempts, jitter)
         if retry_at - self.created_at > GIVE_UP_AFTER:
             self.status = DeliveryStatus.FAILED
         else:

@@ -64,6 +64,7 @@ from application.webhooks.consumer import WebhookConsumer
 from application.webhooks.queries import GetInboxHealth, GetWebhookEvent, ListWebhookEvents
 from application.webhooks.receive import ReceiveWebhook
 from application.webhooks.replay import ReplayWebhookEvents
+from domain.event_delivery import RetrySchedule
 from domain.fees import STRIPE_STANDARD_PRICING
 from entrypoints.http.events.resources import ApiResourceRenderer
 from entrypoints.settings import Settings
@@ -255,6 +256,15 @@ class Container(containers.DeclarativeContainer):
         signer=gateway_events,
         guard=url_guard,
         lease=providers.Factory(timedelta, seconds=settings.provided.event_delivery_lease_seconds),
+        retries=providers.Factory(
+            RetrySchedule,
+            first=providers.Factory(
+                timedelta, seconds=settings.provided.event_delivery_first_retry_seconds
+            ),
+            longest=providers.Factory(
+                timedelta, seconds=settings.provided.event_delivery_longest_retry_seconds
+            ),
+        ),
     )
 
     create_customer = providers.Factory(

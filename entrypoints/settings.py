@@ -55,6 +55,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
     event_delivery_in_process: bool = True  # `kassa serve` delivers merchant events (§14)
     event_delivery_lease_seconds: int = 60  # a dead worker's deliveries are due again after it
     event_delivery_timeout_seconds: int = 10
+    event_delivery_first_retry_seconds: float = 30.0  # doubling per failed attempt…
+    event_delivery_longest_retry_seconds: float = 21_600.0  # …up to 6 h (tests: shorter)
     log_level: str = "INFO"
     log_format: str = "console"  # or "json": one object a line on stdout (the image's)
     smtp_url: str | None = None  # smtp://user:password@host:587?from=…; unset: mails are logged
@@ -133,6 +135,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
             raise SettingsError("KASSA_PORTAL_TOKEN_TTL_DAYS is from 1 to 30.")
         if self.event_delivery_timeout_seconds < 1 or self.event_delivery_lease_seconds < 2:
             raise SettingsError("KASSA_EVENT_DELIVERY_{TIMEOUT,LEASE}_SECONDS are at least 1, 2.")
+        if (
+            not 0
+            < self.event_delivery_first_retry_seconds
+            <= (self.event_delivery_longest_retry_seconds)
+        ):
+            raise SettingsError(
+                "KASSA_EVENT_DELIVERY_FIRST_RETRY_SECONDS is positive and at most "
+                "KASSA_EVENT_DELIVERY_LONGEST_RETRY_SECONDS."
+            )
         if self.refund_window_days < 1:
             raise SettingsError("KASSA_REFUND_WINDOW_DAYS is at least 1.")
 

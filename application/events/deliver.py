@@ -14,7 +14,13 @@ from application.ports.events import SendResult, UnsafeUrlError, UrlGuard, Webho
 from application.ports.gateway import PayloadSigner
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWorkFactory
-from domain.event_delivery import DeliveryAttempt, DeliveryStatus, EventDelivery
+from domain.event_delivery import (
+    DEFAULT_RETRIES,
+    DeliveryAttempt,
+    DeliveryStatus,
+    EventDelivery,
+    RetrySchedule,
+)
 from domain.merchant_event import EVENT_RETENTION, MerchantEvent
 from domain.webhook_endpoint import WebhookEndpoint
 
@@ -42,6 +48,7 @@ class DeliverEvents:
         guard: UrlGuard,
         lease: timedelta,
         jitter: Callable[[], float] = random.random,
+        retries: RetrySchedule = DEFAULT_RETRIES,
     ) -> None:
         self._signer = signer
         self._uow_factory = uow_factory
@@ -51,6 +58,7 @@ class DeliverEvents:
         self._guard = guard
         self._lease = lease
         self._jitter = jitter
+        self._retries = retries
 
     async def dispatch(self, limit: int) -> int:
         """Fan up to `limit` new events out: one delivery per enabled endpoint of the
@@ -112,7 +120,7 @@ class DeliverEvents:
             latency_ms=result.latency_ms,
             error=result.error,
         )
-        delivery.record(attempt, self._jitter())
+        delivery.record(attempt, self._jitter(), self._retries)
         healthy = attempt.succeeded and endpoint.failing_since is None
         return await self._save(delivery, attempt, None if healthy else endpoint.id)
 

@@ -70,3 +70,13 @@ def test_a_yes_no_setting_is_yes_only_when_it_says_so(raw: str, read_as: bool) -
 
     assert settings.consumer_in_process is read_as
     assert settings.port == 8080
+
+
+@pytest.mark.parametrize(("first", "longest"), [("0", "10"), ("-1", "10"), ("20", "10")])
+def test_a_retry_schedule_that_cannot_run_is_refused(first: str, longest: str) -> None:
+    environ = {
+        "KASSA_EVENT_DELIVERY_FIRST_RETRY_SECONDS": first,
+        "KASSA_EVENT_DELIVERY_LONGEST_RETRY_SECONDS": longest,
+    }
+    with pytest.raises(SettingsError, match="KASSA_EVENT_DELIVERY_FIRST_RETRY_SECONDS"):
+        Settings.from_env(environ)
