@@ -1,16 +1,19 @@
-"""Kassa as an operator runs it, for the reliability suite: `kassa serve` and
-`kassa webhooks consume` in subprocesses on one database, on 127.0.0.1 only."""
+"""Kassa as an operator runs it, for the reliability suite: `kassa serve`,
+`kassa webhooks consume`, `kassa events deliver` and CLI commands in subprocesses on one
+database, on 127.0.0.1 only; and a merchant's HTTP client for the served API."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -96,3 +99,60 @@ async def consume(
     """`kassa webhooks consume OPTIONS…` in a process of its own."""
     env = kassa_env(database_url, **settings)
     return await start(name, ["webhooks", "consume", *options], env, logs)
+
+
+async def deliver_events(database_url: str, logs: Path, name: str, **settings: str) -> KassaProcess:
+    """`kassa events deliver` (a merchant event delivery worker) in a process of its own."""
+    return await start(name, ["events", "deliver"], kassa_env(database_url, **settings), logs)
+
+
+async def cli(database_url: str, *args: str) -> str:
+    """`kassa ARGS…` as an operator types it; its output (fails on a non-zero exit)."""
+    process = await asyncio.create_subprocess_exec(
+        str(KASSA), *args, cwd=REPO_ROOT, env=kassa_env(database_url),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, f"kassa {' '.join(args)}: {err.decode()}"
+    return out.decode()
+
+
+def merchant(
+    base_url: str, demo: Mapping[str, Any], token: str = "merchant_token"
+) -> httpx.AsyncClient:
+    """The served API as the demo tenant's merchant (`kassa demo --json`'s tokens)."""
+    return httpx.AsyncClient(
+        base_url=f"{base_url}/api/v1",
+        headers={"Authorization": f"Bearer {demo[token]}"},
+        trust_env=False,
+        timeout=10,
+    )
+
+
+async def complete_3ds(api: httpx.AsyncClient, base_url: str, payment: Mapping[str, Any]) -> None:
+    """The customer completes 3-D Secure on the fake gateway's page; the gateway then
+    tells Kassa by webhook (nothing else reports the success)."""
+    page_url = payment["next_action"]["redirect_to_url"]["url"]
+    assert page_url.startswith(f"{base_url}/fake-gateway/3ds/"), page_url
+    page = await api.get(page_url)
+    assert page.status_code == 200 and "Kassa fake gateway" in page.text
+    action = re.search(r"<form method=post action='([^']+)'>", page.text)
+    assert action is not None
+    answered = await api.post(
+        base_url + action.group(1), content=b"outcome=complete",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert answered.status_code == 200, answered.text
+
+
+async def wait_for(
+    client: httpx.AsyncClient, path: str, field: str, value: str, within: float
+) -> tuple[dict[str, Any], float]:
+    """GET `path` until its `field` is `value`; the resource and the seconds it took."""
+    started = time.monotonic()
+    while True:
+        shown = (await client.get(path)).json()
+        if shown.get(field) == value:
+            return shown, time.monotonic() - started
+        assert time.monotonic() - started < within, f"{field} is {shown.get(field)!r}: {shown}"
+        await asyncio.sleep(0.05)

@@ -4,32 +4,14 @@ but the database."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from tests.reliability.kassa_processes import KASSA, REPO_ROOT, kassa_env, serve
-from tests.support.databases import postgres_database
+from tests.reliability.kassa_processes import cli, complete_3ds, merchant, serve, wait_for
 
 pytestmark = pytest.mark.postgres
-
-
-async def kassa(database_url: str, *args: str) -> str:
-    """`kassa ARGS…` as an operator types it; its output (fails on a non-zero exit)."""
-    process = await asyncio.create_subprocess_exec(
-        str(KASSA), *args, cwd=REPO_ROOT, env=kassa_env(database_url),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, f"kassa {' '.join(args)}: {err.decode()}"
-    return out.decode()
 
 
 def logs(tmp_path: Path, name: str) -> Path:
@@ -38,43 +20,13 @@ def logs(tmp_path: Path, name: str) -> Path:
     return folder
 
 
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    async with postgres_database() as url:
-        yield url
-
-
-async def wait_for(
-    client: httpx.AsyncClient, path: str, field: str, value: str, within: float
-) -> tuple[dict[str, Any], float]:
-    """GET `path` until its `field` is `value`; the resource and the seconds it took."""
-    started = time.monotonic()
-    while True:
-        shown = (await client.get(path)).json()
-        if shown.get(field) == value:
-            return shown, time.monotonic() - started
-        assert time.monotonic() - started < within, f"{field} is {shown.get(field)!r}: {shown}"
-        await asyncio.sleep(0.05)
-
-
-def merchant(
-    base_url: str, demo: dict[str, Any], token: str = "merchant_token"
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=f"{base_url}/api/v1",
-        headers={"Authorization": f"Bearer {demo[token]}"},
-        trust_env=False,
-        timeout=10,
-    )
-
-
 async def test_two_servers_share_the_gateway_and_the_cli_acts_through_it(
     database_url: str, tmp_path: Path
 ) -> None:
     one, one_url = await serve(database_url, logs(tmp_path, "one"))
     two, two_url = await serve(database_url, logs(tmp_path, "two"))
     try:
-        demo = json.loads(await kassa(database_url, "demo", "--json"))
+        demo = json.loads(await cli(database_url, "demo", "--json"))
         async with merchant(one_url, demo) as first, merchant(two_url, demo) as second:
             body = {"order_id": "ord_1", "amount": 10_000, "currency": "usd",
                     "payment_method": "pm_card_visa"}  # fmt: skip
@@ -85,7 +37,7 @@ async def test_two_servers_share_the_gateway_and_the_cli_acts_through_it(
             assert captured.status_code == 200, captured.text
             assert captured.json()["status"] == "succeeded"
 
-            refunded = await kassa(
+            refunded = await cli(
                 database_url, "payments", "refund", held.json()["id"], "--amount", "500",
                 "--tenant", demo["tenant_id"], "--json",
             )  # fmt: skip
@@ -110,31 +62,20 @@ async def test_3ds_completes_through_the_page_and_the_webhook_arrives_within_5_s
 ) -> None:
     server, base_url = await serve(database_url, tmp_path)
     try:
-        demo = json.loads(await kassa(database_url, "demo", "--json"))
+        demo = json.loads(await cli(database_url, "demo", "--json"))
         async with merchant(base_url, demo) as api:
             body = {"order_id": "ord_3ds", "amount": 2_500, "currency": "usd",
                     "payment_method": "pm_card_threeDSecureRequired"}  # fmt: skip
             made = (await api.post("/payments/charge", json=body)).json()
             assert made["status"] == "requires_action", made
-            page_url = made["next_action"]["redirect_to_url"]["url"]
-            assert page_url.startswith(f"{base_url}/fake-gateway/3ds/")
-
-            page = await api.get(page_url)
-            assert page.status_code == 200 and "Kassa fake gateway" in page.text
-            action = re.search(r"<form method=post action='([^']+)'>", page.text)
-            assert action is not None
-            answered = await api.post(
-                base_url + action.group(1), content=b"outcome=complete",
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )  # fmt: skip
-            assert answered.status_code == 200, answered.text
+            await complete_3ds(api, base_url, made)
 
             shown, took = await wait_for(api, f"/payments/{made['id']}", "status", "succeeded", 5)
             assert shown["amount_captured"] == 2_500
             print(f"3-D Secure completion reached the payment in {took:.2f} s")
 
             gateway_id = shown["gateway_payment_id"]
-            await kassa(database_url, "gateway", "dispute", made["id"])
+            await cli(database_url, "gateway", "dispute", made["id"])
             disputed, _ = await wait_for(
                 api, f"/payments/{made['id']}", "dispute_status", "needs_response", 5
             )
@@ -147,7 +88,7 @@ async def test_a_restarted_server_refunds_a_payment_made_before(
     database_url: str, tmp_path: Path
 ) -> None:
     server, base_url = await serve(database_url, logs(tmp_path, "before"))
-    demo = json.loads(await kassa(database_url, "demo", "--json"))
+    demo = json.loads(await cli(database_url, "demo", "--json"))
     try:
         async with merchant(base_url, demo) as api:
             body = {"order_id": "ord_r", "amount": 3_000, "currency": "usd",

@@ -35,20 +35,12 @@ from entrypoints.consumer import ConsumerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 from tests.reliability.kassa_processes import KassaProcess, consume, serve
-from tests.support.databases import postgres_database
 
 pytestmark = pytest.mark.postgres
 
 TENANT = "ten_reliable"
 SECRET = "whsec_fake_kassa"
 UNFINISHED = ("pending", "processing", "failed")
-
-
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    """A fresh, migrated database; skipped locally (failed on CI) without PostgreSQL."""
-    async with postgres_database() as url:
-        yield url
 
 
 @dataclass
