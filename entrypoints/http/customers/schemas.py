@@ -8,8 +8,7 @@ from typing import Annotated, Any, TypeVar
 from litestar import Request
 from msgspec import Meta, Struct
 
-from domain.money import is_known_currency
-from entrypoints.http.edge.errors import invalid_request
+from entrypoints.http.edge.errors import check_currency
 from entrypoints.http.payments.schemas import Amount, Currency, Identifier, parse_body
 
 B = TypeVar("B", bound="CheckedBody")
@@ -64,12 +63,7 @@ class CreateInvoiceBody(CheckedBody, kw_only=True):
     due_date: date | None = None
 
     def check(self) -> None:
-        if not is_known_currency(self.currency):
-            raise invalid_request(
-                "unknown_currency",
-                f"Unknown or unsupported currency: {self.currency!r}.",
-                param="currency",
-            )
+        check_currency(self.currency)
 
 
 class IssuePortalTokenBody(CheckedBody, kw_only=True):

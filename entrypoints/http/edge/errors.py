@@ -25,6 +25,7 @@ from application.errors import (
     UnknownCursorError,
 )
 from domain.errors import DomainError, InvalidStateTransitionError
+from domain.money import is_known_currency
 from domain.tenant import TenantSuspendedError
 from entrypoints.http.edge.request_id import REQUEST_ID_HEADER, request_id_of
 
@@ -83,6 +84,15 @@ class ApiError(Exception):
 
 def invalid_request(code: str, message: str, param: str | None = None) -> ApiError:
     return ApiError(400, "invalid_request_error", code, message, param=param)
+
+
+def check_currency(currency: str, param: str = "currency") -> None:
+    """A currency Kassa knows (ISO 4217, with its minor unit), or a 400 naming `param`."""
+    if not is_known_currency(currency):
+        where = "" if param == "currency" else f" in {param}"
+        raise invalid_request(
+            "unknown_currency", f"Unknown or unsupported currency{where}: {currency!r}.", param
+        )
 
 
 def error_body(

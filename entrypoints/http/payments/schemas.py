@@ -10,8 +10,8 @@ from msgspec import Meta, Struct
 
 from adapters import untrusted_json
 from domain.capture_method import CaptureMethod
-from domain.money import is_known_currency, known_currencies
-from entrypoints.http.edge.errors import invalid_request, validation_error
+from domain.money import known_currencies
+from entrypoints.http.edge.errors import check_currency, validation_error
 
 T = TypeVar("T", bound=Struct)
 
@@ -52,12 +52,7 @@ class _NewPayment(_Body, kw_only=True):
     allow_additional: bool = False
 
     def check(self) -> None:
-        if not is_known_currency(self.currency):
-            raise invalid_request(
-                "unknown_currency",
-                f"Unknown or unsupported currency: {self.currency!r}.",
-                param="currency",
-            )
+        check_currency(self.currency)
 
 
 class CreatePaymentBody(_NewPayment, kw_only=True):

@@ -7,8 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from msgspec import Meta
 
 from domain.fees import MAX_BPS
-from domain.money import is_known_currency, known_currencies
-from entrypoints.http.edge.errors import invalid_request
+from domain.money import known_currencies
+from entrypoints.http.edge.errors import check_currency, invalid_request
 from entrypoints.http.payments.schemas import _Body
 
 # Shared with the CLI, so an operator cannot store what the API would refuse.
@@ -52,12 +52,7 @@ def _at_least_one_of(*fields: str) -> dict[str, Any]:
 
 def _check_currencies(fixed_amounts: dict[str, int] | None) -> None:
     for currency in fixed_amounts or {}:
-        if not is_known_currency(currency):
-            raise invalid_request(
-                "unknown_currency",
-                f"Unknown or unsupported currency in fixed_amounts: {currency!r}.",
-                param="fixed_amounts",
-            )
+        check_currency(currency, param="fixed_amounts")
 
 
 class CreateTenantBody(_Body, kw_only=True):
