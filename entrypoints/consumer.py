@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from adapters.observability.metrics import webhook_events_processed
 from domain.webhook_event import WebhookStatus
+from entrypoints.log_context import log_context
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -124,7 +125,14 @@ class ConsumerRunner:
             try:
                 claimed = await consumer.claim(self._batch)
                 for event in claimed:  # the whole batch, even when stopping: it is leased
-                    outcome = await consumer.process(event)
+                    with log_context(event_id=event.id):  # on the lines its effect writes
+                        outcome = await consumer.process(event)
+                        log.info(
+                            "Webhook event %s: %s",
+                            event.type,
+                            outcome or "lease lost",
+                            extra={"gateway": event.gateway, "attempts": event.attempts},
+                        )
                     self.tally.record(outcome)
                     webhook_events_processed.labels(outcome or "lost").inc()
             except Exception:  # the database is away, say: back off, the leases expire

@@ -59,7 +59,13 @@ class SendOutboxMail:
                 await self._mailer.send(await self._message(mail))
             except MailDeliveryError as exc:
                 failed += 1
-                log.warning("Mail %s not sent (attempt %d): %s", mail.id, mail.attempts + 1, exc)
+                log.warning(
+                    "Mail %s not sent (attempt %d): %s",
+                    mail.id,
+                    mail.attempts + 1,
+                    exc,
+                    extra={"mail_id": mail.id, "tenant_id": mail.tenant_id},
+                )
                 mail.failed(str(exc), self._clock.now())
             else:
                 sent += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from application.errors import SignatureError
@@ -9,6 +10,8 @@ from application.ports.gateway import GatewayEventFormat
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.webhook_event import WebhookEvent
+
+log = logging.getLogger("kassa.webhooks")
 
 
 class MalformedEventError(Exception):
@@ -47,4 +50,10 @@ class ReceiveWebhook:
         async with self._uow_factory() as uow:
             stored = await uow.webhooks.add(event)
             await uow.commit()
+        log.info(
+            "Webhook event %s %s",
+            event_type,
+            "stored" if stored else "received before",
+            extra={"event_id": event_id, "gateway": gateway},
+        )
         return stored

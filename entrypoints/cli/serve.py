@@ -66,7 +66,6 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
     """Run the HTTP API (one process; add more behind a proxy)."""
     # The HTTP stack loads here only, so other commands start quickly.
     import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
 
     from entrypoints.http.app import create_app
     from entrypoints.log_format import uvicorn_log_config
@@ -90,5 +89,5 @@ def serve(state: CliState, host: str | None, port: int | None, migrate_first: bo
         port=port,
         workers=1,
         log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(settings.log_level, settings.log_format) or LOGGING_CONFIG,
+        log_config=uvicorn_log_config(settings.log_level),  # through Kassa's chain, as JSON too
     )

@@ -25,7 +25,7 @@ from entrypoints.consumer import (
     run_until_signalled,
 )
 from entrypoints.container import Container
-from entrypoints.log_format import configure_cli_logging
+from entrypoints.log_format import configure_logging
 
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
 gateway_option = click.option(
@@ -161,7 +161,7 @@ def consume(
     to one consumer at a time and applied once. Events that fail are retried with
     backoff; after 8 attempts they are dead (see `replay`)."""
     settings = state.settings
-    configure_cli_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format)
     if reconcile_every is None:
         in_server = settings.gateway == "fake" and settings.fake_gateway_books == "memory"
         reconcile_every = 0.0 if in_server else RECONCILE_EVERY_S

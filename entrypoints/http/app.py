@@ -21,10 +21,9 @@ from entrypoints.http.edge.allow import complete_allow
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import merchant_dependencies
 from entrypoints.http.edge.errors import exception_handlers
-from entrypoints.http.edge.log_redaction import install_log_redaction
 from entrypoints.http.edge.openapi import StrictBodySchemaPlugin
 from entrypoints.http.edge.rate_limits import rate_limit_stores
-from entrypoints.http.edge.request_id import RequestIdMiddleware, logging_config
+from entrypoints.http.edge.request_id import RequestIdMiddleware, bind_route_ids
 from entrypoints.http.events.controllers import EventsController, WebhookEndpointsController
 from entrypoints.http.fake_gateway_pages import fake_gateway_router
 from entrypoints.http.health import health
@@ -44,6 +43,7 @@ from entrypoints.http.platform.router import platform_router
 from entrypoints.http.portal.router import portal_router
 from entrypoints.http.portal.tokens import PortalTokensController
 from entrypoints.http.webhooks.controllers import WebhooksController
+from entrypoints.log_format import configure_logging
 from entrypoints.mail_sender import mail_sender_lifespan
 
 if TYPE_CHECKING:
@@ -54,7 +54,9 @@ API_VERSION = "1.0.0"
 
 def create_app(container: Container) -> Litestar:
     """The HTTP API over `container`; nothing is connected until a request needs it."""
-    install_log_redaction()  # portal links must never reach a log line
+    settings = container.settings()
+    # One processor chain for every logger, redaction included: no portal link reaches a line.
+    configure_logging(settings.log_level, settings.log_format)
     merchant_api = Router(
         path="/api/v1",
         route_handlers=[
@@ -99,9 +101,8 @@ def create_app(container: Container) -> Litestar:
             mail_sender_lifespan,
             fake_webhook_delivery_lifespan,
         ],
-        logging_config=logging_config(
-            container.settings().log_level, container.settings().log_format
-        ),
+        before_request=bind_route_ids,
+        logging_config=None,  # configure_logging above: structlog over the standard library
         debug=False,
     )
 

@@ -84,7 +84,10 @@ async def slow_bcrypt_server(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]
     """A real server (checks must run side by side, which the in-process test client does
     not do), with bcrypt at 12 rounds: a quarter of a second or so a check, so they queue."""
     kassa = await kassa_container("memory", tmp_path, {TENANT: "Acme"}, bcrypt_rounds=12)
-    async with serving(create_app(kassa)) as url, httpx.AsyncClient(base_url=url) as client:
+    async with (
+        serving(create_app(kassa)) as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as client,
+    ):
         yield client
     await close_container(kassa)
 

@@ -11,6 +11,7 @@ from litestar.types import Guard
 from adapters.security.jwt_tokens import InvalidAccessTokenError, JwtAccessTokens
 from application.access import Principal
 from entrypoints.http.edge.errors import ApiError
+from entrypoints.log_context import bind_log_context
 
 _SCOPE_KEY = "kassa.principal"
 
@@ -41,6 +42,7 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     except InvalidAccessTokenError:
         raise _unauthenticated("invalid_token", "The access token is invalid or expired.") from None
     connection.scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
+    bind_log_context(tenant_id=principal.tenant_id)
     return principal
 
 

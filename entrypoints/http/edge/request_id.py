@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import secrets
 from contextvars import ContextVar
 from typing import Any
 
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.logging.config import LoggingConfig, default_handlers
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.log_format import JsonLogFormatter
+from entrypoints.log_context import bind_log_context, bound_ids, log_context
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MAX_LENGTH = 200
@@ -71,41 +70,27 @@ class RequestIdMiddleware:
 
         token = _current.set(request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            with log_context(request_id=request_id):
+                await self.app(scope, receive, send_with_id)
         finally:
             _current.reset(token)
 
 
+def bind_route_ids(request: Request[Any, Any, Any]) -> None:
+    """`before_request`: the ids a route names in its path (`/payments/{payment_id}`) go on
+    every line of the request. Only ids: a portal link's `{token}` is never one of them."""
+    bind_log_context(**{name: str(value) for name, value in request.path_params.items()})
+
+
 class RequestIdLogFilter(logging.Filter):
-    """Adds `request_id` to a record (`-` outside a request) unless it has one already."""
+    """Adds the ids bound for the request (`request_id`, `tenant_id`, …) to a record made
+    in it, for handlers outside Kassa's chain (a test's log capture); `request_id` is `-`
+    outside a request."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in bound_ids().items():
+            if not hasattr(record, name):
+                setattr(record, name, value)
         if not hasattr(record, "request_id"):
             record.request_id = _current.get() or "-"
         return True
-
-
-def logging_config(level: str = "INFO", log_format: str = "console") -> LoggingConfig:
-    """Litestar's default logging, with the request id on every line.
-
-    The filter sits on each handler: on the queue handler it runs in the request's own
-    context, before the record crosses to the listener thread. As JSON (KASSA_LOG_FORMAT)
-    each line goes straight to stdout, where a container's logs are collected.
-    """
-    handlers = copy.deepcopy(default_handlers)
-    standard: dict[str, Any] = {
-        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
-    }
-    if log_format == "json":
-        stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
-        handlers = {name: {**stdout, "formatter": "standard"} for name in handlers}
-        standard = {"()": JsonLogFormatter}
-    for handler in handlers.values():
-        handler["filters"] = ["request_id"]
-    return LoggingConfig(
-        filters={"request_id": {"()": RequestIdLogFilter}},
-        formatters={"standard": standard},
-        handlers=handlers,
-        root={"level": level.upper(), "handlers": ["queue_listener"]},
-        log_exceptions="never",  # errors.render logs the unexpected ones, once
-    )

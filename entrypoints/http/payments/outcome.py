@@ -17,6 +17,7 @@ from entrypoints.http.payments.resources import (
     encode,
     payment_resource,
 )
+from entrypoints.log_context import bind_log_context
 
 _ERRORS = {
     400: "`invalid_request_error` (with `param`) or `idempotency_error`.",
@@ -62,6 +63,7 @@ def payment_outcome(
 ) -> Response[Any]:
     """A decline is 402 `card_error` (the failed payment is kept); an unknown gateway
     outcome is 202 with the payment in `processing`; anything else is `status`."""
+    bind_log_context(payment_id=payment.id, order_id=payment.order_id)
     if payment.status is PaymentStatus.FAILED:
         return card_error_response(request, payment)
     if payment.outcome_unknown:

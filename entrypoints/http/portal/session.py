@@ -21,6 +21,7 @@ from entrypoints.http.edge.errors import ApiError, render
 from entrypoints.http.edge.rate_limits import client_address, failed_check_budget
 from entrypoints.http.edge.request_id import request_id_of
 from entrypoints.http.payments.resources import ErrorEnvelope
+from entrypoints.log_context import bind_log_context
 
 INVALID_LINK = "This payment link is not valid. Ask the merchant for a new one."
 
@@ -55,7 +56,13 @@ async def provide_portal_session(
 ) -> PortalSession:
     """The `portal_session` dependency (see `checked_link`)."""
     authenticator: PortalAuthenticator = request.app.state.container.portal_authenticator()
-    return await checked_link(request, token, authenticator.authenticate)
+    session = await checked_link(request, token, authenticator.authenticate)
+    bind_log_context(
+        tenant_id=session.tenant_id,
+        customer_id=session.customer_id,
+        token_id=session.token.id,  # the link's id, never its secret
+    )
+    return session
 
 
 async def provide_portal_view(
@@ -64,7 +71,12 @@ async def provide_portal_view(
     """The `portal_view` dependency: the link checked and its invoice read together, a
     warm link in one transaction (`ViewPortalInvoice.for_link`)."""
     view: ViewPortalInvoice = request.app.state.container.view_portal_invoice()
-    return await checked_link(request, token, view.for_link)
+    found = await checked_link(request, token, view.for_link)
+    invoice = found.invoice
+    bind_log_context(
+        tenant_id=invoice.tenant_id, customer_id=invoice.customer_id, invoice_id=invoice.id
+    )
+    return found
 
 
 def portal_dependencies() -> dict[str, Provide]:
