@@ -74,12 +74,16 @@ async def test_every_line_is_json_and_each_request_s_lines_carry_its_id_and_no_s
             f"/api/v1/public/payment/{demo['portal_token']}/invoice",
             headers={"X-Request-ID": "req-log-portal"},
         )
+        page = await client.get(
+            f"/pay/{demo['portal_token']}", headers={"X-Request-ID": "req-log-page"}
+        )
         issued = await client.post(
             "/api/v1/portal-tokens",
             headers={**admin, "X-Request-ID": "req-log-issue"},
             json={"customer_id": demo["customer_id"], "send_email": True},
         )
-    assert (charge.status_code, view.status_code, issued.status_code) == (201, 200, 201)
+    answers = (charge.status_code, view.status_code, page.status_code, issued.status_code)
+    assert answers == (201, 200, 200, 201)
     await until_logged(served, "Mail not sent (no KASSA_SMTP_URL)")
     await served.process.terminate()  # everything it had to say is written
 
@@ -105,6 +109,8 @@ async def test_every_line_is_json_and_each_request_s_lines_carry_its_id_and_no_s
     [portal_access] = [r for r in portal if r["logger"] == "uvicorn.access"]
     assert portal_access["path"] == "/api/v1/public/payment/{token}/invoice"
     assert all(r.get("tenant_id") == tenant_id for r in portal)
+    [page_access] = [r for r in by_request["req-log-page"] if r["logger"] == "uvicorn.access"]
+    assert page_access["path"] == "/pay/{token}"
     assert by_request["req-log-issue"]
 
     everything = "\n".join(lines)
