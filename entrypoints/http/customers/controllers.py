@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from application.access import Principal
 from application.customers.customers import (
@@ -37,12 +37,9 @@ from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.idempotency import documented_key, run_idempotent
-from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.edge.pagination import Cursor, Limit, page_request
 from entrypoints.http.payments.outcome import documented, json_response
 from entrypoints.http.payments.resources import encode
-
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 
 
 class CustomersController(Controller):

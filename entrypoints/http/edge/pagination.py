@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+
+from litestar.params import QueryParameter
 
 from application.ports.repositories import PageRequest
 from entrypoints.http.edge.errors import invalid_request
+
+# The query parameters every list endpoint takes: a page of 1 to 100, an object id as cursor.
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
+Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]  # a filter's value
 
 
 def page_request(limit: int, starting_after: str | None, ending_before: str | None) -> PageRequest:

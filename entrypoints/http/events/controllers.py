@@ -18,7 +18,7 @@ from application.events.queries import MerchantEventQueries, RedeliverEvent
 from domain.merchant_event import ALL_EVENTS, EVENT_TYPES
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.edge.pagination import Cursor, Limit, page_request
 from entrypoints.http.events.resources import (
     DeliveryList,
     EventList,
@@ -32,8 +32,6 @@ from entrypoints.http.events.resources import (
 from entrypoints.http.payments.outcome import documented
 from entrypoints.http.payments.schemas import parse_body
 
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 Url = Annotated[str, Meta(min_length=8, max_length=2048, pattern=r"^https?://\S+$")]
 # The types a merchant event can have, or "*" for all of them: a pattern, so the OpenAPI
 # document names exactly what is accepted.

@@ -13,7 +13,7 @@ from application.payments.queries import GetPayment, ListOrderPayments, ListPaym
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.pagination import page_request, parse_instant
+from entrypoints.http.edge.pagination import Limit, Text, page_request, parse_instant
 from entrypoints.http.payments.outcome import documented
 from entrypoints.http.payments.resources import (
     PaymentList,
@@ -22,7 +22,6 @@ from entrypoints.http.payments.resources import (
     payment_resource,
 )
 
-Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 _ISO = "ISO 8601, e.g. 2025-01-31T12:00:00Z, or Unix seconds"
 # What parse_instant reads: a date-time, or a count of seconds.
 _INSTANT = {"anyOf": [{"format": "date-time"}, {"pattern": "^[0-9]{1,11}$"}]}
@@ -51,7 +50,7 @@ class PaymentQueriesController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_payments: NamedDependency[ListPayments],
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
+        limit: Limit = 10,
         starting_after: Text = None,
         ending_before: Text = None,
         status: FromQuery[PaymentStatus | None] = None,

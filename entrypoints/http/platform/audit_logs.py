@@ -16,11 +16,10 @@ from application.ports.repositories import AuditFilter
 from entrypoints.http.edge.auth import authenticate
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.errors import ApiError
-from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.edge.pagination import Limit, Text, page_request
 from entrypoints.http.platform.docs import documented
 from entrypoints.http.platform.resources import AuditEntryList, audit_entry_list
 
-Text = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 READERS = ("merchant_admin", "platform_admin")
 
 
@@ -51,7 +50,7 @@ class AuditLogsController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_audit_entries: NamedDependency[ListAuditEntries],
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
+        limit: Limit = 10,
         starting_after: Text = None,
         ending_before: Text = None,
         action: Text = None,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from application.payments.queries import ListPayments
 from application.portal.authenticate import PortalSession
@@ -21,7 +21,7 @@ from domain.statuses import PaymentStatus
 from entrypoints.http.customers.schemas import PortalConfirmBody, PortalIntentBody, parse_checked
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.openapi import OptionalBodyOperation
-from entrypoints.http.edge.pagination import page_request
+from entrypoints.http.edge.pagination import Cursor, Limit, page_request
 from entrypoints.http.edge.rate_limits import PAY, VIEW, bucket
 from entrypoints.http.payments.outcome import card_error_response, json_response
 from entrypoints.http.payments.resources import encode
@@ -36,9 +36,6 @@ from entrypoints.http.portal.resources import (
     portal_payment_resource,
 )
 from entrypoints.http.portal.session import portal_responses
-
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Cursor = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 
 
 class PortalController(Controller):
