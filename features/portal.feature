@@ -20,6 +20,18 @@ Feature: Paying an invoice through a payment link
     And the link still shows the invoice
     But the link takes no more payments
 
+  Scenario: A customer pays an invoice from the link in the e-mail
+    Given the merchant has e-mailed the customer a link to pay the invoice
+    When the customer opens the link in the e-mail
+    Then the page shows the invoice from the merchant with 120.00 USD due
+    When the customer pays 50.00 USD on the page with a Visa card, saving the card
+    Then the page confirms the payment of 50.00 USD with a receipt
+    And the invoice is still open with 70.00 USD due
+    When the customer pays the rest on the page with the saved card
+    Then the page confirms the payment of 70.00 USD with a receipt
+    And the invoice is paid
+    And the page shows the invoice as paid, taking no more payments
+
   Scenario: A customer pays an invoice in two parts
     Given the merchant has sent the customer a link to pay the invoice
     When the customer pays 50.00 USD with a Visa card through the link

@@ -14,6 +14,7 @@ from entrypoints.settings import Settings
 from tests.steps.fee_steps import *  # noqa: F403
 from tests.steps.merchant_event_steps import *  # noqa: F403
 from tests.steps.merchant_steps import *  # noqa: F403
+from tests.steps.payment_page_steps import *  # noqa: F403
 from tests.steps.payment_steps import *  # noqa: F403
 from tests.steps.portal_steps import *  # noqa: F403
 from tests.steps.receipt_steps import *  # noqa: F403

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dependency_injector import providers
 
 from adapters.security.bcrypt_hasher import BcryptTokenHasher
-from application.customers.customers import CreateCustomerCommand
+from application.customers.customers import CreateCustomerCommand, load_customer
 from application.customers.invoices import CreateInvoiceCommand
 from application.portal.authenticate import PortalSession
 from application.portal.pay import PortalPaymentCommand
@@ -68,6 +68,7 @@ class CustomerPortal:
         customer_id: str,
         invoice: Invoice | None,
         ttl_days: int | None = None,
+        send_email: bool = False,
     ) -> Link:
         command = IssuePortalTokenCommand(
             tenant_id=merchant.id,
@@ -75,9 +76,17 @@ class CustomerPortal:
             actor=MERCHANT_ADMIN,
             invoice_id=invoice.id if invoice else None,
             ttl_days=ttl_days,
+            send_email=send_email,
         )
         issued = self.shop.run(self.container.issue_portal_token().execute(command))
         return Link(issued.secret, issued.token.id, merchant)
+
+    def customer_of(self, invoice: Invoice) -> Customer:
+        async def read() -> Customer:
+            async with self.container.unit_of_work() as uow:
+                return await load_customer(uow, invoice.tenant_id, invoice.customer_id)
+
+        return self.shop.run(read())
 
     def revoke(self, link: Link) -> None:
         revoke = self.container.revoke_portal_token()
