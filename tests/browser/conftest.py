@@ -22,9 +22,13 @@ from dependency_injector import providers
 
 from adapters.persistence.sql.migrate import upgrade
 from adapters.system.clock import FixedClock
+from application.customers.invoices import CreateInvoiceCommand
+from application.portal.tokens import IssuePortalTokenCommand
+from domain.invoice import InvoiceLine
 from entrypoints.cli.context import DEMO_TENANT_ID
 from entrypoints.cli.demo import ensure_demo_tenant
 from entrypoints.cli.demo_portal import DemoPortal, ensure_demo_portal
+from entrypoints.cli.operator import operator_actor
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -60,6 +64,20 @@ class Shop:
         tenant, _ = await ensure_demo_tenant(self.container)
         return await ensure_demo_portal(self.container, tenant.id)
 
+    async def account_link(self, demo: DemoPortal, extra_invoice_in: str) -> str:
+        """A link to the demo customer's whole account, with one more open invoice in
+        another currency: the page lists both and the balance per currency."""
+        command = CreateInvoiceCommand(
+            tenant_id=DEMO_TENANT_ID,
+            customer_id=demo.customer.id,
+            currency=extra_invoice_in,
+            lines=[InvoiceLine("Support hours", 1, 2_500)],
+            actor=operator_actor(),
+        )
+        await self.container.create_invoice().execute(command)
+        issue = IssuePortalTokenCommand(DEMO_TENANT_ID, demo.customer.id, operator_actor())
+        return (await self.container.issue_portal_token().execute(issue)).url
+
     async def invoice_state(self, invoice_id: str) -> tuple[str, int]:
         async with self.container.unit_of_work() as uow:
             invoice = await uow.invoices.get(DEMO_TENANT_ID, invoice_id)
@@ -85,7 +103,7 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
         database_url=url,
         public_base_url=f"http://{LOOPBACK}:{port}",
         bcrypt_rounds=4,
-        portal_view_rate_limit=200,  # the flows and their screenshots load many pages
+        portal_view_rate_limit=60,  # the flows and their screenshots load many pages
         portal_pay_rate_limit=50,
         portal_methods_rate_limit=50,
         consumer_in_process=False,  # /return asks the gateway; no webhook is waited for

@@ -180,3 +180,28 @@ async def test_the_keyboard_reaches_the_form_in_reading_order(shop: Shop, page: 
         )
     assert order[:3] == ["Invoice", "Payments", "Saved cards"]
     assert "amount" in order
+
+
+async def test_a_link_for_the_whole_account_shows_open_invoices_and_balances(
+    shop: Shop, page: Any
+) -> None:
+    demo = await shop.demo_link()
+    link = await shop.account_link(demo, extra_invoice_in="eur")
+    await page.goto(link)
+    await expect(page.get_by_role("heading", name="Your open invoices")).to_be_visible()
+    await expect(page.get_by_text("paying now")).to_have_count(1)
+    await expect(page.get_by_text("79.00 USD").first).to_be_visible()
+    await expect(page.get_by_text("25.00 EUR").first).to_be_visible()
+    await screenshot(page, "11-account")
+
+
+async def test_over_the_rate_limit_the_page_says_when_to_try_again(shop: Shop, page: Any) -> None:
+    demo = await shop.demo_link()
+    budget = shop.container.settings().portal_view_rate_limit
+    for _ in range(budget):
+        await page.request.get(demo.issued.url)
+    answer = await page.goto(demo.issued.url)
+    assert answer is not None and answer.status == 429
+    await expect(page.get_by_role("heading", name="Too many requests")).to_be_visible()
+    await expect(page.get_by_role("status")).to_contain_text("Please try again in")
+    await screenshot(page, "12-rate-limited")

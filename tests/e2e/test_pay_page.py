@@ -366,3 +366,19 @@ async def test_with_stripe_the_page_bootstraps_the_payment_element(tmp_path: Pat
         assert data["return_url"].endswith(f"/pay/{token}/return")
         assert '<script src="https://js.stripe.com/v3/"></script>' in paid.text
         kassa.gateway.reset_override()  # shutting down closes the Stripe client
+
+
+async def test_a_form_kept_open_after_the_invoice_is_paid_gets_the_paid_page(
+    portal: Portal,
+) -> None:
+    token = await portal.link(2_000)
+    stale = await open_page(portal, token)  # a second tab, opened before paying
+    paid = await submit(portal, token, "/pay", {"method": "new", "card_number": "4242424242424242"})
+    assert paid.status_code == 303
+    again = await portal.api.client.post(
+        f"/pay/{token}/pay",
+        data={"csrf": csrf_of(stale.text), "method": "new", "card_number": "4242424242424242"},
+    )
+    assert again.status_code == 409 and "This invoice is paid" in again.text
+    assert_page_headers(again)
+    assert await portal.api.stored_payments() == 1
