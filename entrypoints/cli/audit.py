@@ -7,7 +7,8 @@ import click
 from application.ports.repositories import AuditFilter, PageRequest
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.fee_render import audit_entry_json, audit_table
-from entrypoints.cli.payments import echo_json, json_option
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_page
 
 
 @click.group()
@@ -36,13 +37,11 @@ def list_entries(
     where = AuditFilter(tenant_id=tenant_id, action=action, entity_id=entity_id)
     page_request = PageRequest(limit=limit, starting_after=starting_after)
     page = run(state, lambda c: c.list_audit_entries().execute(where, page_request))
-    if as_json:
-        data = [audit_entry_json(e) for e in page.data]
-        echo_json({"object": "list", "data": data, "has_more": page.has_more})
-        return
-    if not page.data:
-        click.echo("No audit entries match.")
-        return
-    click.echo(audit_table(page.data))
-    if page.has_more:
-        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+    echo_page(
+        page.data,
+        page.has_more,
+        as_json,
+        to_json=audit_entry_json,
+        table=audit_table,
+        empty="No audit entries match.",
+    )

@@ -20,7 +20,8 @@ from entrypoints.cli.customer_render import (
     invoices_table,
 )
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.payments import echo_json, json_option, tenant_option
+from entrypoints.cli.payments import json_option, tenant_option
+from entrypoints.cli.render import echo_json, echo_page
 
 limit_option = click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 after_option = click.option("--starting-after", default=None, help="An id: the page after it.")
@@ -79,16 +80,14 @@ def list_customers(
     """Newest first, one page at a time."""
     page = PageRequest(limit=limit, starting_after=starting_after)
     found = run(state, lambda c: c.list_customers().execute(tenant_id, page))
-    if as_json:
-        data = [customer_json(c) for c in found.data]
-        echo_json({"object": "list", "data": data, "has_more": found.has_more})
-        return
-    if not found.data:
-        click.echo("No customers yet: kassa customers create EMAIL")
-        return
-    click.echo(customers_table(found.data))
-    if found.has_more:
-        click.echo(f"\nMore: --starting-after {found.data[-1].id}")
+    echo_page(
+        found.data,
+        found.has_more,
+        as_json,
+        to_json=customer_json,
+        table=customers_table,
+        empty="No customers yet: kassa customers create EMAIL",
+    )
 
 
 @click.group()
@@ -159,16 +158,14 @@ def list_invoices(
     """Newest first, one page at a time."""
     page = PageRequest(limit=limit, starting_after=starting_after)
     found = run(state, lambda c: c.list_invoices().execute(tenant_id, customer_id, page))
-    if as_json:
-        data = [invoice_json(i) for i in found.data]
-        echo_json({"object": "list", "data": data, "has_more": found.has_more})
-        return
-    if not found.data:
-        click.echo("No invoices yet: kassa invoices create --customer C --currency usd --line …")
-        return
-    click.echo(invoices_table(found.data))
-    if found.has_more:
-        click.echo(f"\nMore: --starting-after {found.data[-1].id}")
+    echo_page(
+        found.data,
+        found.has_more,
+        as_json,
+        to_json=invoice_json,
+        table=invoices_table,
+        empty="No invoices yet: kassa invoices create --customer C --currency usd --line …",
+    )
 
 
 @invoices.command("show")

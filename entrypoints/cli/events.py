@@ -12,8 +12,8 @@ from application.ports.repositories import PageRequest
 from domain.merchant_event import EVENT_TYPES
 from domain.webhook_endpoint import WebhookEndpoint
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import echo_json, json_option
-from entrypoints.cli.render import table, timestamp
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.container import Container
 from entrypoints.event_delivery import EventDeliveryRunner, run_until_signalled
 from entrypoints.http.events.resources import delivery_resource, endpoint_resource, event_resource

@@ -10,8 +10,8 @@ from application.fees.simulate import CurrencySimulation
 from domain.tenant import Tenant
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.fee_render import simulation_json, simulation_table
-from entrypoints.cli.payments import echo_json, json_option
-from entrypoints.cli.render import timestamp
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_json, timestamp
 from entrypoints.container import Container
 
 

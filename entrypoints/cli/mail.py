@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -9,8 +10,8 @@ import click
 from application.ports.repositories import PageRequest
 from domain.mail import MailStatus, OutboxMail
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import echo_json, json_option
-from entrypoints.cli.render import table, timestamp
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_page, table, timestamp
 
 
 @click.group()
@@ -50,22 +51,19 @@ def list_mail(
     wanted = MailStatus(status) if status else None
     page_request = PageRequest(limit=limit, starting_after=starting_after)
     page = run(state, lambda c: c.list_mail().execute(wanted, page_request))
-    if as_json:
-        data = [mail_json(m) for m in page.data]
-        echo_json({"object": "list", "data": data, "has_more": page.has_more})
-        return
-    if not page.data:
-        click.echo("No mail.")
-        return
+    echo_page(
+        page.data, page.has_more, as_json, to_json=mail_json, table=mail_table, empty="No mail."
+    )
+
+
+def mail_table(mails: Sequence[OutboxMail]) -> str:
     rows = [
         [m.id, m.kind.value, m.recipient, m.status.value, str(m.attempts),
          timestamp(m.sent_at) or "", (m.last_error or "")[:40]]
-        for m in page.data
+        for m in mails
     ]  # fmt: skip
     header = ["ID", "KIND", "TO", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"]
-    click.echo(table(rows, right={4}, headers=header))
-    if page.has_more:
-        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+    return table(rows, right={4}, headers=header)
 
 
 @mail.command("send")

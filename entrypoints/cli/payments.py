@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
 from application.payments.cancel_payment import CancelPaymentCommand
@@ -16,7 +13,15 @@ from domain.reasons import CANCELLATION_REASONS, REFUND_REASONS
 from domain.statuses import PaymentStatus
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state, run
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.render import money, payment_details, payment_json, payments_table, refund_json
+from entrypoints.cli.render import (
+    echo_json,
+    echo_page,
+    money,
+    payment_details,
+    payment_json,
+    payments_table,
+    refund_json,
+)
 
 tenant_option = click.option(
     "--tenant",
@@ -45,10 +50,6 @@ def ensure_gateway_reachable(state: CliState) -> None:
             "KASSA_FAKE_GATEWAY_STATE=memory keeps the fake gateway inside the server: "
             "act through its API, or keep the gateway in the database (the default)."
         )
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
 
 
 def echo_payment(payment: Payment, as_json: bool, headline: str | None = None) -> None:
@@ -84,16 +85,14 @@ def list_payments(
     where = PaymentFilter(status=PaymentStatus(status) if status else None)
     page_request = PageRequest(limit=limit, starting_after=starting_after)
     page = run(state, lambda c: c.list_payments().execute(tenant_id, where, page_request))
-    if as_json:
-        data = [payment_json(p) for p in page.data]
-        echo_json({"object": "list", "data": data, "has_more": page.has_more})
-        return
-    if not page.data:
-        click.echo(f"No payments for {tenant_id}.")
-        return
-    click.echo(payments_table(page.data))
-    if page.has_more:
-        click.echo(f"\nMore: --starting-after {page.data[-1].id}")
+    echo_page(
+        page.data,
+        page.has_more,
+        as_json,
+        to_json=payment_json,
+        table=payments_table,
+        empty=f"No payments for {tenant_id}.",
+    )
 
 
 @payments.command()

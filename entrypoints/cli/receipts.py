@@ -11,7 +11,8 @@ import msgspec
 
 from domain.receipt import ReceiptDocument
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import echo_json, tenant_option
+from entrypoints.cli.payments import tenant_option
+from entrypoints.cli.render import echo_json
 from entrypoints.container import Container
 from entrypoints.http.payments.receipt_resources import receipt_resource
 

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+import click
 import msgspec
 
 from domain.money import Money
 from domain.payment import Payment
 from domain.refund import Refund
 from entrypoints.http.payments.resources import payment_resource, refund_resource
+
+
+class _Listed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Listed)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def echo_page(
+    items: Sequence[T],
+    has_more: bool,
+    as_json: bool,
+    *,
+    to_json: Callable[[T], Any],
+    table: Callable[[Sequence[T]], str],
+    empty: str,
+) -> None:
+    """A list command's page: Stripe's list object, or a table and where the next page
+    starts (`empty` when there is nothing to show)."""
+    if as_json:
+        echo_json({"object": "list", "data": [to_json(i) for i in items], "has_more": has_more})
+        return
+    if not items:
+        click.echo(empty)
+        return
+    click.echo(table(items))
+    if has_more:
+        click.echo(f"\nMore: --starting-after {items[-1].id}")
 
 
 def money(amount: int, currency: str) -> str:

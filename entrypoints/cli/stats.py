@@ -9,8 +9,8 @@ import click
 
 from application.payments.stats import CurrencyStats
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import echo_json, json_option
-from entrypoints.cli.render import money, table, timestamp, to_json
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_json, money, table, timestamp, to_json
 from entrypoints.http.payments.stats import PaymentStatsResource, currency_stats_resource
 
 _HEADERS = ("CURRENCY", "PAYMENTS", "SUCCEEDED", "FAILED", "CAPTURED", "REFUNDED",

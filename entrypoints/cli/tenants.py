@@ -15,7 +15,8 @@ from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.fee_options import bps_option, fixed_amounts, fixed_option, no_fixed_option
 from entrypoints.cli.fee_render import tenant_details, tenant_json, tenants_table
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.payments import echo_json, json_option
+from entrypoints.cli.payments import json_option
+from entrypoints.cli.render import echo_json
 from entrypoints.container import Container
 from entrypoints.http.platform.schemas import CONNECTED_ACCOUNT_PATTERN, TENANT_ID_PATTERN
 

@@ -12,8 +12,8 @@ from domain.portal_token import PortalToken
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.customer_render import token_json, tokens_table
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.payments import echo_json, json_option, tenant_option
-from entrypoints.cli.render import timestamp
+from entrypoints.cli.payments import json_option, tenant_option
+from entrypoints.cli.render import echo_json, echo_page, timestamp
 from entrypoints.container import Container
 
 
@@ -124,13 +124,11 @@ def list_tokens(
         return list(found.data), found.has_more, container.clock().now()
 
     found, has_more, now = run(state, work)
-    if as_json:
-        data = [token_json(t, now) for t in found]
-        echo_json({"object": "list", "data": data, "has_more": has_more})
-        return
-    if not found:
-        click.echo("No portal links yet: kassa tokens issue --customer C")
-        return
-    click.echo(tokens_table(found, now))
-    if has_more:
-        click.echo(f"\nMore: --starting-after {found[-1].id}")
+    echo_page(
+        found,
+        has_more,
+        as_json,
+        to_json=lambda t: token_json(t, now),
+        table=lambda tokens: tokens_table(tokens, now),
+        empty="No portal links yet: kassa tokens issue --customer C",
+    )

@@ -12,7 +12,7 @@ from application.ports.repositories import PageRequest
 from application.webhooks.queries import InboxHealth
 from domain.webhook_event import WebhookEvent, WebhookStatus
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.render import table, timestamp
+from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.consumer import (
     BATCH,
     DEFAULT_CONCURRENCY,
@@ -34,10 +34,6 @@ gateway_option = click.option(
     default=None,
     help="The gateway that sent the event(s): event ids are unique per gateway only.",
 )
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
 
 
 def event_json(event: WebhookEvent, with_payload: bool = False) -> dict[str, Any]:
