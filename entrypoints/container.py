@@ -93,7 +93,11 @@ class Container(containers.DeclarativeContainer):
         CountingEventPublisher, providers.Singleton(LoggingEventPublisher)
     )
 
-    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+    )
     memory_store = providers.Singleton(InMemoryStore.with_seed_data)
     # Tenants and tiers read once per process, dropped on any process's change (NOTIFY).
     tenant_config_cache = providers.Singleton(

@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
 
     env: str = "dev"
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections per process, all kept (no overflow opened and closed under
+    # load): as many as the transactions one process runs at once; more wait their turn.
+    database_pool_size: int = 20
     gateway: str = "fake"
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -112,6 +115,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
             raise SettingsError("KASSA_FAKE_GATEWAY_STATE is 'database' or 'memory'.")
         if self.log_format not in ("console", "json"):
             raise SettingsError("KASSA_LOG_FORMAT is 'console' or 'json'.")
+        if self.database_pool_size < 1:
+            raise SettingsError("KASSA_DATABASE_POOL_SIZE is at least 1.")
         if self.gateway == "stripe" and not self.stripe_secret_key:
             raise SettingsError("KASSA_GATEWAY=stripe needs KASSA_STRIPE_SECRET_KEY.")
         if not self.is_dev:

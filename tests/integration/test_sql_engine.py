@@ -62,6 +62,26 @@ async def test_postgresql_gets_a_pool(postgres_url: str):
     try:
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT 1")) == 1
-        assert isinstance(engine.pool, QueuePool) and engine.pool.size() == 16
+        assert isinstance(engine.pool, QueuePool) and engine.pool.size() == 20
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_the_postgresql_pool_keeps_its_connections_and_opens_no_overflow(postgres_url: str):
+    """Overflow connections are closed as soon as they are returned: under load that is a
+    new backend every few requests. A full pool makes the next transaction wait instead."""
+    engine = create_engine(postgres_url, pool_size=2, pool_timeout=0.2)
+    try:
+        first, second = await engine.connect(), await engine.connect()
+        with pytest.raises(PoolTimeoutError):
+            await engine.connect()
+        pids = {await c.scalar(text("SELECT pg_backend_pid()")) for c in (first, second)}
+        await first.close()
+        await second.close()
+        for _ in range(3):
+            async with engine.connect() as a, engine.connect() as b:
+                again = {await c.scalar(text("SELECT pg_backend_pid()")) for c in (a, b)}
+            assert again == pids  # the same two backends, every time
     finally:
         await engine.dispose()

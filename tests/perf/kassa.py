@@ -30,11 +30,12 @@ def create_app_from_env() -> Litestar:
 
 
 def kassa_env(database_url: str, port: int) -> dict[str, str]:
-    """What the benchmark's Kassa runs with: PostgreSQL, fake gateway, no in-process
-    consumer, warnings only."""
+    """What the benchmark's Kassa runs with: PostgreSQL, the fake gateway's books in its
+    memory (the other side's work is not Kassa's), no in-process consumer, warnings only."""
     return {
         "KASSA_DATABASE_URL": database_url,
         "KASSA_GATEWAY": "fake",
+        "KASSA_FAKE_GATEWAY_STATE": "memory",
         "KASSA_CONSUMER_IN_PROCESS": "false",
         "KASSA_LOG_LEVEL": "WARNING",
         "KASSA_HOST": LOOPBACK,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import itertools
 import logging
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 
 from tests.perf.clients import Sender, TransportError, encode_call, open_senders
-from tests.perf.servers import BenchError, CpuProbe, cpu_seconds
+from tests.perf.servers import BackendCounter, BenchError, CpuProbe, cpu_seconds
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _ERROR_SAMPLES = 5
@@ -92,6 +93,7 @@ class LoadResult:
     statuses: Counter[int]  # status → count; 0 is "no answer" (connection error, timeout)
     error_samples: list[str] = field(default_factory=list)
     cpu_ms: dict[str, float] = field(default_factory=dict)  # name → CPU ms per request
+    new_backends: int | None = None  # PostgreSQL sessions opened while recording
 
     @property
     def requests(self) -> int:
@@ -138,6 +140,7 @@ async def run_load(
     label: str,
     first: int = 0,
     cpu: CpuProbe | None = None,
+    database_url: str | None = None,
 ) -> LoadResult:
     """Warm up with `plan.warmup` requests (not recorded), then record `plan.requests`.
 
@@ -146,19 +149,30 @@ async def run_load(
     `plan.max_seconds`. Requests are numbered from `first` (warm-up included), so
     `make_call` can make them unique across phases. The CPU time this process spends in
     the recorded phase is reported as `client`; with `cpu`, that of its processes too
-    (steadier than req/s on a busy machine).
+    (steadier than req/s on a busy machine). With `database_url` (PostgreSQL), the new
+    backends opened to it during the recorded phase are counted (`new_backends`).
     """
     url = httpx.URL(base_url)
     if url.host not in _LOOPBACK_HOSTS:
         raise BenchError(f"The benchmark only loads 127.0.0.1, not {url.host!r}.")
-    async with open_senders(plan.client, url.host, url.port or 80, plan.concurrency) as senders:
+    async with contextlib.AsyncExitStack() as stack:
+        senders = await stack.enter_async_context(
+            open_senders(plan.client, url.host, url.port or 80, plan.concurrency)
+        )
+        backends = (
+            await stack.enter_async_context(BackendCounter(database_url)) if database_url else None
+        )
         if plan.warmup > 0:
             await _phase(senders, make_call, first, plan.warmup, plan, label)
+        sessions = await backends.sessions() if backends else 0
         pids = {"client": [os.getpid()], **(await cpu() if cpu is not None else {})}
         before = {name: cpu_seconds(ids) for name, ids in pids.items()}
         result = await _phase(senders, make_call, first + plan.warmup, plan.requests, plan, label)
-    for name, ids in pids.items():
-        spent = sum(cpu_seconds(ids).get(pid, 0.0) - was for pid, was in before[name].items())
+        after = {name: cpu_seconds(ids) for name, ids in pids.items()}
+        if backends is not None:
+            result.new_backends = await backends.sessions() - sessions
+    for name in pids:
+        spent = sum(after[name].get(pid, 0.0) - was for pid, was in before[name].items())
         result.cpu_ms[name] = spent * 1000 / max(result.requests, 1)
     return result
 

@@ -69,16 +69,21 @@ async def main() -> None:
             "tests.perf.bare_app:create_bare_app", name="bare", env={"KASSA_DATABASE_URL": url}
         ) as bare:
             bare_result = await _load(
-                bare.base_url, bare_charge("bare"), plan, BARE, cpu_probe(bare)
+                bare.base_url, bare_charge("bare"), plan, BARE, cpu_probe(bare), url
             )
         setup = await prepare_kassa(url)
         async with kassa_server(setup) as kassa:
             cpu = cpu_probe(kassa)
             keyed = await _load(
-                kassa.base_url, kassa_charge(setup, "key", idempotent=True), plan, KEYED, cpu
+                kassa.base_url, kassa_charge(setup, "key", idempotent=True), plan, KEYED, cpu, url
             )
             plain = await _load(
-                kassa.base_url, kassa_charge(setup, "nokey", idempotent=False), plan, PLAIN, cpu
+                kassa.base_url,
+                kassa_charge(setup, "nokey", idempotent=False),
+                plan,
+                PLAIN,
+                cpu,
+                url,
             )
         print(f"at end: {load_average()}")
     # A database of its own: the fake gateway numbers its intents per process, so a second
@@ -100,9 +105,9 @@ async def main() -> None:
 
 
 async def _load(
-    base_url: str, make_call: MakeCall, plan: LoadPlan, label: str, cpu: CpuProbe
+    base_url: str, make_call: MakeCall, plan: LoadPlan, label: str, cpu: CpuProbe, url: str
 ) -> LoadResult:
-    result = await run_load(base_url, make_call, plan, label=label, cpu=cpu)
+    result = await run_load(base_url, make_call, plan, label=label, cpu=cpu, database_url=url)
     print(
         f"  {label}: {result.requests} requests in {result.seconds:.1f} s, "
         f"{result.errors} errors ({load_average()})"

@@ -10,13 +10,15 @@ from tests.perf.load import LoadResult
 
 def format_table(results: Sequence[LoadResult]) -> str:
     """target, requests, req/s (2xx), p50/p90/p99 ms, errors, CPU ms per request of each
-    probed process group; then the statuses and samples of any errors."""
+    probed process group, new PostgreSQL backends while recording (where counted); then
+    the statuses and samples of any errors."""
     width = max([len("target"), *(len(r.label) for r in results)])
     cpu_names = list(dict.fromkeys(name for r in results for name in r.cpu_ms))
     header = (
         f"{'target':<{width}}  {'requests':>8}  {'req/s':>8}  {'p50 ms':>8}  "
         f"{'p90 ms':>8}  {'p99 ms':>8}  {'errors':>6}"
         + "".join(f"  {name + ' CPU ms/req':>{len(name) + 11}}" for name in cpu_names)
+        + f"  {'new backends':>12}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
@@ -29,6 +31,7 @@ def format_table(results: Sequence[LoadResult]) -> str:
                 else f"  {'-':>{len(name) + 11}}"
                 for name in cpu_names
             )
+            + f"  {'-' if r.new_backends is None else r.new_backends:>12}"
         )
     for r in results:
         if r.errors:

@@ -14,7 +14,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
+from sqlalchemy import make_url
 
 from tests.support.databases import drop_postgres_database, fresh_postgres_url
 from tests.support.ports import free_port
@@ -176,3 +178,37 @@ def cpu_probe(server: Server) -> CpuProbe:
         return {"server": [server.pid]}
 
     return probe
+
+
+# PostgreSQL counts a new session in the backend's pending statistics, flushed when the
+# backend goes idle (at most a second later) or exits; reading after this long sees them.
+STATS_SETTLE_S = 1.2
+
+
+class BackendCounter:
+    """New PostgreSQL backends (sessions) made to one database between two readings, from
+    pg_stat_database.sessions over a connection of its own opened first (so it does not
+    count itself): 0 during a recorded phase means the pool did not churn."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._conn: asyncpg.Connection | None = None
+
+    async def __aenter__(self) -> BackendCounter:
+        self._conn = await asyncpg.connect(self._dsn)
+        await self._conn.fetchval("SELECT 1")
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def sessions(self) -> int:
+        """Sessions ever made to the database, once pending statistics are flushed."""
+        assert self._conn is not None
+        await asyncio.sleep(STATS_SETTLE_S)
+        found = await self._conn.fetchval(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(found or 0)

@@ -80,3 +80,9 @@ def test_a_retry_schedule_that_cannot_run_is_refused(first: str, longest: str) -
     }
     with pytest.raises(SettingsError, match="KASSA_EVENT_DELIVERY_FIRST_RETRY_SECONDS"):
         Settings.from_env(environ)
+
+
+def test_the_database_pool_size_is_read_and_must_be_positive() -> None:
+    assert Settings.from_env({"KASSA_DATABASE_POOL_SIZE": "32"}).database_pool_size == 32
+    with pytest.raises(SettingsError, match="KASSA_DATABASE_POOL_SIZE"):
+        Settings.from_env({"KASSA_DATABASE_POOL_SIZE": "0"})

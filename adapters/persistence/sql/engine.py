@@ -34,16 +34,26 @@ def ensure_sqlite_directory(url: str | URL) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str | URL, **overrides: Any) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 20
+
+
+def create_engine(
+    url: str | URL, pool_size: int = DEFAULT_POOL_SIZE, **overrides: Any
+) -> AsyncEngine:
     """The engine for `url`; keyword `overrides` go to SQLAlchemy (tests, tuning)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
         # No pre-ping: it cost a round trip per unit of work (~30 % of webhook receipt
         # throughput, measured); connections are recycled instead, and one broken by a
         # server restart fails its request once and is then replaced.
+        # No overflow: SQLAlchemy closes an overflow connection as soon as it is returned
+        # to a full pool, so 32 requests on a pool of 16 + 16 opened and closed a backend
+        # every few requests (16 new backends a benchmark run). A fixed pool keeps them;
+        # a transaction finding all of them busy waits for one (pool_timeout).
         options: dict[str, Any] = {
-            "pool_size": 16,
-            "max_overflow": 16,
+            "pool_size": pool_size,
+            "max_overflow": 0,
+            "pool_timeout": 30,
             "pool_recycle": 1800,
             "hide_parameters": True,
         }
