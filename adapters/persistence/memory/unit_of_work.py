@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
 from adapters.persistence.memory.mail_outbox import InMemoryMailOutbox
 from adapters.persistence.memory.merchant_events import (
@@ -29,12 +27,13 @@ from adapters.persistence.memory.repositories import (
 )
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.webhook_inbox import InMemoryWebhookInbox
+from adapters.persistence.unit_of_work_scope import RollbackUnlessCommitted
 from application.ports.system import EventPublisher
 from application.ports.unit_of_work import TransactionalHandler
 from domain.events import DomainEvent
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(RollbackUnlessCommitted):
     def __init__(
         self,
         store: InMemoryStore,
@@ -46,17 +45,6 @@ class InMemoryUnitOfWork:
         self._handlers = tuple(handlers)
         self._staging = Staging(store)
         self._rebind()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.rollback()
 
     async def commit(self) -> None:
         for handler in self._handlers:  # their writes are staged with the change's

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -26,12 +25,13 @@ from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepos
 from adapters.persistence.sql.receipt_repository import SqlReceiptRepository
 from adapters.persistence.sql.tenant_repositories import SqlFeeTierRepository, SqlTenantRepository
 from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
+from adapters.persistence.unit_of_work_scope import RollbackUnlessCommitted
 from application.ports.system import EventPublisher
 from application.ports.unit_of_work import TransactionalHandler
 from domain.events import DomainEvent
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(RollbackUnlessCommitted):
     """Checks a connection out on first use and gives it back at commit or rollback.
 
     With SQLite's single pooled connection a unit of work that is open but idle
@@ -69,17 +69,6 @@ class SqlUnitOfWork:
         if self._conn is None:
             self._conn = await self._engine.connect()
         return self._conn
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.rollback()
 
     async def commit(self) -> None:
         for handler in self._handlers:  # inside the transaction: they commit with it
