@@ -77,13 +77,12 @@ class SavedMethods:
             if make_default:
                 await self._unset_other_defaults(uow, session, method.id)
             await uow.payment_methods.add(method)
-            await self._audit.record(
+            await self._record(
                 uow,
-                session.actor,
+                session,
                 "portal.method_added",
-                entity_type="payment_method",
-                entity_id=method.id,
-                tenant_id=session.tenant_id,
+                "payment_method",
+                method.id,
                 brand=method.brand,
                 last4=method.last4,
                 default=make_default,
@@ -98,21 +97,13 @@ class SavedMethods:
             method = await self._load_in(uow, session, method_id)
             method.remove(self._clock.now())
             await uow.payment_methods.save(method)
-            await self._audit.record(
-                uow,
-                session.actor,
-                "portal.method_removed",
-                entity_type="payment_method",
-                entity_id=method.id,
-                tenant_id=session.tenant_id,
-            )
+            await self._record(uow, session, "portal.method_removed", "payment_method", method.id)
             await uow.commit()
         return method
 
     async def set_default(self, session: PortalSession, method_id: str) -> SavedPaymentMethod:
         method = await self._load(session, method_id)
-        async with self._uow_factory() as uow:
-            customer = await load_customer(uow, session.tenant_id, session.customer_id)
+        customer = await self._customer(session)
         await self._gateway.set_default_payment_method(
             _gateway_customer(customer), method.gateway_payment_method_id
         )
@@ -122,32 +113,45 @@ class SavedMethods:
             if not method.is_default:
                 method.is_default = True
                 await uow.payment_methods.save(method)
-            await self._audit.record(
-                uow,
-                session.actor,
-                "portal.method_default_set",
-                entity_type="payment_method",
-                entity_id=method.id,
-                tenant_id=session.tenant_id,
+            await self._record(
+                uow, session, "portal.method_default_set", "payment_method", method.id
             )
             await uow.commit()
         return method
 
     async def billing_portal_url(self, session: PortalSession, return_url: str) -> str:
-        async with self._uow_factory() as uow:
-            customer = await load_customer(uow, session.tenant_id, session.customer_id)
+        customer = await self._customer(session)
         url = await self._gateway.create_portal_session(_gateway_customer(customer), return_url)
         async with self._uow_factory() as uow:
-            await self._audit.record(
-                uow,
-                session.actor,
-                "portal.billing_portal_opened",
-                entity_type="customer",
-                entity_id=customer.id,
-                tenant_id=session.tenant_id,
+            await self._record(
+                uow, session, "portal.billing_portal_opened", "customer", customer.id
             )
             await uow.commit()
         return url
+
+    async def _customer(self, session: PortalSession) -> Customer:
+        async with self._uow_factory() as uow:
+            return await load_customer(uow, session.tenant_id, session.customer_id)
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        session: PortalSession,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        **details: object,
+    ) -> None:
+        """An audit entry for what the customer did through the portal, in `uow`."""
+        await self._audit.record(
+            uow,
+            session.actor,
+            action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            tenant_id=session.tenant_id,
+            **details,
+        )
 
     @staticmethod
     async def _unset_other_defaults(uow: UnitOfWork, session: PortalSession, keep_id: str) -> None:
