@@ -176,7 +176,10 @@ class DeliverEvents:
                 endpoint.delivered()
             elif endpoint.failed(attempt.attempted_at):
                 log.warning(
-                    "Webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason
+                    "Webhook endpoint %s disabled: %s",
+                    endpoint.id,
+                    endpoint.disabled_reason,
+                    extra={"endpoint_id": endpoint.id, "tenant_id": tenant_id},
                 )
             elif endpoint.failing_since != attempt.attempted_at:
                 return

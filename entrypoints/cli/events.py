@@ -17,6 +17,7 @@ from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.container import Container
 from entrypoints.event_delivery import EventDeliveryRunner, run_until_signalled
 from entrypoints.http.events.resources import delivery_resource, endpoint_resource, event_resource
+from entrypoints.log_format import configure_logging
 
 
 @click.group()
@@ -96,6 +97,7 @@ def redeliver(state: CliState, event_id: str) -> None:
 @pass_state
 def deliver(state: CliState, once: bool) -> None:
     """Run a delivery worker until SIGTERM (several may run at once)."""
+    configure_logging(state.settings.log_level, state.settings.log_format)
 
     async def work(c: Container) -> Any:
         try:
