@@ -199,18 +199,19 @@ def nothing_is_held(shop: Shop, payment: Payment) -> None:
     assert held.is_zero(), f"{held} is still held on the card"
 
 
-@then(parsers.parse("{amount:Money} has been captured", extra_types=WORDS))
-def an_amount_has_been_captured(shop: Shop, payment: Payment, amount: Money) -> None:
+@then(parsers.parse("{amount:Money} has been {total:Movement}", extra_types=WORDS))
+def an_amount_has_been_moved(shop: Shop, payment: Payment, amount: Money, total: str) -> None:
+    """Captured or refunded: `total` is the payment's running total of it."""
     payment = shop.reload(payment)
-    captured = Money(payment.amount_captured, payment.currency)
-    assert captured == amount, f"{captured} has been captured"
+    moved = Money(getattr(payment, total), payment.currency)
+    assert moved == amount, f"{moved} has been {total.removeprefix('amount_')}"
 
 
-@then("nothing has been captured")
-def nothing_has_been_captured(shop: Shop, payment: Payment) -> None:
+@then(parsers.parse("nothing has been {total:Movement}", extra_types=WORDS))
+def nothing_has_been_moved(shop: Shop, payment: Payment, total: str) -> None:
     payment = shop.reload(payment)
-    captured = Money(payment.amount_captured, payment.currency)
-    assert captured.is_zero(), f"{captured} has been captured"
+    moved = Money(getattr(payment, total), payment.currency)
+    assert moved.is_zero(), f"{moved} has been {total.removeprefix('amount_')}"
 
 
 @then(parsers.parse("the {operation} is refused because {rule:Refusal}", extra_types=WORDS))

@@ -97,20 +97,6 @@ def the_bank_reports_the_refund_failed(shop: Shop, refund: RefundResult) -> None
 # ------------------------------------------------------------------------- then
 
 
-@then(parsers.parse("{amount:Money} has been refunded", extra_types=WORDS))
-def an_amount_has_been_refunded(shop: Shop, payment: Payment, amount: Money) -> None:
-    payment = shop.reload(payment)
-    refunded = Money(payment.amount_refunded, payment.currency)
-    assert refunded == amount, f"{refunded} has been refunded"
-
-
-@then("nothing has been refunded")
-def nothing_has_been_refunded(shop: Shop, payment: Payment) -> None:
-    payment = shop.reload(payment)
-    refunded = Money(payment.amount_refunded, payment.currency)
-    assert refunded.is_zero(), f"{refunded} has been refunded"
-
-
 @then(parsers.parse("{amount:Money} can still be refunded", extra_types=WORDS))
 def an_amount_can_still_be_refunded(shop: Shop, payment: Payment, amount: Money) -> None:
     refundable = shop.reload(payment).refundable

@@ -39,6 +39,11 @@ CANCELLATION_REASONS = {
     "the customer abandoned the order": "abandoned",
 }
 
+MOVEMENTS = {  # what happened to the money → the payment's running total of it
+    "captured": "amount_captured",
+    "refunded": "amount_refunded",
+}
+
 REFUSALS: dict[str, type[DomainError]] = {
     "the order is already paid": DuplicatePaymentError,
     "it is more than was authorized": CaptureExceedsAuthorizedError,
@@ -96,4 +101,5 @@ WORDS: dict[str, Callable[[str], Any]] = {
     "Decline": _phrases(DECLINES, "decline"),
     "CancellationReason": _phrases(CANCELLATION_REASONS, "cancellation_reason"),
     "Refusal": _phrases(REFUSALS, "refusal"),
+    "Movement": _phrases(MOVEMENTS, "movement"),
 }
