@@ -12,7 +12,6 @@ import json
 import os
 import random
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,95 +33,23 @@ from tests.reliability.kassa_processes import (
     serve,
     wait_for,
 )
-from tests.support.ports import LOOPBACK, free_port
+from tests.support.webhook_receiver import Heard, WebhookReceiver
 
 pytestmark = pytest.mark.postgres
 
 # 150 charges refunded, 150 authorizations captured, 100 canceled, 199 charges, and the
 # payment a customer completes through 3-D Secure: 1,000 operations that change payments.
 PLAN = ["refund"] * 150 + ["capture"] * 150 + ["cancel"] * 100 + ["charge"] * 199
-WHILE_DOWN = 180  # of the PLAN's payments, made while the receiver is down (~300 operations)
+WHILE_DOWN = 60  # of the PLAN's payments, made while the receiver is down (~100 operations)
 AT_ONCE = 8
 FAILURE_RATE = 0.2  # the receiver answers 500 at random
 ANSWER_DELAY = 0.01  # seconds the receiver takes to answer: a worker can die waiting
 WORKER = {  # short backoff, so an outage of seconds is retried in seconds
     "event_delivery_lease_seconds": "5",
     "event_delivery_first_retry_seconds": "0.5",
-    "event_delivery_longest_retry_seconds": "3",
+    "event_delivery_longest_retry_seconds": "4",
     "event_delivery_timeout_seconds": "5",
 }
-
-
-@dataclass(frozen=True)
-class Heard:
-    event_id: str
-    body: bytes
-    signature: str
-    status: int  # what the receiver answered
-    at: float  # time.monotonic()
-    client_port: int
-
-
-@dataclass
-class Receiver:
-    """An HTTP/1.1 server on a fixed port that can be down (not listening at all)."""
-
-    port: int
-    rng: random.Random
-    heard: list[Heard] = field(default_factory=list)
-    waiting: Counter[int] = field(default_factory=Counter)  # client port → unanswered
-    _server: asyncio.Server | None = None
-    _open: set[asyncio.StreamWriter] = field(default_factory=set)
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}/hook"
-
-    async def up(self) -> None:
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, self.port)
-
-    async def down(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in self._open:
-                writer.transport.abort()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        client_port = int(writer.get_extra_info("peername")[1])
-        self._open.add(writer)
-        try:
-            while True:
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-                headers = dict(
-                    (name.strip().lower(), value.strip())
-                    for name, _, value in (line.partition(":") for line in head.split("\r\n")[1:])
-                    if name
-                )
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                status = 500 if self.rng.random() < FAILURE_RATE else 200
-                self.heard.append(
-                    Heard(
-                        headers.get("kassa-event-id", ""),
-                        body,
-                        headers.get("kassa-signature", ""),
-                        status,
-                        time.monotonic(),
-                        client_port,
-                    )
-                )
-                self.waiting[client_port] += 1
-                await asyncio.sleep(ANSWER_DELAY)
-                reason = "OK" if status == 200 else "Internal Server Error"
-                writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\n\r\n".encode())
-                await writer.drain()
-                self.waiting[client_port] -= 1
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the worker closed the connection, or died
-        finally:
-            self._open.discard(writer)
-            writer.close()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -157,7 +84,7 @@ class Kill:
     held: int  # requests of its the receiver had not answered yet
 
 
-async def kill_mid_batch(worker: KassaProcess, receiver: Receiver, within: float) -> Kill:
+async def kill_mid_batch(worker: KassaProcess, receiver: WebhookReceiver, within: float) -> Kill:
     """SIGKILL `worker` once the receiver holds a request it sent (its batch is out)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -230,7 +157,9 @@ async def test_every_event_reaches_a_failing_receiver_despite_a_killed_worker(
     database_url: str, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    receiver = Receiver(free_port(), random.Random(20_261_129))
+    receiver = WebhookReceiver(
+        failure_rate=FAILURE_RATE, answer_delay=ANSWER_DELAY, rng=random.Random(20_261_129)
+    )
     server, base_url = await serve(database_url, tmp_path, event_delivery_in_process="false")
     workers: list[KassaProcess] = []
     try:
