@@ -1,6 +1,6 @@
 """`make bench`: run the benchmark parts one after another and print their figures.
 
-`python -m tests.perf.bench [payments|webhooks|portal ...]` (default: all). Each part is
+`python -m tests.perf.bench [payments|webhooks|portal|events ...]` (default: all). Each part is
 a module with `main()` (sync or async); one not written yet is named and skipped. A
 missed target is printed by its part; the exit code is non-zero only if a part broke.
 KASSA_BENCH_REQUESTS, _WARMUP, _CONCURRENCY, _MAX_SECONDS, _CLIENT (lean|httpx) and
@@ -21,6 +21,7 @@ PARTS = {
     "payments": "tests.perf.payments_bench",
     "webhooks": "tests.perf.webhook_bench",
     "portal": "tests.perf.portal_bench",
+    "events": "tests.perf.events_bench",
 }
 
 
