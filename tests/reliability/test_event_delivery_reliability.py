@@ -44,11 +44,13 @@ WHILE_DOWN = 60  # of the PLAN's payments, made while the receiver is down (~100
 AT_ONCE = 8
 FAILURE_RATE = 0.2  # the receiver answers 500 at random
 ANSWER_DELAY = 0.01  # seconds the receiver takes to answer: a worker can die waiting
-WORKER = {  # short backoff, so an outage of seconds is retried in seconds
-    "event_delivery_lease_seconds": "5",
+WORKER = {  # short backoff, so an outage of seconds is retried in seconds; a lease long
+    # enough that no live worker loses one on a loaded machine (a lease taken over is the
+    # other way to deliver twice); the kill comes early, so waiting it out costs nothing
+    "event_delivery_lease_seconds": "15",
     "event_delivery_first_retry_seconds": "0.5",
     "event_delivery_longest_retry_seconds": "4",
-    "event_delivery_timeout_seconds": "5",
+    "event_delivery_timeout_seconds": "10",
 }
 
 
