@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from adapters.observability.metrics import webhook_events_processed
 from domain.webhook_event import WebhookStatus
+from entrypoints.background_tasks import stop_worker
 from entrypoints.log_context import log_context
 
 if TYPE_CHECKING:
@@ -199,11 +200,7 @@ async def webhook_consumer_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         if runner is not None and task is not None:
-            runner.stop()
-            try:
-                await asyncio.wait_for(task, STOP_GRACE_S)
-            except TimeoutError:
-                log.warning("The webhook consumer did not stop within %g s", STOP_GRACE_S)
-            except Exception:
-                log.exception("The webhook consumer had failed")
+            await stop_worker(
+                runner.stop, task, grace_s=STOP_GRACE_S, log=log, name="webhook consumer"
+            )
         await wakeup.close()

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from entrypoints.background_tasks import stop_worker
+
 if TYPE_CHECKING:
     from litestar import Litestar
 
@@ -117,11 +119,7 @@ async def event_delivery_lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        runner.stop()
-        try:
-            await asyncio.wait_for(task, STOP_GRACE_S)
-        except TimeoutError:
-            log.warning("The event delivery worker did not stop within %g s", STOP_GRACE_S)
-        except Exception:
-            log.exception("The event delivery worker had failed")
+        await stop_worker(
+            runner.stop, task, grace_s=STOP_GRACE_S, log=log, name="event delivery worker"
+        )
         await container.webhook_sender().aclose()
