@@ -21,6 +21,7 @@ from entrypoints.http.edge.allow import complete_allow
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import merchant_dependencies
 from entrypoints.http.edge.errors import exception_handlers
+from entrypoints.http.edge.json_body import LimitedJsonRequest
 from entrypoints.http.edge.openapi import StrictBodySchemaPlugin
 from entrypoints.http.edge.rate_limits import rate_limit_stores
 from entrypoints.http.edge.request_id import RequestIdMiddleware, bind_route_ids
@@ -35,7 +36,6 @@ from entrypoints.http.payments.queries import (
     PaymentQueriesController,
 )
 from entrypoints.http.payments.receipts import ReceiptsController
-from entrypoints.http.payments.schemas import LimitedJsonRequest
 from entrypoints.http.paypage.render import template_config
 from entrypoints.http.paypage.router import pay_assets_router, pay_page_router
 from entrypoints.http.paypage.safety import add_page_headers

@@ -84,6 +84,31 @@ async def test_a_captured_payment_keeps_its_refunds_in_every_state(uow_factory, 
     assert loaded.platform_fee_reversed == payment.platform_fee_reversed
 
 
+async def test_refunds_are_added_and_changed_in_place_by_later_saves(uow_factory, unique):
+    payment = new_payment(f"pay_{unique}", f"ten_{unique}")
+    authorize(payment, f"pi_{unique}")
+    capture(payment)
+    await add(uow_factory, payment)
+
+    loaded = await get(uow_factory, payment.tenant_id, payment.id)
+    assert loaded is not None and loaded.refunds == []
+    with_refunds_in_every_state(loaded, unique)
+    async with uow_factory() as uow:
+        await uow.payments.save(loaded)
+        await uow.commit()
+    again = await get(uow_factory, payment.tenant_id, payment.id)
+    assert again is not None and state(again) == state(loaded)
+
+    pending = again.refunds[2]
+    again.complete_refund(pending.id, f"gre_{unique}_3", T0 + timedelta(hours=2))
+    async with uow_factory() as uow:
+        await uow.payments.save(again)
+        await uow.commit()
+    last = await get(uow_factory, payment.tenant_id, payment.id)
+    assert last is not None and state(last) == state(again)
+    assert [r.status.value for r in last.refunds] == ["succeeded", "failed", "succeeded"]
+
+
 async def test_another_tenants_payment_is_not_found(uow_factory, unique):
     payment = new_payment(f"pay_{unique}", f"ten_{unique}")
     await add(uow_factory, payment)

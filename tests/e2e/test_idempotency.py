@@ -110,3 +110,22 @@ async def test_a_key_of_255_characters_is_accepted(api: Api) -> None:
     assert response.status_code == 201
     assert await api.key_saved("k" * 255)
     assert (await api.post("/payments/charge", payment_body(), key="k" * 255)).status_code == 201
+
+
+async def test_a_keyed_charge_decodes_its_body_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Litestar's `data`, the strict conversion and the fingerprint share one decode."""
+    from adapters import untrusted_json
+
+    decoded: list[bytes] = []
+    real = untrusted_json.decode
+
+    def counting(raw: bytes, *args: object) -> object:
+        decoded.append(raw)
+        return real(raw, *args)
+
+    monkeypatch.setattr(untrusted_json, "decode", counting)
+    answer = await api.post("/payments/charge", payment_body("ord_once"), key="key-once")
+    assert answer.status_code == 201
+    assert len(decoded) == 1

@@ -19,6 +19,7 @@ from adapters.persistence.sql.statements import (
     hold_sqlite_write_lock,
     insert_if_absent,
     update_versioned,
+    upsert,
 )
 from adapters.persistence.sql.tables import payments, refunds
 from application.errors import DuplicatePaymentError, StaleAggregateError
@@ -69,9 +70,8 @@ class SqlPaymentRepository:
                 payment.version, f"Payment {payment.id}",
             )  # fmt: skip
         payment.version += 1
-        if payment.refunds:  # a refund is never removed, so no list means no rows
-            await conn.execute(delete(refunds).where(refunds.c.payment_id == payment.id))
-            await self._insert_refunds(conn, payment)
+        # A refund is never removed: each row is written in place or added, one statement.
+        await upsert(conn, refunds, refund_rows(payment), ["id"])
         self._seen.append(payment)
 
     async def discard(self, payment: Payment) -> None:

@@ -39,6 +39,22 @@ def _insert_if_absent(table: Table, key: tuple[str, ...], dialect: str) -> Any:
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
 
 
+async def upsert(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE every other column: rows written in place,
+    new ones added, in one statement (built once per table and key, rows as parameters)."""
+    if rows:
+        await conn.execute(_upsert(table, tuple(key), conn.dialect.name), list(rows))
+
+
+@functools.cache
+def _upsert(table: Table, key: tuple[str, ...], dialect: str) -> Any:
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    changed = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+    return stmt.on_conflict_do_update(index_elements=list(key), set_=changed)
+
+
 async def update_versioned(
     conn: AsyncConnection,
     table: Table,

@@ -12,7 +12,6 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from adapters import untrusted_json
 from application.idempotency import (
     IdempotencyContext,
     IdempotencyService,
@@ -21,6 +20,7 @@ from application.idempotency import (
     Respond,
 )
 from entrypoints.http.edge.errors import invalid_request
+from entrypoints.http.edge.json_body import decoded_body
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -69,9 +69,9 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def fingerprint(request: Request[Any, Any, Any]) -> str:
-    """sha256 of method, path and the canonical body (sorted keys, no whitespace)."""
-    raw = (await request.body()).strip() or b"{}"
-    canonical = msgspec.json.encode(untrusted_json.decode(raw), order="sorted")
+    """sha256 of method, path and the canonical body (sorted keys, no whitespace), from
+    the document the handler decoded (no second decode)."""
+    canonical = msgspec.json.encode(await decoded_body(request), order="sorted")
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()

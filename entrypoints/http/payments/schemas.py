@@ -8,10 +8,10 @@ import msgspec
 from litestar import Request
 from msgspec import Meta, Struct
 
-from adapters import untrusted_json
 from domain.capture_method import CaptureMethod
 from domain.money import known_currencies
 from entrypoints.http.edge.errors import check_currency, validation_error
+from entrypoints.http.edge.json_body import decoded_body
 
 T = TypeVar("T", bound=Struct)
 
@@ -85,26 +85,17 @@ class RefundBody(_Body, kw_only=True):
 
 
 async def parse_body(request: Request[Any, Any, Any], model: type[T]) -> T:
-    """Decode the raw body strictly: JSON integers only ("100" and 10.0 are refused).
-
-    Litestar converts bodies leniently, so the `data` parameter each handler declares
-    (for OpenAPI and the first check) is decoded again here as the contract demands.
+    """The body as `model`, converted strictly: JSON integers only ("100" and 10.0 are
+    refused). Litestar converts bodies leniently, so the `data` parameter each handler
+    declares (for OpenAPI and the first check) is converted again here as the contract
+    demands, from the same decoded document (`decoded_body`: one decode per request).
     An empty body is an empty object. Not UTF-8, too deep or not JSON: UntrustedJsonError,
     which the exception handler answers with 400 `invalid_json`.
     """
-    raw = await request.body()
     try:
-        body = untrusted_json.decode(raw.strip() or b"{}", model)
+        body = msgspec.convert(await decoded_body(request), model, strict=True)
     except msgspec.ValidationError as exc:
         raise validation_error(str(exc)) from None
     if isinstance(body, _Body):
         body.check()
     return body
-
-
-class LimitedJsonRequest(Request[Any, Any, Any]):
-    """The app's request class: Litestar decodes the `data` parameters through `json`, so
-    every body meets the same limits (UTF-8, depth) before any handler runs."""
-
-    async def json(self) -> Any:
-        return untrusted_json.decode(await self.body() or b"null")
