@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from application.payments.create_payment import CreatePaymentCommand
 from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
 from domain.gateway_results import GatewayIntent
@@ -60,3 +62,24 @@ def captured(
     taken = amount if capture is None else capture
     payment.sync(intent(payment, PaymentStatus.SUCCEEDED, amount_received=taken), terms, T0)
     return payment
+
+
+def payment_command(
+    method: str | None = "pm_card_visa",
+    *,
+    manual: bool = False,
+    confirm: bool = True,
+    order: str = "ord_1",
+    **extra: Any,
+) -> CreatePaymentCommand:
+    """100.00 USD for tenant ten_1's `order`, confirmed at once with `method`."""
+    return CreatePaymentCommand(
+        tenant_id="ten_1",
+        order_id=order,
+        amount=10_000,
+        currency="usd",
+        capture_method=CaptureMethod.MANUAL if manual else CaptureMethod.AUTOMATIC,
+        confirm=confirm,
+        payment_method=method,
+        **extra,
+    )

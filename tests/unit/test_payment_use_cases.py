@@ -18,11 +18,11 @@ from application.payments.confirm_payment import ConfirmPaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from domain import events as ev
-from domain.capture_method import CaptureMethod
 from domain.errors import InvalidStateTransitionError, RefundWindowClosedError
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
 from domain.tenant import TenantStatus, TenantSuspendedError
+from tests.unit.factories import payment_command
 from tests.unit.world import World
 
 
@@ -34,16 +34,7 @@ def command(
     order: str = "ord_1",
     **extra: object,
 ) -> CreatePaymentCommand:
-    return CreatePaymentCommand(
-        tenant_id="ten_1",
-        order_id=order,
-        amount=10_000,
-        currency="usd",
-        capture_method=CaptureMethod.MANUAL if manual else CaptureMethod.AUTOMATIC,
-        confirm=confirm,
-        payment_method=method,
-        **extra,  # type: ignore[arg-type]
-    )
+    return payment_command(method, manual=manual, confirm=confirm, order=order, **extra)
 
 
 @pytest.fixture

@@ -8,20 +8,15 @@ from adapters.gateways.fake_console import FakeGatewayConsole
 from application.errors import GatewayOutcomeUnknownError
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
-from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayRefund
 from domain.statuses import PaymentStatus, RefundState
 from domain.sync_result import SyncResult
-from tests.unit.factories import T0
+from tests.unit.factories import T0, payment_command
 from tests.unit.world import World, reconcile
 
 
 def command(method: str, manual: bool = True) -> CreatePaymentCommand:
-    return CreatePaymentCommand(
-        tenant_id="ten_1", order_id="ord_1", amount=10_000, currency="usd",
-        capture_method=CaptureMethod.MANUAL if manual else CaptureMethod.AUTOMATIC,
-        confirm=True, payment_method=method, allow_additional=True,
-    )  # fmt: skip
+    return payment_command(method, manual=manual, allow_additional=True)
 
 
 async def test_an_unknown_outcome_is_reported_then_settled() -> None:

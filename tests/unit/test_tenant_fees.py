@@ -7,16 +7,15 @@ from application.audit import AuditTrail
 from application.errors import UnknownFeeTierError
 from application.fees.simulate import SimulateFees
 from application.fees.tiers import UpdateFeeTier, UpdateFeeTierCommand
-from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.update_tenant import (
     SetFeeOverrideCommand,
     UpdateTenantCommand,
 )
 from domain.audit import Actor
-from domain.capture_method import CaptureMethod
 from domain.errors import InvalidFeeError
 from domain.fees import FeeOverride, FeeSchedule
 from domain.tenant import TenantStatus
+from tests.unit.factories import payment_command
 from tests.unit.world import World
 
 ADMIN = Actor(kind="user", id="usr_platform", ip="10.0.0.1", request_id="req_1")
@@ -87,50 +86,20 @@ async def test_suspending_a_tenant_is_audited() -> None:
 
 async def test_repricing_a_tier_leaves_captured_payments_alone() -> None:
     world = World()
-    paid = await world.create().execute(
-        CreatePaymentCommand(
-            tenant_id="ten_1",
-            order_id="o1",
-            amount=10_000,
-            currency="usd",
-            capture_method=CaptureMethod.AUTOMATIC,
-            confirm=True,
-            payment_method="pm_card_visa",
-        )
-    )
+    paid = await world.create().execute(payment_command(order="o1"))
     tier = await UpdateFeeTier(world.uow, AuditTrail(world.clock, world.ids)).execute(
         UpdateFeeTierCommand("starter", ADMIN, percentage_bps=400)
     )
     assert tier.schedule.percentage_bps == 400
     assert world.store.payments[paid.id].platform_fee == 300
-    later = await world.create().execute(
-        CreatePaymentCommand(
-            tenant_id="ten_1",
-            order_id="o2",
-            amount=10_000,
-            currency="usd",
-            capture_method=CaptureMethod.AUTOMATIC,
-            confirm=True,
-            payment_method="pm_card_visa",
-        )
-    )
+    later = await world.create().execute(payment_command(order="o2"))
     assert later.platform_fee == 400
 
 
 async def test_simulating_another_tier_prints_what_each_side_would_have_paid() -> None:
     world = World()
     for order in ("o1", "o2"):
-        await world.create().execute(
-            CreatePaymentCommand(
-                tenant_id="ten_1",
-                order_id=order,
-                amount=10_000,
-                currency="usd",
-                capture_method=CaptureMethod.AUTOMATIC,
-                confirm=True,
-                payment_method="pm_card_visa",
-            )
-        )
+        await world.create().execute(payment_command(order=order))
     [usd] = await SimulateFees(world.uow).execute("ten_1", "enterprise", None, None)
     assert (usd.payments, usd.captured, usd.platform_fees, usd.simulated_platform_fees) == (
         2,

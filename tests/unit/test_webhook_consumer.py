@@ -8,14 +8,13 @@ from dependency_injector import providers
 
 from adapters.gateways.fake_console import FakeGatewayConsole
 from adapters.gateways.stripe_signature import sign
-from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
 from application.webhooks.replay import ReplayWebhookEvents
 from domain import events as ev
-from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.statuses import DisputeStatus, PaymentStatus, RefundStatus
 from domain.webhook_event import MAX_ATTEMPTS, WebhookEventKey, WebhookStatus, retry_delay
+from tests.unit.factories import payment_command
 from tests.unit.world import World
 
 SECRET = "whsec_fake_kassa"
@@ -69,16 +68,7 @@ def loop() -> Loop:
 
 async def charge(loop: Loop, method: str = "pm_card_visa", manual: bool = False) -> str:
     payment = await loop.world.create().execute(
-        CreatePaymentCommand(
-            tenant_id="ten_1",
-            order_id="ord_1",
-            amount=10_000,
-            currency="usd",
-            capture_method=CaptureMethod.MANUAL if manual else CaptureMethod.AUTOMATIC,
-            confirm=True,
-            payment_method=method,
-            allow_additional=True,
-        )
+        payment_command(method, manual=manual, allow_additional=True)
     )
     return payment.id
 
