@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$|API_KEY", re.IGNORECASE)
@@ -95,7 +95,7 @@ def test_no_secret_value_is_committed(compose: dict[str, Any]) -> None:
 
 
 def test_the_env_file_names_only_settings_kassa_or_the_stack_reads() -> None:
-    known = {f"KASSA_{name.upper()}" for name in Settings.__dataclass_fields__}
+    known = {env_name(name) for name in Settings.__struct_fields__}
     known |= {"POSTGRES_PASSWORD"}
     for line in (ROOT / ".env.example").read_text().splitlines():
         setting = line.lstrip("# ").partition("=")[0]
