@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.gateways.stripe_signature import verify
 from entrypoints.event_delivery import BATCH
+from tests.perf.servers import cpu_seconds
 from tests.reliability.kassa_processes import (
     KassaProcess,
     cli,
@@ -54,12 +56,6 @@ WORKER = {  # short backoff, so an outage of seconds is retried in seconds; a le
 }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time process `pid` used so far (Linux: /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def local_ports(pid: int) -> set[int]:
     """The local TCP ports of the sockets process `pid` holds (Linux: /proc)."""
     inodes = set()
@@ -83,18 +79,23 @@ def local_ports(pid: int) -> set[int]:
 class Kill:
     at: float
     ports: set[int]  # the killed worker's connections
-    held: int  # requests of its the receiver had not answered yet
+    held: int  # its requests the receiver had not answered yet
 
 
 async def kill_mid_batch(worker: KassaProcess, receiver: WebhookReceiver, within: float) -> Kill:
-    """SIGKILL `worker` once the receiver holds a request it sent (its batch is out)."""
+    """SIGKILL `worker` once the receiver holds a request it sent (its batch is out). It
+    is stopped (SIGSTOP) while its connections are read, so it opens none unseen."""
+    pid = worker.process.pid
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        ports = local_ports(worker.process.pid)
-        held = sum(receiver.waiting[port] for port in ports)
-        if held:
-            worker.kill()
-            return Kill(time.monotonic(), ports, held)
+        if any(receiver.waiting[port] for port in local_ports(pid)):
+            os.kill(pid, signal.SIGSTOP)
+            ports = local_ports(pid)
+            held = sum(receiver.waiting[port] for port in ports)
+            if held:
+                worker.kill()
+                return Kill(time.monotonic(), ports, held)
+            os.kill(pid, signal.SIGCONT)
         await asyncio.sleep(0.005)
     raise AssertionError(f"worker {worker.name} never had a request out within {within:g} s")
 
@@ -202,7 +203,8 @@ async def test_every_event_reaches_a_failing_receiver_despite_a_killed_worker(
             ops_done = time.monotonic()
             await settled(database_url, within=60)
             delivered = time.monotonic()
-        cpu = {p.name: cpu_seconds(p.process.pid) for p in (server, workers[1])}
+        used = cpu_seconds([server.process.pid, workers[1].process.pid])
+        cpu = {p.name: used[p.process.pid] for p in (server, workers[1])}
         assert await workers[1].terminate() == 0, workers[1].output()
     finally:
         for process in [*workers, server]:
