@@ -52,6 +52,7 @@ from application.payments.stats import PaymentStatistics
 from application.portal.authenticate import PortalAuthenticator
 from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent
+from application.portal.pay_by_card import PayByCard
 from application.portal.payments import PortalPayments
 from application.portal.tokens import IssuePortalToken, ListPortalTokens, RevokePortalToken
 from application.portal.view import ViewPortalInvoice
@@ -338,6 +339,12 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         audit=audit_trail,
+    )
+    pay_by_card = providers.Factory(
+        PayByCard,
+        create_portal_intent=create_portal_intent,
+        confirm_portal_payment=confirm_portal_payment,
+        saved_methods=saved_methods,
     )
 
     access_tokens = providers.Singleton(JwtAccessTokens, settings.provided.jwt_secret)

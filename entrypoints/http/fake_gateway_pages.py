@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_bank import FakeBank
@@ -62,7 +62,9 @@ def _gateway(request: Request[Any, Any, Any]) -> FakePaymentGateway:
 
 @get("/3ds/{intent_id:str}", include_in_schema=False, cache=False)
 async def three_d_secure_page(
-    request: Request[Any, Any, Any], intent_id: str, return_url: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    intent_id: FromPath[str],
+    return_url: FromQuery[str | None] = None,
 ) -> Response[str]:
     """`return_url` (a path on this server): where the answer sends the customer back,
     with `?payment_intent=`, as Stripe's redirect does."""
@@ -93,7 +95,9 @@ async def three_d_secure_page(
     request_max_body_size=MAX_FORM_BYTES,
     status_code=200,
 )
-async def answer_three_d_secure(request: Request[Any, Any, Any], intent_id: str) -> Response[str]:
+async def answer_three_d_secure(
+    request: Request[Any, Any, Any], intent_id: FromPath[str]
+) -> Response[str]:
     """The customer's answer: the intent moves on and the gateway's events say so."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     outcome = (form.get("outcome") or [""])[0]
@@ -129,7 +133,9 @@ async def answer_three_d_secure(request: Request[Any, Any, Any], intent_id: str)
 
 @get("/billing/{customer_id:str}", include_in_schema=False, cache=False)
 async def billing_portal(
-    request: Request[Any, Any, Any], customer_id: str, return_url: str | None = None
+    request: Request[Any, Any, Any],
+    customer_id: FromPath[str],
+    return_url: FromQuery[str | None] = None,
 ) -> Response[str]:
     gateway = _gateway(request)
 

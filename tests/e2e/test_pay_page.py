@@ -139,7 +139,7 @@ async def test_a_decline_shows_the_message_and_the_invoice_stays_open(portal: Po
     invoice = await portal.invoice(customer, 5_000)
     token = (await portal.issue(customer, invoice))["token"]
     declined = await submit(
-        portal, token, "/pay", {"method": "new", "card_number": "4000000000000002"}
+        portal, token, "/pay", {"method": "new", "card_number": "4000000000000002", "save": "1"}
     )
     assert declined.status_code == 303
     outcome = await open_page(portal, token, declined.headers["location"].split(token, 1)[1])
@@ -147,6 +147,7 @@ async def test_a_decline_shows_the_message_and_the_invoice_stays_open(portal: Po
     assert "Payment declined" in outcome.text and "Your card was declined." in outcome.text
     assert "Try again" in outcome.text
     assert (await portal.invoice_of(invoice))["status"] == "open"
+    assert "No saved cards." in (await open_page(portal, token, "/cards")).text  # not kept
 
 
 async def test_more_than_is_due_is_refused_next_to_the_form(portal: Portal) -> None:

@@ -17,10 +17,11 @@ from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent, PortalPaymentCommand
+from application.portal.pay_by_card import PayByCard, PayByCardCommand
 from application.portal.payments import PortalPayments
 from application.portal.view import PortalInvoiceView, ViewPortalInvoice
-from domain.errors import AmountTooSmallError, DomainError
-from domain.invoice import AmountExceedsDueError, InvoiceNotPayableError, InvoicePaidError
+from domain.errors import AmountTooSmallError, DomainError, InvalidAmountError
+from domain.invoice import AmountExceedsDueError
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from entrypoints.http.edge.dependencies import from_container
@@ -52,6 +53,10 @@ async def _view(
         if session.token.invoice_id is not None:
             raise
         return None
+
+
+# What the customer can correct in the amount field; any other refusal gets its page.
+_AMOUNT_REFUSALS = (AmountExceedsDueError, AmountTooSmallError, InvalidAmountError)
 
 
 def _amount_error(exc: DomainError, view: PortalInvoiceView) -> FormError:
@@ -92,6 +97,7 @@ class InvoicePagesController(Controller):
         "view_portal_invoice": from_container("view_portal_invoice"),
         "create_portal_intent": from_container("create_portal_intent"),
         "confirm_portal_payment": from_container("confirm_portal_payment"),
+        "pay_by_card": from_container("pay_by_card"),
         "portal_payments": from_container("portal_payments"),
         "saved_methods": from_container("saved_methods"),
         "receipt_renderer": from_container("receipt_renderer"),
@@ -148,11 +154,11 @@ class InvoicePagesController(Controller):
         portal_session: NamedDependency[PortalSession],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
         create_portal_intent: NamedDependency[CreatePortalIntent],
-        confirm_portal_payment: NamedDependency[ConfirmPortalPayment],
+        pay_by_card: NamedDependency[PayByCard],
         saved_methods: NamedDependency[SavedMethods],
     ) -> Response[Any]:
-        """Pay all or part of what is due; a decline or a refused amount is shown next
-        to the form, which keeps what the customer typed."""
+        """Pay all or part of what is due. A refused amount or card is shown next to the
+        form, which keeps what the customer typed; a decline, on the outcome page."""
         settings = settings_of(request)
         form = await read_form(request)
         check_csrf(request, settings, token, form)
@@ -162,37 +168,30 @@ class InvoicePagesController(Controller):
         try:
             card = chosen_card(settings, form)
             amount = parse_amount(form.get("amount", ""), view.invoice.currency)
-            command = PortalPaymentCommand(portal_session, amount)
-            payment = await create_portal_intent.execute(command)
-        except (InvoicePaidError, InvoiceNotPayableError):
-            raise
-        except (FormError, DomainError) as exc:
+            if card is None:  # Stripe: the card goes into Stripe's Payment Element
+                intent = await create_portal_intent.execute(
+                    PortalPaymentCommand(portal_session, amount)
+                )
+            else:
+                command = PayByCardCommand(portal_session, amount, card, bool(form.get("save")))
+                payment = await pay_by_card.execute(command)
+        except (FormError, *_AMOUNT_REFUSALS) as exc:
             error = exc if isinstance(exc, FormError) else _amount_error(exc, view)
             return await self._invoice_page(
                 request, token, portal_session, view_portal_invoice, saved_methods,
                 status=400, error=error, form=form,
             )  # fmt: skip
-        if card is None:  # Stripe: the card goes into Stripe's Payment Element
+        if card is None:
             return page(
                 request,
                 "stripe_pay.html",
                 token=token,
                 current="invoice",
                 merchant_name=view.merchant_name,
-                payment=payment,
+                payment=intent,
                 publishable_key=settings.stripe_publishable_key or "",
                 return_url=f"{settings.base_url}/pay/{token}/return",
             )
-        assert payment.gateway_payment_id is not None
-        payment = await confirm_portal_payment.execute(
-            portal_session, payment.gateway_payment_id, card
-        )
-        if (
-            payment.status is PaymentStatus.SUCCEEDED
-            and form.get("save")
-            and card.startswith("pm_")
-        ):
-            await saved_methods.add(portal_session, card, False)
         return Redirect(_next_step(request, token, payment), status_code=303)
 
     @get("/return", opt=bucket(PAY))
