@@ -197,13 +197,17 @@ async def test_a_rotated_secret_and_the_old_one_both_sign_during_the_overlap(
 async def test_an_endpoint_whose_name_now_resolves_privately_is_not_sent_to(
     api: Api, receiver: Receiver
 ) -> None:
+    """Made in dev, delivered outside it: the sender resolves `localhost` as it connects,
+    finds a loopback address and connects nowhere."""
     from dependency_injector import providers
 
     from adapters.events.url_guard import ResolvingUrlGuard
 
-    made = await _endpoint(api, receiver.url, events=["payment.succeeded"])
+    port = receiver.url.split(":")[2].split("/")[0]
+    made = await _endpoint(api, f"https://localhost:{port}/hook", events=["payment.succeeded"])
     await api.post("/payments/charge", payment_body(), key="k1")
     with api.container.url_guard.override(providers.Object(ResolvingUrlGuard(False))):
+        api.container.webhook_sender.reset()  # a sender over the production guard
         deliver = api.container.deliver_events()
         await deliver.dispatch(100)
         for delivery in await deliver.claim(100):
@@ -212,7 +216,8 @@ async def test_an_endpoint_whose_name_now_resolves_privately_is_not_sent_to(
     listed = (
         await api.get(f"/webhook-endpoints/{made['id']}/deliveries", role="merchant_admin")
     ).json()["data"]
-    assert listed[0]["attempts"][0]["error"].startswith("refused")
+    error = listed[0]["attempts"][0]["error"]
+    assert error.startswith("refused: ") and "non-public address" in error, error
 
 
 async def test_outside_dev_a_private_url_is_refused_at_creation(api: Api) -> None:
