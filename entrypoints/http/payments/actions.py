@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
+from msgspec import Struct
 
 from application.access import Principal
 from application.idempotency import IdempotencyContext, IdempotencyService
@@ -14,6 +16,8 @@ from application.payments.cancel_payment import CancelPayment, CancelPaymentComm
 from application.payments.capture_payment import CapturePayment, CapturePaymentCommand
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
+from domain.audit import Actor
+from domain.payment import Payment
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
@@ -34,7 +38,51 @@ from entrypoints.http.payments.schemas import (
     parse_body,
 )
 
+B = TypeVar("B", bound=Struct)
+
 _ACTED = documented(400, 401, 403, 404, 409, 502)
+
+
+class PaymentAction:
+    """What every action on a payment shares besides its body and use case: the request,
+    the caller, and the Idempotency-Key that gives a retry the first answer."""
+
+    def __init__(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        idempotency: IdempotencyService,
+    ) -> None:
+        self._request = request
+        self._principal = principal
+        self._idempotency = idempotency
+
+    @property
+    def tenant_id(self) -> str:
+        return self._principal.tenant_id
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self._request, self._principal)
+
+    async def body(self, model: type[B]) -> B:
+        return await parse_body(self._request, model)
+
+    async def answer(self, run: Callable[[], Awaitable[Payment]]) -> Response[Any]:
+        """The payment `run` leaves: 200, or 402 declined, or 202 outcome unknown."""
+
+        async def respond() -> Response[Any]:
+            return payment_outcome(self._request, await run(), status=200)
+
+        return await self.once(respond)
+
+    async def once(self, respond: Callable[[], Awaitable[Response[Any]]]) -> Response[Any]:
+        async def act(_: IdempotencyContext | None) -> Response[Any]:
+            return await respond()
+
+        return await run_idempotent(
+            self._request, self._principal.tenant_id, self._idempotency, act
+        )
 
 
 class PaymentActionsController(Controller):
@@ -42,8 +90,11 @@ class PaymentActionsController(Controller):
     tags = ["payments"]
     parameters = documented_key()
     dependencies = {
-        name: from_container(name)
-        for name in ("confirm_payment", "capture_payment", "cancel_payment", "refund_payment")
+        "action": Provide(PaymentAction, sync_to_thread=False),
+        **{
+            name: from_container(name)
+            for name in ("confirm_payment", "capture_payment", "cancel_payment", "refund_payment")
+        },
     }
 
     @post(
@@ -55,20 +106,14 @@ class PaymentActionsController(Controller):
     )
     async def confirm(
         self,
-        request: Request[Any, Any, Any],
         payment_id: FromPath[str],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        action: NamedDependency[PaymentAction],
         confirm_payment: NamedDependency[ConfirmPayment],
         data: JSONBody[ConfirmBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await parse_body(request, ConfirmBody)
-        command = ConfirmPaymentCommand(principal.tenant_id, payment_id, body.payment_method)
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            return payment_outcome(request, await confirm_payment.execute(command), status=200)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        body = await action.body(ConfirmBody)
+        command = ConfirmPaymentCommand(action.tenant_id, payment_id, body.payment_method)
+        return await action.answer(lambda: confirm_payment.execute(command))
 
     @post(
         "/capture",
@@ -79,22 +124,14 @@ class PaymentActionsController(Controller):
     )
     async def capture(
         self,
-        request: Request[Any, Any, Any],
         payment_id: FromPath[str],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        action: NamedDependency[PaymentAction],
         capture_payment: NamedDependency[CapturePayment],
         data: JSONBody[CaptureBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await parse_body(request, CaptureBody)
-        command = CapturePaymentCommand(
-            principal.tenant_id, payment_id, body.amount, actor_of(request, principal)
-        )
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            return payment_outcome(request, await capture_payment.execute(command), status=200)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        body = await action.body(CaptureBody)
+        command = CapturePaymentCommand(action.tenant_id, payment_id, body.amount, action.actor)
+        return await action.answer(lambda: capture_payment.execute(command))
 
     @post(
         "/cancel",
@@ -105,25 +142,16 @@ class PaymentActionsController(Controller):
     )
     async def cancel(
         self,
-        request: Request[Any, Any, Any],
         payment_id: FromPath[str],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        action: NamedDependency[PaymentAction],
         cancel_payment: NamedDependency[CancelPayment],
         data: JSONBody[CancelBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await parse_body(request, CancelBody)
+        body = await action.body(CancelBody)
         command = CancelPaymentCommand(
-            principal.tenant_id,
-            payment_id,
-            body.cancellation_reason,
-            actor_of(request, principal),
+            action.tenant_id, payment_id, body.cancellation_reason, action.actor
         )
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            return payment_outcome(request, await cancel_payment.execute(command), status=200)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        return await action.answer(lambda: cancel_payment.execute(command))
 
     @post(
         "/refunds",
@@ -135,20 +163,18 @@ class PaymentActionsController(Controller):
     )
     async def refund(
         self,
-        request: Request[Any, Any, Any],
         payment_id: FromPath[str],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        action: NamedDependency[PaymentAction],
         refund_payment: NamedDependency[RefundPayment],
         data: JSONBody[RefundBody | None] = None,
     ) -> Response[RefundResource]:
-        body = await parse_body(request, RefundBody)
+        body = await action.body(RefundBody)
         command = RefundPaymentCommand(
-            principal.tenant_id, payment_id, body.amount, body.reason, actor_of(request, principal)
+            action.tenant_id, payment_id, body.amount, body.reason, action.actor
         )
 
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
+        async def respond() -> Response[Any]:
             result = await refund_payment.execute(command)
             return json_response(encode(refund_resource(result.payment, result.refund)), 201)
 
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        return await action.once(respond)
