@@ -4,22 +4,17 @@ every bad state. The browser flows are in tests/browser."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 
 from adapters.system.clock import FixedClock
 from entrypoints.container import Container
-from entrypoints.http.app import create_app
 from entrypoints.http.paypage.safety import CSRF_COOKIE
-from tests.e2e.conftest import TENANT, Api, kassa_container
 from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401
 
 PAGE_HEADERS = {
@@ -330,43 +325,6 @@ async def test_the_link_never_reaches_a_log_line(
 
     logging.getLogger("kassa.test").warning("GET %s", path)
     assert "secret" not in caplog.text and "/pay/{token}/" in caplog.text
-
-
-async def test_with_stripe_the_page_bootstraps_the_payment_element(tmp_path: Path) -> None:
-    """Stripe.js cannot load here: the page must carry what it needs (the publishable key
-    and the intent's client secret), and the CSP must let Stripe's origins in. The intent
-    comes from the fake gateway standing in for Stripe's."""
-    stand_in = await kassa_container("memory", tmp_path, {})
-    kassa = await kassa_container(
-        "memory",
-        tmp_path,
-        {TENANT: "Acme"},
-        gateway="stripe",
-        stripe_secret_key="sk_test_kassa",
-        stripe_publishable_key="pk_test_kassa",
-        bcrypt_rounds=4,
-    )
-    kassa.gateway.override(providers.Object(stand_in.gateway()))
-    async with AsyncTestClient(app=create_app(kassa)) as client:
-        portal = Portal(Api(client, kassa, kassa.settings()))
-        token = await portal.link(5_000)
-        page = await client.get(f"/pay/{token}")
-        assert_page_headers(page, stripe=True)
-        assert "Test mode" not in page.text and "a form by Stripe" in page.text
-        paid = await client.post(
-            f"/pay/{token}/pay", data={"csrf": csrf_of(page.text), "amount": "20"}
-        )
-        assert paid.status_code == 200, paid.text
-        assert_page_headers(paid, stripe=True)
-        boot = re.search(r'<script type="application/json" id="kassa-stripe">(.*?)</script>',
-                         paid.text)  # fmt: skip
-        assert boot
-        data = json.loads(boot.group(1))
-        assert data["publishable_key"] == "pk_test_kassa" and data["mode"] == "payment"
-        assert data["client_secret"].startswith(data["payment_intent_id"] + "_secret")
-        assert data["return_url"].endswith(f"/pay/{token}/return")
-        assert '<script src="https://js.stripe.com/v3/"></script>' in paid.text
-        kassa.gateway.reset_override()  # shutting down closes the Stripe client
 
 
 async def test_a_form_kept_open_after_the_invoice_is_paid_gets_the_paid_page(
