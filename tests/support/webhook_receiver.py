@@ -36,6 +36,7 @@ class WebhookReceiver:
     waiting: Counter[int] = field(default_factory=Counter)  # client port → unanswered
     _server: asyncio.Server | None = None
     _open: set[asyncio.StreamWriter] = field(default_factory=set)
+    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -50,12 +51,17 @@ class WebhookReceiver:
             self._server.close()
             for writer in self._open:
                 writer.transport.abort()
+            if self._handlers:  # they end on the lost connection, before the loop may
+                await asyncio.wait(self._handlers, timeout=5)  # cancel them
             await self._server.wait_closed()
             self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         client_port = int(writer.get_extra_info("peername")[1])
         self._open.add(writer)
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -88,4 +94,5 @@ class WebhookReceiver:
             pass  # the sender closed the connection, or died
         finally:
             self._open.discard(writer)
+            self._handlers.discard(handler)
             writer.close()
