@@ -341,3 +341,17 @@ async def test_a_form_kept_open_after_the_invoice_is_paid_gets_the_paid_page(
     assert again.status_code == 409 and "This invoice is paid" in again.text
     assert_page_headers(again)
     assert await portal.api.stored_payments() == 1
+
+
+async def test_too_many_bad_links_from_one_address_get_the_rate_limited_page(
+    portal: Portal,
+) -> None:
+    budget = portal.api.settings.portal_failed_auth_rate_limit
+    for n in range(budget):
+        assert (await portal.api.client.get(f"/pay/kpt_guess{n}_guess")).status_code == 401
+    good = await portal.link(1_000)  # the address's budget, not the link's
+    limited = await portal.api.client.get(f"/pay/{good}")
+    assert limited.status_code == 429
+    assert_page_headers(limited)
+    assert "Too many requests" in limited.text and "invalid links" in limited.text
+    assert f"{limited.headers['retry-after']} second" in limited.text
