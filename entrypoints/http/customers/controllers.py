@@ -20,7 +20,6 @@ from application.customers.invoices import (
     GetInvoice,
     ListInvoices,
 )
-from application.idempotency import IdempotencyContext, IdempotencyService
 from domain.invoice import InvoiceLine
 from entrypoints.http.customers.resources import (
     CustomerList,
@@ -33,13 +32,12 @@ from entrypoints.http.customers.resources import (
     invoice_resource,
 )
 from entrypoints.http.customers.schemas import CreateCustomerBody, CreateInvoiceBody, parse_checked
-from entrypoints.http.edge.actor import actor_of
+from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.pagination import Cursor, Limit, page_request
-from entrypoints.http.payments.outcome import documented, json_response
-from entrypoints.http.payments.resources import encode
+from entrypoints.http.payments.outcome import documented
 
 
 class CustomersController(Controller):
@@ -60,25 +58,15 @@ class CustomersController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[CreateCustomerBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        acting: NamedDependency[Acting],
         create_customer: NamedDependency[CreateCustomer],
     ) -> Response[CustomerResource]:
-        body = await parse_checked(request, CreateCustomerBody)
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            command = CreateCustomerCommand(
-                tenant_id=principal.tenant_id,
-                email=body.email,
-                name=body.name,
-                actor=actor_of(request, principal),
-            )
-            customer = await create_customer.execute(command)
-            return json_response(encode(customer_resource(customer)), 201)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        body = await parse_checked(acting.request, CreateCustomerBody)
+        command = CreateCustomerCommand(
+            tenant_id=acting.tenant_id, email=body.email, name=body.name, actor=acting.actor
+        )
+        return await acting.created(lambda: create_customer.execute(command), customer_resource)
 
     @get("/", summary="List customers, newest first", responses=documented(400, 401, 403))
     async def list_customers(
@@ -114,28 +102,21 @@ class InvoicesController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[CreateInvoiceBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        acting: NamedDependency[Acting],
         create_invoice: NamedDependency[CreateInvoice],
     ) -> Response[InvoiceResource]:
-        body = await parse_checked(request, CreateInvoiceBody)
+        body = await parse_checked(acting.request, CreateInvoiceBody)
         command = CreateInvoiceCommand(
-            tenant_id=principal.tenant_id,
+            tenant_id=acting.tenant_id,
             customer_id=body.customer_id,
             currency=body.currency,
             lines=[InvoiceLine(li.description, li.quantity, li.unit_amount) for li in body.lines],
-            actor=actor_of(request, principal),
+            actor=acting.actor,
             number=body.number,
             due_date=body.due_date,
         )
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            invoice = await create_invoice.execute(command)
-            return json_response(encode(invoice_resource(invoice)), 201)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        return await acting.created(lambda: create_invoice.execute(command), invoice_resource)
 
     @get("/{invoice_id:str}", summary="Retrieve an invoice", responses=documented(401, 403, 404))
     async def retrieve(

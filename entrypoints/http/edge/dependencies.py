@@ -7,6 +7,7 @@ from typing import Any
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import provide_principal
 
 
@@ -22,9 +23,11 @@ def from_container(provider_name: str) -> Provide:
 
 
 def merchant_dependencies(*use_cases: str) -> dict[str, Provide]:
-    """The caller, the idempotency service and the named use cases."""
+    """The caller, the idempotency service, an idempotent write (`acting`) and the named
+    use cases."""
     return {
         "principal": Provide(provide_principal, sync_to_thread=False),
         "idempotency": from_container("idempotency"),
+        "acting": Provide(Acting, sync_to_thread=False),
         **{name: from_container(name) for name in use_cases},
     }

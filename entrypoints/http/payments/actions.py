@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from litestar import Controller, Request, Response, post
-from litestar.di import NamedDependency, Provide
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from msgspec import Struct
 
-from application.access import Principal
-from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.cancel_payment import CancelPayment, CancelPaymentCommand
 from application.payments.capture_payment import CapturePayment, CapturePaymentCommand
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
-from domain.audit import Actor
 from domain.payment import Payment
-from entrypoints.http.edge.actor import actor_of
+from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.openapi import OptionalBodyOperation
-from entrypoints.http.payments.outcome import documented, json_response, payment_outcome
+from entrypoints.http.payments.outcome import documented, payment_outcome
 from entrypoints.http.payments.resources import (
     PaymentResource,
     RefundResource,
-    encode,
     refund_resource,
 )
 from entrypoints.http.payments.schemas import (
@@ -38,51 +33,16 @@ from entrypoints.http.payments.schemas import (
     parse_body,
 )
 
-B = TypeVar("B", bound=Struct)
-
 _ACTED = documented(400, 401, 403, 404, 409, 502)
 
 
-class PaymentAction:
-    """What every action on a payment shares besides its body and use case: the request,
-    the caller, and the Idempotency-Key that gives a retry the first answer."""
+async def _answer(acting: Acting, run: Callable[[], Awaitable[Payment]]) -> Response[Any]:
+    """The payment `run` leaves: 200, or 402 declined, or 202 outcome unknown."""
 
-    def __init__(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Principal,
-        idempotency: IdempotencyService,
-    ) -> None:
-        self._request = request
-        self._principal = principal
-        self._idempotency = idempotency
+    async def respond() -> Response[Any]:
+        return payment_outcome(acting.request, await run(), status=200)
 
-    @property
-    def tenant_id(self) -> str:
-        return self._principal.tenant_id
-
-    @property
-    def actor(self) -> Actor:
-        return actor_of(self._request, self._principal)
-
-    async def body(self, model: type[B]) -> B:
-        return await parse_body(self._request, model)
-
-    async def answer(self, run: Callable[[], Awaitable[Payment]]) -> Response[Any]:
-        """The payment `run` leaves: 200, or 402 declined, or 202 outcome unknown."""
-
-        async def respond() -> Response[Any]:
-            return payment_outcome(self._request, await run(), status=200)
-
-        return await self.once(respond)
-
-    async def once(self, respond: Callable[[], Awaitable[Response[Any]]]) -> Response[Any]:
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            return await respond()
-
-        return await run_idempotent(
-            self._request, self._principal.tenant_id, self._idempotency, act
-        )
+    return await acting.once(respond)
 
 
 class PaymentActionsController(Controller):
@@ -90,11 +50,8 @@ class PaymentActionsController(Controller):
     tags = ["payments"]
     parameters = documented_key()
     dependencies = {
-        "action": Provide(PaymentAction, sync_to_thread=False),
-        **{
-            name: from_container(name)
-            for name in ("confirm_payment", "capture_payment", "cancel_payment", "refund_payment")
-        },
+        name: from_container(name)
+        for name in ("confirm_payment", "capture_payment", "cancel_payment", "refund_payment")
     }
 
     @post(
@@ -107,13 +64,13 @@ class PaymentActionsController(Controller):
     async def confirm(
         self,
         payment_id: FromPath[str],
-        action: NamedDependency[PaymentAction],
+        acting: NamedDependency[Acting],
         confirm_payment: NamedDependency[ConfirmPayment],
         data: JSONBody[ConfirmBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await action.body(ConfirmBody)
-        command = ConfirmPaymentCommand(action.tenant_id, payment_id, body.payment_method)
-        return await action.answer(lambda: confirm_payment.execute(command))
+        body = await parse_body(acting.request, ConfirmBody)
+        command = ConfirmPaymentCommand(acting.tenant_id, payment_id, body.payment_method)
+        return await _answer(acting, lambda: confirm_payment.execute(command))
 
     @post(
         "/capture",
@@ -125,13 +82,13 @@ class PaymentActionsController(Controller):
     async def capture(
         self,
         payment_id: FromPath[str],
-        action: NamedDependency[PaymentAction],
+        acting: NamedDependency[Acting],
         capture_payment: NamedDependency[CapturePayment],
         data: JSONBody[CaptureBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await action.body(CaptureBody)
-        command = CapturePaymentCommand(action.tenant_id, payment_id, body.amount, action.actor)
-        return await action.answer(lambda: capture_payment.execute(command))
+        body = await parse_body(acting.request, CaptureBody)
+        command = CapturePaymentCommand(acting.tenant_id, payment_id, body.amount, acting.actor)
+        return await _answer(acting, lambda: capture_payment.execute(command))
 
     @post(
         "/cancel",
@@ -143,15 +100,15 @@ class PaymentActionsController(Controller):
     async def cancel(
         self,
         payment_id: FromPath[str],
-        action: NamedDependency[PaymentAction],
+        acting: NamedDependency[Acting],
         cancel_payment: NamedDependency[CancelPayment],
         data: JSONBody[CancelBody | None] = None,
     ) -> Response[PaymentResource]:
-        body = await action.body(CancelBody)
+        body = await parse_body(acting.request, CancelBody)
         command = CancelPaymentCommand(
-            action.tenant_id, payment_id, body.cancellation_reason, action.actor
+            acting.tenant_id, payment_id, body.cancellation_reason, acting.actor
         )
-        return await action.answer(lambda: cancel_payment.execute(command))
+        return await _answer(acting, lambda: cancel_payment.execute(command))
 
     @post(
         "/refunds",
@@ -164,17 +121,16 @@ class PaymentActionsController(Controller):
     async def refund(
         self,
         payment_id: FromPath[str],
-        action: NamedDependency[PaymentAction],
+        acting: NamedDependency[Acting],
         refund_payment: NamedDependency[RefundPayment],
         data: JSONBody[RefundBody | None] = None,
     ) -> Response[RefundResource]:
-        body = await action.body(RefundBody)
+        body = await parse_body(acting.request, RefundBody)
         command = RefundPaymentCommand(
-            action.tenant_id, payment_id, body.amount, body.reason, action.actor
+            acting.tenant_id, payment_id, body.amount, body.reason, acting.actor
         )
 
-        async def respond() -> Response[Any]:
-            result = await refund_payment.execute(command)
-            return json_response(encode(refund_resource(result.payment, result.refund)), 201)
-
-        return await action.once(respond)
+        return await acting.created(
+            lambda: refund_payment.execute(command),
+            lambda refunded: refund_resource(refunded.payment, refunded.refund),
+        )

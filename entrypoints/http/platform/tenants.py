@@ -13,7 +13,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from application.access import Principal
-from application.idempotency import IdempotencyContext, IdempotencyService
 from application.tenants.create_tenant import CreateTenant, CreateTenantCommand
 from application.tenants.queries import GetTenant
 from application.tenants.update_tenant import (
@@ -24,13 +23,12 @@ from application.tenants.update_tenant import (
 )
 from domain.fees import DEFAULT_TIER_CODE
 from domain.tenant import TenantStatus
+from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.openapi import OptionalBodyOperation
-from entrypoints.http.payments.outcome import json_response
-from entrypoints.http.payments.resources import encode
 from entrypoints.http.payments.schemas import parse_body
 from entrypoints.http.platform.docs import documented
 from entrypoints.http.platform.resources import TenantResource, tenant_resource
@@ -54,26 +52,19 @@ class TenantCreationController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[CreateTenantBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        acting: NamedDependency[Acting],
         create_tenant: NamedDependency[CreateTenant],
     ) -> Response[TenantResource]:
-        body = await parse_body(request, CreateTenantBody)
+        body = await parse_body(acting.request, CreateTenantBody)
         command = CreateTenantCommand(
             name=body.name,
             fee_tier=body.fee_tier or DEFAULT_TIER_CODE,
             tenant_id=body.id,
             connected_account_id=body.connected_account_id,
-            actor=actor_of(request, principal),
+            actor=acting.actor,
         )
-
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
-            tenant = await create_tenant.execute(command)
-            return json_response(encode(tenant_resource(tenant)), 201)
-
-        return await run_idempotent(request, principal.tenant_id, idempotency, act)
+        return await acting.created(lambda: create_tenant.execute(command), tenant_resource)
 
 
 class TenantsController(Controller):

@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, SkipValidation
 
 from application.access import Principal
-from application.idempotency import IdempotencyContext, IdempotencyService
 from application.portal.tokens import (
     IssuedToken,
     IssuePortalToken,
@@ -25,10 +24,11 @@ from entrypoints.http.customers.resources import (
     portal_token_resource,
 )
 from entrypoints.http.customers.schemas import IssuePortalTokenBody, parse_checked
+from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.idempotency import documented_key, run_idempotent
+from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.pagination import Limit, Text, page_request
 from entrypoints.http.payments.outcome import documented, json_response
 from entrypoints.http.payments.resources import encode
@@ -59,25 +59,23 @@ class PortalTokensController(Controller):
     )
     async def issue(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[IssuePortalTokenBody],
-        principal: NamedDependency[Principal],
-        idempotency: NamedDependency[IdempotencyService],
+        acting: NamedDependency[Acting],
         issue_portal_token: NamedDependency[IssuePortalToken],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[PortalTokenResource]:
-        body = await parse_checked(request, IssuePortalTokenBody)
+        body = await parse_checked(acting.request, IssuePortalTokenBody)
         command = IssuePortalTokenCommand(
-            tenant_id=principal.tenant_id,
+            tenant_id=acting.tenant_id,
             customer_id=body.customer_id,
-            actor=actor_of(request, principal),
+            actor=acting.actor,
             invoice_id=body.invoice_id,
             ttl_days=body.ttl_days,
             send_email=body.send_email,
         )
         issued: list[IssuedToken] = []
 
-        async def act(_: IdempotencyContext | None) -> Response[Any]:
+        async def respond() -> Response[Any]:
             issued.append(await issue_portal_token.execute(command))
             # What the idempotency record keeps: everything but the secret.
             kept = portal_token_resource(
@@ -85,7 +83,7 @@ class PortalTokensController(Controller):
             )
             return json_response(encode(kept), 201)
 
-        response = await run_idempotent(request, principal.tenant_id, idempotency, act)
+        response = await acting.once(respond)
         if not issued:
             return response  # a replay: the secret is gone
         token = issued[0]
