@@ -54,6 +54,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
     bcrypt_rounds: int = 10
     portal_token_ttl_days: int = 7
     consumer_in_process: bool = True
+    loops_lock: str = ""  # set by `kassa serve --workers N`: the lock one worker's loops hold
     webhook_lease_seconds: int = 60
     event_delivery_in_process: bool = True  # `kassa serve` delivers merchant events (§14)
     event_delivery_lease_seconds: int = 60  # a dead worker's deliveries are due again after it

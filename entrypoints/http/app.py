@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.event_delivery import event_delivery_lifespan
-from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
+from entrypoints.fake_gateway_delivery import delivery_target, fake_webhook_delivery_lifespan
 from entrypoints.http.customers.controllers import CustomersController, InvoicesController
 from entrypoints.http.edge.allow import complete_allow
 from entrypoints.http.edge.auth import requires
@@ -44,6 +44,7 @@ from entrypoints.http.portal.router import portal_router
 from entrypoints.http.portal.tokens import PortalTokensController
 from entrypoints.http.webhooks.controllers import WebhooksController
 from entrypoints.log_format import configure_logging
+from entrypoints.loops_leader import loops_leader_lifespan
 from entrypoints.mail_sender import mail_sender_lifespan
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def create_app(container: Container) -> Litestar:
         # Exit in reverse order: delivery, consumer, then the engines.
         lifespan=[
             _dispose_engine,
+            loops_leader_lifespan,
             webhook_consumer_lifespan,
             event_delivery_lifespan,
             mail_sender_lifespan,
@@ -105,6 +107,22 @@ def create_app(container: Container) -> Litestar:
         logging_config=None,  # configure_logging above: structlog over the standard library
         debug=False,
     )
+
+
+def create_app_from_env() -> Litestar:
+    """What each worker of `kassa serve --workers N` runs (uvicorn's factory): the settings
+    from KASSA_* as `serve` left them, the fake gateway's events sent to where it listens."""
+    from dependency_injector import providers
+
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+
+    settings = Settings.from_env()
+    container = build_container(settings)
+    container.fake_webhook_target.override(
+        providers.Object(delivery_target(settings.host, settings.port))
+    )
+    return create_app(container)
 
 
 def _openapi() -> OpenAPIConfig:
