@@ -155,3 +155,17 @@ class Money:
             return f"{self.amount} {self.currency}"
         major, minor = divmod(self.amount, 10**exp)
         return f"{major}.{minor:0{exp}d} {self.currency}"
+
+
+# Symbols a reader recognises without the code; every other currency is written with its
+# code in front ("KWD 1.130", "CAD 1,130.00"), which is never ambiguous.
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def format_amount(money: Money) -> str:
+    """`$1,130.00`, `¥1,130`, `KWD 1.130`: grouped thousands, the currency's own decimals."""
+    exponent = currency_exponent(money.currency)
+    major, minor = divmod(money.amount, 10**exponent)
+    text = f"{major:,}" + (f".{minor:0{exponent}d}" if exponent else "")
+    symbol = _SYMBOLS.get(money.currency)
+    return f"{symbol}{text}" if symbol else f"{money.currency} {text}"

@@ -1,5 +1,6 @@
 """A receipt: what a customer is given when a payment succeeds, numbered gaplessly per
-tenant and year; the one place amounts become display strings (SPEC §2)."""
+tenant and year. Its amounts are display strings (SPEC §2), written by
+`domain.money.format_amount`, which the payment page shares."""
 
 from __future__ import annotations
 
@@ -8,20 +9,7 @@ from datetime import datetime
 
 from domain.errors import DomainError
 from domain.events import DomainEvent, ReceiptIssued
-from domain.money import Money, currency_exponent
-
-# Symbols a reader recognises without the code; every other currency is written with its
-# code in front ("KWD 1.130", "CAD 1,130.00"), which is never ambiguous.
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-def format_amount(money: Money) -> str:
-    """`$1,130.00`, `¥1,130`, `KWD 1.130`: grouped thousands, the currency's own decimals."""
-    exponent = currency_exponent(money.currency)
-    major, minor = divmod(money.amount, 10**exponent)
-    text = f"{major:,}" + (f".{minor:0{exponent}d}" if exponent else "")
-    symbol = _SYMBOLS.get(money.currency)
-    return f"{symbol}{text}" if symbol else f"{money.currency} {text}"
+from domain.money import Money, format_amount
 
 
 def receipt_number(year: int, sequence: int) -> str:

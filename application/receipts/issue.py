@@ -10,8 +10,9 @@ from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork
 from domain.events import PaymentCaptured
 from domain.mail import MailKind, OutboxMail
+from domain.money import format_amount
 from domain.payment import Payment
-from domain.receipt import Receipt, ReceiptLine, format_amount, receipt_number
+from domain.receipt import Receipt, ReceiptLine, receipt_number
 from domain.tenant import Tenant
 
 

@@ -34,7 +34,7 @@ async def test_a_customer_pays_part_with_a_new_card_then_the_rest_with_the_saved
     assert demo.issued.url.startswith(f"{shop.base_url}/pay/kpt_")
     await page.goto(demo.issued.url)
     await expect(page.get_by_role("heading", name=f"Invoice {demo.invoice.number}")).to_be_visible()
-    await expect(page.locator("#amount-due")).to_have_text("79.00 USD")
+    await expect(page.locator("#amount-due")).to_have_text("$79.00")
     await expect(page.get_by_text("Test mode", exact=True)).to_be_visible()
     await screenshot(page, "01-invoice")
 
@@ -46,8 +46,8 @@ async def test_a_customer_pays_part_with_a_new_card_then_the_rest_with_the_saved
     await page.get_by_role("button", name="Pay", exact=True).click()
 
     await expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
-    await expect(page.get_by_text("30.00 USD").first).to_be_visible()
-    await expect(page.locator("#amount-due")).to_have_text("49.00 USD")
+    await expect(page.get_by_text("$30.00").first).to_be_visible()
+    await expect(page.locator("#amount-due")).to_have_text("$49.00")
     await screenshot(page, "02-paid-part")
     assert await shop.invoice_state(demo.invoice.id) == ("open", 4_900)
 
@@ -60,7 +60,7 @@ async def test_a_customer_pays_part_with_a_new_card_then_the_rest_with_the_saved
     await pay(page, None, None)
 
     await expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
-    await expect(page.locator("#amount-due")).to_have_text("0.00 USD")
+    await expect(page.locator("#amount-due")).to_have_text("$0.00")
     assert await shop.invoice_state(demo.invoice.id) == ("paid", 0)
 
     await page.get_by_role("link", name="view receipt").click()
@@ -91,7 +91,7 @@ async def test_a_declined_card_shows_the_message_and_the_invoice_stays_open(
     assert await shop.invoice_state(demo.invoice.id) == ("open", 7_900)
 
     await page.get_by_role("link", name="Try again").click()
-    await expect(page.locator("#amount-due")).to_have_text("79.00 USD")
+    await expect(page.locator("#amount-due")).to_have_text("$79.00")
     await pay(page, None, VISA)
     await expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
 
@@ -101,7 +101,7 @@ async def test_more_than_is_due_is_refused_beside_the_amount(shop: Shop, page: A
     await page.goto(demo.issued.url)
     await pay(page, "80.00", VISA)
     alert = page.get_by_role("alert")
-    await expect(alert).to_have_text("You can pay at most 79.00 USD, what is due.")
+    await expect(alert).to_have_text("You can pay at most $79.00, what is due.")
     await expect(alert).to_be_focused()  # the error is read first, and focus starts there
     await expect(page.get_by_label("Amount to pay")).to_have_attribute("aria-invalid", "true")
     await screenshot(page, "07-amount-refused")
@@ -190,8 +190,8 @@ async def test_a_link_for_the_whole_account_shows_open_invoices_and_balances(
     await page.goto(link)
     await expect(page.get_by_role("heading", name="Your open invoices")).to_be_visible()
     await expect(page.get_by_text("paying now")).to_have_count(1)
-    await expect(page.get_by_text("79.00 USD").first).to_be_visible()
-    await expect(page.get_by_text("25.00 EUR").first).to_be_visible()
+    await expect(page.get_by_text("$79.00").first).to_be_visible()
+    await expect(page.get_by_text("€25.00").first).to_be_visible()
     await screenshot(page, "11-account")
 
 

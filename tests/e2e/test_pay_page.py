@@ -67,8 +67,8 @@ async def test_the_invoice_page_shows_the_invoice_with_safe_headers(portal: Port
     assert "Acme" in html  # the merchant
     assert re.search(r"Invoice INV-\w+", html)
     assert "Line 1" in html and "Line 2" in html
-    assert "79.00 USD" in html  # total and amount due
-    assert 'id="amount-due">79.00 USD' in html
+    assert "$79.00" in html  # total and amount due
+    assert 'id="amount-due">$79.00' in html
     assert 'value="79.00"' in html  # the amount field starts at all that is due
     assert "4242 4242 4242 4242" in html and "Test mode" in html
     assert "4000 0000 0000 0002" in html and "4000 0027 6000 3184" in html
@@ -96,8 +96,8 @@ async def test_paying_part_then_the_rest_with_the_saved_card(portal: Portal) -> 
     )  # fmt: skip
     assert paid.status_code == 303
     outcome = await open_page(portal, token, paid.headers["location"].split(token, 1)[1])
-    assert "Payment received" in outcome.text and "30.00 USD" in outcome.text
-    assert 'id="amount-due">70.00 USD' in outcome.text
+    assert "Payment received" in outcome.text and "$30.00" in outcome.text
+    assert 'id="amount-due">$70.00' in outcome.text
     assert "receipt?format=pdf" in outcome.text
     state = await portal.invoice_of(invoice)
     assert (state["amount_paid"], state["status"]) == (3_000, "open")
@@ -148,7 +148,7 @@ async def test_a_decline_shows_the_message_and_the_invoice_stays_open(portal: Po
 async def test_more_than_is_due_is_refused_next_to_the_form(portal: Portal) -> None:
     token = await portal.link(5_000)
     for amount, says in (
-        ("50.01", "You can pay at most 50.00 USD"),
+        ("50.01", "You can pay at most $50.00"),
         ("0.10", "too small"),
         ("1.234", "Enter an amount like"),
     ):
@@ -272,7 +272,7 @@ async def test_a_customer_wide_link_lists_open_invoices_and_balances(portal: Por
     token = (await portal.issue(customer))["token"]
     html = (await open_page(portal, token)).text
     assert "Your open invoices" in html
-    assert "35.00 USD" in html and "7.00 EUR" in html
+    assert "$35.00" in html and "€7.00" in html
     assert html.count("paying now") == 1
 
 
@@ -310,7 +310,7 @@ async def test_history_lists_the_customers_payments(portal: Portal) -> None:
     await submit(portal, token, "/pay", {"amount": "10", "method": "new",
                                          "card_number": "4000000000000002"})  # fmt: skip
     html = (await open_page(portal, token, "/history")).text
-    assert html.count("10.00 USD") == 2
+    assert html.count("$10.00") == 2
     assert "Succeeded" in html and "Failed" in html
     assert html.count("receipt?format=pdf") == 1
 

@@ -54,7 +54,7 @@ async def portal(stand_in: FakePaymentGateway, tmp_path: Path) -> AsyncIterator[
 
 
 async def stripe_page(portal: Portal, amount: str) -> tuple[str, str, dict[str, Any]]:
-    """A new link's invoice of 50.00 USD, paid from the page with a new card: the link,
+    """A new link's invoice of $50.00, paid from the page with a new card: the link,
     the invoice id and what the page hands Stripe.js."""
     customer = await portal.customer()
     invoice = await portal.invoice(customer, 5_000)
@@ -96,7 +96,7 @@ async def test_the_card_confirmed_at_stripe_is_recorded_when_the_customer_return
         },
     )
     assert back.status_code == 200, back.text
-    assert "Payment received" in back.text and "20.00 USD" in back.text
+    assert "Payment received" in back.text and "$20.00" in back.text
     state = await portal.invoice_of(invoice)
     assert (state["amount_paid"], state["status"]) == (2_000, "open")
 

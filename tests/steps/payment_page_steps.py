@@ -9,7 +9,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from domain.invoice import Invoice
-from domain.money import Money
+from domain.money import Money, format_amount
 from domain.tenant import Tenant
 from tests.steps.customer_portal import CustomerPortal, Link
 from tests.steps.payment_page import PaymentPage
@@ -51,7 +51,7 @@ def the_page_shows_the_invoice(
     assert payment_page.status == 200
     text = payment_page.text
     assert f"Invoice {invoice.number}" in text and merchant.name in text
-    assert f"Amount due {amount}" in text, text
+    assert f"Amount due {format_amount(amount)}" in text, text
 
 
 @when(
@@ -77,7 +77,7 @@ def the_customer_pays_the_rest(payment_page: PaymentPage) -> None:
 def the_page_confirms(payment_page: PaymentPage, amount: Money) -> None:
     assert payment_page.status == 200, payment_page.text
     assert "Payment received" in payment_page.text
-    assert f"We received {amount}" in payment_page.text
+    assert f"We received {format_amount(amount)}" in payment_page.text
     confirmation = payment_page.url
     payment_page.follow("view receipt")
     assert payment_page.status == 200 and "R-" in payment_page.text

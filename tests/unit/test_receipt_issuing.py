@@ -16,8 +16,7 @@ from application.receipts.issue import IssueReceiptOnCapture
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceLine
 from domain.mail import MailKind
-from domain.money import Money
-from domain.receipt import format_amount
+from domain.money import Money, format_amount
 from domain.statuses import PaymentStatus
 from domain.tenant import Tenant
 from tests.support.publishers import RecordingEventPublisher

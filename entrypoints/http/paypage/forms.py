@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from litestar import Request
 
 from adapters.gateways.fake_customers import fake_card_for_number
-from domain.money import Money, currency_exponent
+from domain.money import Money, currency_exponent, format_amount
 from entrypoints.settings import Settings
 
 MAX_FORM_BYTES = 4096
@@ -57,8 +57,8 @@ def format_major(money: Money) -> str:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """1234, "usd" → "12.34 USD" (minor units in the currency's own exponent)."""
-    return str(Money(amount, currency))
+    """1234, "USD" → "$12.34"; the receipts' formatting (`domain.money.format_amount`)."""
+    return format_amount(Money(amount, currency))
 
 
 def chosen_card(settings: Settings, form: dict[str, str]) -> str | None:
