@@ -10,7 +10,7 @@ from adapters.persistence.sql.mapping import IDEMPOTENCY_RECORD
 from adapters.persistence.sql.statements import (
     ConnectionSource,
     insert_if_absent,
-    update_versioned,
+    update_versioned_by_key,
 )
 from adapters.persistence.sql.tables import idempotency_keys
 from application.errors import IdempotencyKeyInUseError
@@ -38,8 +38,8 @@ class SqlIdempotencyRepository:
 
     async def save(self, record: IdempotencyRecord) -> None:
         conn = await self._source.connection()
-        await update_versioned(
-            conn, idempotency_keys, self._key(record.tenant_id, record.key),
+        await update_versioned_by_key(
+            conn, idempotency_keys, {"tenant_id": record.tenant_id, "key": record.key},
             IDEMPOTENCY_RECORD.to_row(record), record.version, f"Idempotency key {record.key!r}",
         )  # fmt: skip
         record.version += 1

@@ -7,7 +7,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, delete, exists, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,7 +29,7 @@ from adapters.persistence.sql.statements import (
     ConnectionSource,
     hold_sqlite_write_lock,
     insert_if_absent,
-    update_versioned,
+    update_versioned_by_key,
     upsert,
 )
 from adapters.persistence.sql.tables import payments, refunds
@@ -30,6 +41,15 @@ from domain.statuses import PaymentStatus, RefundState
 # How each database names a violation of the one unique index on (tenant_id, order_id).
 _ORDER_CLAIM_VIOLATIONS = ("uq_payments_order_claim", "payments.tenant_id, payments.order_id")
 _NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
+# Built once, with bind parameters: every charge without allow_additional runs it.
+_FOR_ORDER = (
+    select(payments)
+    .where(
+        payments.c.tenant_id == bindparam("tenant_id"),
+        payments.c.order_id == bindparam("order_id"),
+    )
+    .order_by(*_NEWEST_FIRST)
+)
 
 
 class SqlPaymentRepository:
@@ -65,8 +85,8 @@ class SqlPaymentRepository:
     async def save(self, payment: Payment) -> None:
         conn = await self._source.connection()
         async with _order_claim_guard(payment):
-            await update_versioned(
-                conn, payments, [payments.c.id == payment.id], PAYMENT.to_row(payment),
+            await update_versioned_by_key(
+                conn, payments, {"id": payment.id}, PAYMENT.to_row(payment),
                 payment.version, f"Payment {payment.id}",
             )  # fmt: skip
         payment.version += 1
@@ -80,11 +100,9 @@ class SqlPaymentRepository:
         await conn.execute(delete(payments).where(payments.c.id == payment.id))
 
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]:
-        return await self._load(
-            select(payments)
-            .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order_id)
-            .order_by(*_NEWEST_FIRST)
-        )
+        conn = await self._source.connection()
+        found = await conn.execute(_FOR_ORDER, {"tenant_id": tenant_id, "order_id": order_id})
+        return await self._with_refunds(conn, found.mappings().all())
 
     async def needing_reconciliation(
         self,

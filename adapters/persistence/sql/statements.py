@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Table, update
+from sqlalchemy import ColumnElement, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -76,6 +76,40 @@ async def update_versioned(
     result = await conn.execute(stmt, values)
     if result.rowcount != 1:
         raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
+
+
+async def update_versioned_by_key(
+    conn: AsyncConnection,
+    table: Table,
+    key: dict[str, Any],
+    row: dict[str, Any],
+    version: int,
+    what: str,
+) -> None:
+    """`update_versioned` where the row is named by equal columns (`key`: column → value):
+    the statement is built once per table and key columns and takes the key and the
+    expected version as parameters too, so a save builds and cache-keys nothing (the hot
+    paths save a payment and an idempotency record on every charge)."""
+    stmt = _update_versioned(table, tuple(key))
+    keys = set(table.primary_key.columns.keys()) | set(key) | {"version"}
+    values = {name: value for name, value in row.items() if name not in keys}
+    values |= {f"key_{name}": value for name, value in key.items()}
+    values["expected_version"] = version
+    result = await conn.execute(stmt, values)
+    if result.rowcount != 1:
+        raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
+
+
+@functools.cache
+def _update_versioned(table: Table, key: tuple[str, ...]) -> Any:
+    return (
+        update(table)
+        .where(
+            *(table.c[name] == bindparam(f"key_{name}") for name in key),
+            table.c.version == bindparam("expected_version"),
+        )
+        .values(version=table.c.version + 1)
+    )
 
 
 async def hold_sqlite_write_lock(conn: AsyncConnection) -> None:
