@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from domain.errors import DomainError
+
+T = TypeVar("T")
 
 
 class NotFoundError(DomainError):
     code = "resource_missing"
+
+
+def existing(found: T | None, kind: str, key: str, *, param: str) -> T:
+    """`found`, or, when a store found nothing, NotFoundError "No such {kind}: {key}."."""
+    if found is None:
+        raise NotFoundError(f"No such {kind}: {key}.", param=param)
+    return found
 
 
 class UnknownCursorError(DomainError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.audit import AuditTrail
-from application.errors import NotFoundError
+from application.errors import existing
 from application.ports.gateway import CustomerGateway
 from application.ports.repositories import Page, PageRequest
 from application.ports.system import Clock, IdFactory
@@ -29,10 +29,8 @@ class CreateCustomerCommand:
 
 
 async def load_customer(uow: UnitOfWork, tenant_id: str, customer_id: str) -> Customer:
-    customer = await uow.customers.get(tenant_id, customer_id)
-    if customer is None:
-        raise NotFoundError(f"No such customer: {customer_id}.", param="customer_id")
-    return customer
+    found = await uow.customers.get(tenant_id, customer_id)
+    return existing(found, "customer", customer_id, param="customer_id")
 
 
 class CreateCustomer:

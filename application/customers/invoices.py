@@ -8,7 +8,7 @@ from datetime import date
 
 from application.audit import AuditTrail
 from application.customers.customers import load_customer
-from application.errors import NotFoundError
+from application.errors import existing
 from application.ports.repositories import Page, PageRequest
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -28,10 +28,8 @@ class CreateInvoiceCommand:
 
 
 async def load_invoice(uow: UnitOfWork, tenant_id: str, invoice_id: str) -> Invoice:
-    invoice = await uow.invoices.get(tenant_id, invoice_id)
-    if invoice is None:
-        raise NotFoundError(f"No such invoice: {invoice_id}.", param="invoice_id")
-    return invoice
+    found = await uow.invoices.get(tenant_id, invoice_id)
+    return existing(found, "invoice", invoice_id, param="invoice_id")
 
 
 class CreateInvoice:

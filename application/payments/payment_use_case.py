@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from application.audit import AuditTrail
-from application.errors import GatewayOutcomeUnknownError, NotFoundError
+from application.errors import GatewayOutcomeUnknownError, existing
 from application.fees.terms import FeeTermsResolver
 from application.idempotency import IdempotencyContext, keep_answer
 from application.ports.gateway import PaymentGateway
@@ -22,10 +22,8 @@ from domain.payment import Payment
 async def load_payment(
     uow: UnitOfWork, tenant_id: str, payment_id: str, *, for_update: bool = False
 ) -> Payment:
-    payment = await uow.payments.get(tenant_id, payment_id, for_update=for_update)
-    if payment is None:
-        raise NotFoundError(f"No such payment: {payment_id}.", param="id")
-    return payment
+    found = await uow.payments.get(tenant_id, payment_id, for_update=for_update)
+    return existing(found, "payment", payment_id, param="id")
 
 
 def gateway_key(payment_id: str, operation: str) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from application.audit import AuditTrail
 from application.customers.customers import load_customer
 from application.customers.invoices import load_invoice
-from application.errors import NotFoundError
+from application.errors import NotFoundError, existing
 from application.mail.portal_link import portal_link_mail
 from application.ports.repositories import Page, PageRequest
 from application.ports.system import Clock, IdFactory, SecretHasher
@@ -136,9 +136,8 @@ class RevokePortalToken:
 
     async def execute(self, tenant_id: str, token_id: str, actor: Actor) -> PortalToken:
         async with self._uow_factory() as uow:
-            token = await uow.portal_tokens.get(tenant_id, token_id)
-            if token is None:
-                raise NotFoundError(f"No such portal token: {token_id}.", param="id")
+            found = await uow.portal_tokens.get(tenant_id, token_id)
+            token = existing(found, "portal token", token_id, param="id")
             if token.revoke(self._clock.now()):
                 await uow.portal_tokens.save(token)
                 await self._audit.record(

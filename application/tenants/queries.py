@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.errors import NotFoundError
+from application.errors import existing
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.tenant import Tenant
 
 
 async def load_tenant(uow: UnitOfWork, tenant_id: str) -> Tenant:
-    tenant = await uow.tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFoundError(f"No such tenant: {tenant_id}.", param="id")
-    return tenant
+    return existing(await uow.tenants.get(tenant_id), "tenant", tenant_id, param="id")
 
 
 class GetTenant:
