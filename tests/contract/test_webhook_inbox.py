@@ -71,6 +71,12 @@ async def add(uow_factory: UnitOfWorkFactory, *events: WebhookEvent) -> list[boo
     return stored
 
 
+async def save(uow_factory: UnitOfWorkFactory, event: WebhookEvent) -> None:
+    async with uow_factory() as uow:
+        await uow.webhooks.save(event)
+        await uow.commit()
+
+
 async def get(
     uow_factory: UnitOfWorkFactory, event_id: str, gateway: str = "stripe"
 ) -> WebhookEvent | None:
@@ -238,9 +244,7 @@ async def test_saving_and_claiming_one_gateways_event_leaves_the_others_alone(uo
     }  # fmt: skip
 
     first.finish(WebhookStatus.PROCESSED, at(2))
-    async with uow_factory() as uow:
-        await uow.webhooks.save(first)
-        await uow.commit()
+    await save(uow_factory, first)
 
     done = await get(uow_factory, first.id, first.gateway)
     other = await get(uow_factory, second.id, second.gateway)
@@ -278,9 +282,7 @@ async def test_save_keeps_every_change_and_bumps_the_version(uow_factory):
     assert event is not None
     event.fail("ValueError: boom", at(10), jitter=0.5)
 
-    async with uow_factory() as uow:
-        await uow.webhooks.save(event)
-        await uow.commit()
+    await save(uow_factory, event)
 
     loaded = await get(uow_factory, "evt_1")
     assert event.version == 1
@@ -297,14 +299,10 @@ async def test_save_checks_the_version(uow_factory):
     assert first is not None and second is not None
 
     first.finish(WebhookStatus.PROCESSED, at(5))
-    async with uow_factory() as uow:
-        await uow.webhooks.save(first)
-        await uow.commit()
+    await save(uow_factory, first)
     second.fail("late", at(6), jitter=0.0)
     with pytest.raises(StaleAggregateError):
-        async with uow_factory() as uow:
-            await uow.webhooks.save(second)
-            await uow.commit()
+        await save(uow_factory, second)
 
     loaded = await get(uow_factory, "evt_1")
     assert loaded is not None and state(loaded) == state(first)
@@ -313,9 +311,7 @@ async def test_save_checks_the_version(uow_factory):
 
 async def test_saving_an_unknown_event_is_stale(uow_factory):
     with pytest.raises(StaleAggregateError):
-        async with uow_factory() as uow:
-            await uow.webhooks.save(received("evt_missing"))
-            await uow.commit()
+        await save(uow_factory, received("evt_missing"))
 
 
 # ------------------------------------------------------------------------ claiming
@@ -403,14 +399,10 @@ async def test_a_claimed_event_is_saved_with_its_returned_version(uow_factory):
     assert before_claim is not None
 
     claimed.finish(WebhookStatus.PROCESSED, at(2))
-    async with uow_factory() as uow:
-        await uow.webhooks.save(claimed)
-        await uow.commit()
+    await save(uow_factory, claimed)
     before_claim.fail("a consumer whose lease was taken over", at(3), jitter=0.0)
     with pytest.raises(StaleAggregateError):
-        async with uow_factory() as uow:
-            await uow.webhooks.save(before_claim)
-            await uow.commit()
+        await save(uow_factory, before_claim)
 
     loaded = await get(uow_factory, "evt_1")
     assert loaded is not None
