@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from msgspec import Struct
 
 from application.access import Principal
@@ -26,8 +27,8 @@ class Acting:
     def __init__(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
-        idempotency: IdempotencyService,
+        principal: NamedDependency[Principal],
+        idempotency: NamedDependency[IdempotencyService],
     ) -> None:
         self.request = request
         self._principal = principal
