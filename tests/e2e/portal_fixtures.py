@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 
 from adapters.gateways.fake import FakePaymentGateway
+from adapters.system.clock import FixedClock
 from entrypoints.container import Container
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
@@ -97,6 +100,23 @@ class Portal:
         assert answer.status_code == 201, answer.text
         issued: dict[str, Any] = answer.json()
         return issued
+
+    async def good_expired_and_revoked(self) -> tuple[str, str, str]:
+        """Three links of one customer with an invoice: a good one, one past its one day
+        (the container's clock is pinned, then moved on) and one revoked."""
+        clock = FixedClock(datetime.now(UTC))
+        self.api.container.clock.override(providers.Object(clock))
+        customer = await self.customer()
+        await self.invoice(customer)
+        good = (await self.issue(customer))["token"]
+        expiring = (await self.issue(customer, ttl_days=1))["token"]
+        revoked = await self.issue(customer)
+        deleted = await self.api.client.delete(
+            f"/api/v1/portal-tokens/{revoked['id']}", headers=self.api.headers("merchant_admin")
+        )
+        assert deleted.status_code == 200, deleted.text
+        clock.advance(timedelta(days=1, seconds=1))
+        return good, expiring, revoked["token"]
 
     async def link(self, *amounts: int) -> str:
         """A new customer's invoice of `amounts` and a link to pay it: the token."""

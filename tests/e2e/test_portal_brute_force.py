@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 
-from adapters.system.clock import FixedClock
 from application.ports.system import SecretHasher
 from domain.portal_token import join_token
 from entrypoints.container import Container
@@ -154,22 +152,9 @@ async def test_a_burst_of_parallel_guesses_runs_no_more_checks_than_the_budget(
     assert hasher.checks == BUDGET
 
 
-async def test_every_kind_of_failed_check_spends_the_budget(
-    portal: Portal, container: Container
-) -> None:
-    clock = FixedClock(datetime.now(UTC))
-    container.clock.override(providers.Object(clock))
-    customer = await portal.customer()
-    await portal.invoice(customer)
-    good = (await portal.issue(customer))["token"]
-    expiring = (await portal.issue(customer, ttl_days=1))["token"]
-    revoked = await portal.issue(customer)
-    deleted = await portal.api.client.delete(
-        f"/api/v1/portal-tokens/{revoked['id']}", headers=portal.api.headers("merchant_admin")
-    )
-    assert deleted.status_code == 200
-    clock.advance(timedelta(days=1, seconds=1))
-    kinds = [made_up_link(), "kpt_not-a-token", wrong_verifier(good), expiring, revoked["token"]]
+async def test_every_kind_of_failed_check_spends_the_budget(portal: Portal) -> None:
+    good, expired, revoked = await portal.good_expired_and_revoked()
+    kinds = [made_up_link(), "kpt_not-a-token", wrong_verifier(good), expired, revoked]
 
     statuses = [(await portal.view(token)).status_code for token in kinds * 2]
 
