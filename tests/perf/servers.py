@@ -57,19 +57,23 @@ async def uvicorn_server(
     health_path: str = "/health",
     startup_timeout: float = 60.0,
     command_prefix: Sequence[str] = (),
+    workers: int = 1,
 ) -> AsyncIterator[Server]:
     """Run `module:factory` under uvicorn in a subprocess until the block ends.
 
-    One worker, access log off, log level warning, on 127.0.0.1:`port` (a free one by
-    default), environment `server_env(env)`, cwd the repository. Ready once `health_path`
-    answers 200. `command_prefix` wraps the command (e.g. a profiler). The server's
-    output goes to a log file, kept (and named on stdout) only if it logged an error.
+    `workers` worker processes (one by default), access log off, log level warning, on
+    127.0.0.1:`port` (a free one by default), environment `server_env(env)`, cwd the
+    repository. Ready once `health_path` answers 200. `command_prefix` wraps the command
+    (e.g. a profiler). The server's output goes to a log file, kept (and named on stdout)
+    only if it logged an error.
     """
     port = port or free_port()
     command = [
         *command_prefix, sys.executable, "-m", "uvicorn", app_factory, "--factory",
-        "--host", LOOPBACK, "--port", str(port), "--workers", "1",
+        "--host", LOOPBACK, "--port", str(port), "--workers", str(workers),
         "--no-access-log", "--log-level", "warning",
+        # Workers importing on a loaded machine miss uvicorn's 5 s first ping otherwise.
+        *(["--timeout-worker-healthcheck", "60"] if workers > 1 else []),
     ]  # fmt: skip
     fd, log_name = tempfile.mkstemp(prefix=f"kassa-bench-{name}-", suffix=".log")
     log_path = Path(log_name)
@@ -167,15 +171,26 @@ def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
     return found
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (uvicorn's workers under its supervisor)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def cpu_probe(server: Server) -> CpuProbe:
-    """Charge a phase the server process's CPU time.
+    """Charge a phase the server process's CPU time, and its workers' if it has any.
 
     (PostgreSQL's backends are left out on purpose: the pool closes overflow connections
     under load, so the backends alive at both ends of a phase miss part of the work.)
     """
 
     async def probe() -> dict[str, list[int]]:
-        return {"server": [server.pid]}
+        return {"server": [server.pid, *child_pids(server.pid)]}
 
     return probe
 
