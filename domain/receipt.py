@@ -102,3 +102,16 @@ class ReceiptDocument:
 
     def display(self, amount: int) -> str:
         return format_amount(self.receipt.money(amount))
+
+    def totals(self, minus: str = "\u2212") -> list[tuple[str, str]]:
+        """The closing rows, label and amount, of every rendering: what was paid, each
+        refund (after `minus`: a PDF core font has no U+2212), and, when anything was
+        refunded, what remains paid."""
+        rows = [("Total paid", self.display(self.receipt.total))]
+        rows += [
+            (f"Refund on {refund.refunded_at:%Y-%m-%d}", f"{minus}{self.display(refund.amount)}")
+            for refund in self.refunds
+        ]
+        if self.refunds:
+            rows.append(("Net paid", self.display(self.net)))
+        return rows

@@ -23,16 +23,9 @@ def render_receipt_html(document: ReceiptDocument) -> str:
         f"<td class=num>{show(line.unit_amount)}</td><td class=num>{show(line.amount)}</td></tr>"
         for line in receipt.lines
     )
-    summary = [("Total paid", show(receipt.total))]
-    summary += [
-        (f"Refund on {refund.refunded_at:%Y-%m-%d}", f"−{show(refund.amount)}")
-        for refund in document.refunds
-    ]
-    if document.refunds:
-        summary.append(("Net paid", show(document.net)))
     totals = "".join(
         f"<tr class=total><td colspan=3>{escape(label)}</td><td class=num>{value}</td></tr>"
-        for label, value in summary
+        for label, value in document.totals()
     )
     facts = [("Receipt", receipt.number), ("Date", f"{receipt.issued_at:%Y-%m-%d}")]
     if receipt.invoice_number:

@@ -64,13 +64,7 @@ def render_receipt_pdf(document: ReceiptDocument) -> bytes:
         pdf.ln()
     pdf.ln(2)
 
-    summary = [("Total paid", show(receipt.total))]
-    summary += [
-        (f"Refund on {refund.refunded_at:%Y-%m-%d}", f"-{show(refund.amount)}")
-        for refund in document.refunds
-    ]
-    if document.refunds:
-        summary.append(("Net paid", show(document.net)))
+    summary = document.totals(minus="-")
     for position, (label, value) in enumerate(summary, start=1):
         pdf.set_font(_FONT, "B" if position == len(summary) else "", 10)  # what was paid
         pdf.cell(width - 30, 7, _text(label), align="R")
