@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from adapters.gateways.stripe_signature import sign
+from adapters.system.blocking import run_blocking
 from tests.container.podman import (
     env_args,
     image_size,
@@ -24,7 +25,6 @@ from tests.support.databases import (
     PostgresUnavailableError,
     drop_postgres_database,
     fresh_postgres_url,
-    run_blocking,
     skip_or_fail,
 )
 from tests.support.ports import free_port

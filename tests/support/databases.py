@@ -6,12 +6,10 @@ PostgreSQL is the server at KASSA_TEST_POSTGRES_URL. Where it is unreachable,
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -109,26 +107,3 @@ def copy_sqlite(template: Path, directory: Path, name: str = "kassa.db") -> str:
     target = directory / name
     shutil.copyfile(template, target)
     return sqlite_url(target)
-
-
-def run_blocking(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to the end from synchronous code (a sync fixture), on its own
-    thread and loop, so it never touches the loop pytest-asyncio runs tests on."""
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        async def main() -> T:
-            return await make()
-
-        try:
-            outcome.append(asyncio.run(main()))
-        except BaseException as exc:  # handed back to the calling thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=run, name="kassa-test-db")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return outcome[0]

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Table, delete
 
 from adapters.persistence.sql.engine import create_engine
+from adapters.system.blocking import run_blocking
 from tests.support.databases import (
     PostgresUnavailableError,
     drop_postgres_database,
     fresh_postgres_url,
     migrated_sqlite_url,
-    run_blocking,
     skip_or_fail,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +11,7 @@ from sqlalchemy import URL, Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.persistence.sql.engine import ensure_sqlite_directory, normalize_url
+from adapters.system.blocking import run_blocking
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -48,16 +48,4 @@ def upgrade_sync(url: str | URL, revision: str = "head") -> None:
     except RuntimeError:
         asyncio.run(upgrade(url, revision))
         return
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(upgrade(url, revision))
-        except BaseException as exc:  # handed back to the calling thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=run, name="kassa-migrate")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
+    run_blocking(lambda: upgrade(url, revision), name="kassa-migrate")
