@@ -5,6 +5,7 @@ application/webhooks/effects.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.money import Money
@@ -56,3 +57,11 @@ class Acknowledged:
 GatewayEvent = (
     IntentChanged | ChargeSucceeded | RefundsReported | DisputeOpened | DisputeClosed | Acknowledged
 )
+
+
+class EventKind(StrEnum):
+    """What an event type can do, known from the type alone (at receipt, before parsing)."""
+
+    ACTIONABLE = "actionable"  # may change a payment: the consumer applies it
+    INFORMATIONAL = "informational"  # about a payment, changes nothing (Acknowledged)
+    UNHANDLED = "unhandled"  # not a type Kassa acts on: stored and ignored

@@ -90,8 +90,9 @@ class PaymentLifecycle:
 
     # -------------------------------------------------------- gateway results
 
-    def sync(self, intent: GatewayIntent, terms: FeeTerms, now: datetime) -> SyncResult:
-        """Apply what the gateway says of this payment, never moving it backwards."""
+    def sync(self, intent: GatewayIntent, terms: FeeTerms | None, now: datetime) -> SyncResult:
+        """Apply what the gateway says of this payment, never moving it backwards.
+        `terms` may be None when `sync_captures(intent)` is False (no fees to take)."""
         if self.gateway_payment_id is None:
             self.gateway_payment_id = intent.gateway_payment_id
         elif intent.gateway_payment_id != self.gateway_payment_id:
@@ -109,6 +110,15 @@ class PaymentLifecycle:
             self.outcome_unknown = False
             self.updated_at = now
         return result
+
+    def sync_captures(self, intent: GatewayIntent) -> bool:
+        """Whether `sync(intent, …)` would capture, and so needs the fee terms."""
+        target = intent.status
+        return (
+            target is PaymentStatus.SUCCEEDED
+            and target is not self.status
+            and self.status.may_move_to(target)
+        )
 
     def _absorb_details(self, intent: GatewayIntent) -> bool:
         changed = False
@@ -132,7 +142,7 @@ class PaymentLifecycle:
         return SyncResult.UNCHANGED
 
     def _move_to(
-        self, target: PaymentStatus, intent: GatewayIntent, terms: FeeTerms, now: datetime
+        self, target: PaymentStatus, intent: GatewayIntent, terms: FeeTerms | None, now: datetime
     ) -> None:
         previous = self.status
         self.status = target
@@ -151,6 +161,8 @@ class PaymentLifecycle:
                 captured = self.amount_capturable
             else:
                 captured = self.amount.amount
+            if terms is None:
+                raise ValueError(f"Capturing payment {self.id} needs its fee terms.")
             self._capture(self._money(captured), terms, now)
         elif target is PaymentStatus.FAILED:
             self.failure_code = intent.failure_code

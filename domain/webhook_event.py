@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.gateway_events import EventKind
+
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -22,6 +24,11 @@ class WebhookStatus(StrEnum):
 
 
 DONE = frozenset({WebhookStatus.PROCESSED, WebhookStatus.STALE, WebhookStatus.IGNORED})
+# Settled on receipt by the type alone, so the consumer never claims them (SPEC §6).
+_SETTLED_ON_RECEIPT = {
+    EventKind.INFORMATIONAL: WebhookStatus.PROCESSED,
+    EventKind.UNHANDLED: WebhookStatus.IGNORED,
+}
 
 
 def retry_delay(attempts: int, jitter: float) -> timedelta:
@@ -57,11 +64,23 @@ class WebhookEvent:
 
     @classmethod
     def receive(
-        cls, *, id: str, gateway: str, type: str, payload: bytes, now: datetime
+        cls,
+        *,
+        id: str,
+        gateway: str,
+        type: str,
+        payload: bytes,
+        now: datetime,
+        kind: EventKind = EventKind.ACTIONABLE,
     ) -> WebhookEvent:
-        return cls(
+        """A new inbox entry: pending when it may change a payment; otherwise done at once
+        (`processed` if informational, `ignored` if unhandled), never claimed."""
+        event = cls(
             id=id, gateway=gateway, type=type, payload=payload, received_at=now, next_attempt_at=now
         )
+        if (settled := _SETTLED_ON_RECEIPT.get(kind)) is not None:
+            event.status, event.processed_at = settled, now
+        return event
 
     @property
     def key(self) -> WebhookEventKey:
@@ -77,8 +96,10 @@ class WebhookEvent:
         )
 
     def claim(self, now: datetime, lease: timedelta) -> None:
+        """Leased until `now + lease`, which is also when it may next be attempted: the
+        consumer's claim then reads due events by `next_attempt_at` alone."""
         self.status = WebhookStatus.PROCESSING
-        self.locked_until = now + lease
+        self.locked_until = self.next_attempt_at = now + lease
 
     def finish(self, outcome: WebhookStatus, now: datetime, reason: str | None = None) -> None:
         """Done for good; `reason` says why an event was set aside without effect."""

@@ -125,9 +125,10 @@ class ConsumerRunner:
             seen = self._wakeup.generation
             try:
                 claimed = await consumer.claim(self._batch)
-                for event in claimed:  # the whole batch, even when stopping: it is leased
-                    with log_context(event_id=event.id):  # on the lines its effect writes
-                        outcome = await consumer.process(event)
+                # the whole batch, even when stopping: it is leased
+                outcomes = await consumer.process_all(claimed)
+                for event, outcome in zip(claimed, outcomes, strict=True):
+                    with log_context(event_id=event.id):
                         log.info(
                             "Webhook event %s: %s",
                             event.type,

@@ -21,8 +21,10 @@ from adapters.observability.measured_mailer import MeasuredMailer
 from adapters.persistence.inbox_wakeup import inbox_wakeup_for
 from adapters.persistence.memory.store import InMemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.persistence.memory.webhook_queue import UnitOfWorkWebhookQueue
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from adapters.persistence.sql.webhook_queue import SqlWebhookQueue
 from adapters.persistence.tenant_config_cache import tenant_config_cache_for
 from adapters.security.bcrypt_hasher import BcryptTokenHasher
 from adapters.security.jwt_tokens import JwtAccessTokens
@@ -210,9 +212,15 @@ class Container(containers.DeclarativeContainer):
     # Both gateways speak Stripe's event format and signature scheme.
     gateway_webhook_secrets = providers.Callable(webhook_secrets, settings)
     gateway_events = providers.Singleton(StripeEventFormat)
+    # Receipt and the consumer's claim: one statement each, committed on its own.
+    webhook_queue = providers.Selector(
+        settings.provided.store,
+        sql=providers.Singleton(SqlWebhookQueue, engine),
+        memory=providers.Singleton(UnitOfWorkWebhookQueue, unit_of_work.provider),
+    )
     receive_webhook = providers.Factory(
         ReceiveWebhook,
-        uow_factory=unit_of_work.provider,
+        queue=webhook_queue,
         clock=clock,
         secrets=gateway_webhook_secrets,
         events=gateway_events,
@@ -229,6 +237,7 @@ class Container(containers.DeclarativeContainer):
     webhook_consumer = providers.Factory(
         WebhookConsumer,
         uow_factory=unit_of_work.provider,
+        queue=webhook_queue,
         clock=clock,
         ids=ids,
         fees=fee_terms,

@@ -23,6 +23,7 @@ from domain.gateway_events import (
     ChargeSucceeded,
     DisputeClosed,
     DisputeOpened,
+    EventKind,
     GatewayEvent,
     IntentChanged,
     RefundsReported,
@@ -55,10 +56,18 @@ class StripeEventFormat:
     def envelope(self, payload: bytes) -> tuple[str, str]:
         return read_envelope(payload)
 
-    def read(self, event_type: str, payload: bytes) -> GatewayEvent | None:
+    def kind(self, event_type: str) -> EventKind:
         if event_type in _ACKNOWLEDGED:
+            return EventKind.INFORMATIONAL
+        if event_type in _INTENT_EVENTS or event_type in _READERS:
+            return EventKind.ACTIONABLE
+        return EventKind.UNHANDLED
+
+    def read(self, event_type: str, payload: bytes) -> GatewayEvent | None:
+        kind = self.kind(event_type)
+        if kind is EventKind.INFORMATIONAL:
             return Acknowledged()
-        if event_type not in _INTENT_EVENTS and event_type not in _READERS:
+        if kind is EventKind.UNHANDLED:
             return None
         obj = json.loads(payload)["data"]["object"]
         if event_type in _INTENT_EVENTS:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.capture_method import CaptureMethod
-from domain.gateway_events import GatewayEvent
+from domain.gateway_events import EventKind, GatewayEvent
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 
@@ -142,4 +142,9 @@ class GatewayEventFormat(PayloadSigner, Protocol):
 
     def read(self, event_type: str, payload: bytes) -> GatewayEvent | None:
         """What the event says happened; None for types Kassa does not act on."""
+        ...
+
+    def kind(self, event_type: str) -> EventKind:
+        """What events of this type can do, from the type alone: `read` returns None for
+        UNHANDLED ones and Acknowledged for INFORMATIONAL ones."""
         ...

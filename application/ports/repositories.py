@@ -91,6 +91,11 @@ class PaymentRepository(Protocol):
         self, gateway_payment_id: str, *, for_update: bool = False
     ) -> Payment | None: ...
 
+    async def lock_by_gateway_ids(self, gateway_payment_ids: Sequence[str]) -> Sequence[Payment]:
+        """The payments behind these gateway ids, read for update in one go and locked in
+        one order (by id), so two callers locking overlapping sets never deadlock."""
+        ...
+
     async def save(self, payment: Payment) -> None:
         """Persist changes; raise StaleAggregateError if its version moved meanwhile
         (only possible for a payment not read `for_update` in this unit of work)."""
@@ -201,6 +206,11 @@ class WebhookInbox(Protocol):
         """Persist changes; raise StaleAggregateError if its version moved meanwhile."""
         ...
 
+    async def save_all(self, events: Sequence[WebhookEvent]) -> None:
+        """`save` for many events at once (one statement per set of equal changes); raise
+        StaleAggregateError if any version moved, the transaction then to be rolled back."""
+        ...
+
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[WebhookEvent]:
@@ -224,6 +234,21 @@ class WebhookInbox(Protocol):
         ...
 
     async def stats(self) -> InboxStats: ...
+
+
+class WebhookQueue(Protocol):
+    """The inbox's two hot statements, each committed on its own, outside any unit of
+    work: receipt and the consumer's claim (one round trip each on PostgreSQL)."""
+
+    async def receive(self, event: WebhookEvent) -> bool:
+        """Store the event, committed on return; False when it was stored before."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, lease: timedelta, limit: int
+    ) -> Sequence[WebhookEvent]:
+        """WebhookInbox.claim_due, its lease committed on return."""
+        ...
 
 
 class CustomerRepository(Protocol):

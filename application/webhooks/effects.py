@@ -19,15 +19,22 @@ from domain.gateway_events import (
 from domain.payment import Payment
 from domain.sync_result import SyncResult
 
-Apply = Callable[[Payment, FeeTerms, datetime, IdFactory], SyncResult]
+Apply = Callable[[Payment, FeeTerms | None, datetime, IdFactory], SyncResult]
+
+
+def _never(_: Payment) -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True)
 class Effect:
-    """The change one event asks of the payment behind `gateway_payment_id`."""
+    """The change one event asks of the payment behind `gateway_payment_id`; `captures`
+    says whether applying it to that payment captures, so needs the fee terms (only
+    then are they looked up: the tenant and its tier are two reads)."""
 
     gateway_payment_id: str
     apply: Apply
+    captures: Callable[[Payment], bool] = _never
 
 
 def effect_for(event: GatewayEvent) -> Effect | None:
@@ -35,13 +42,15 @@ def effect_for(event: GatewayEvent) -> Effect | None:
     match event:
         case IntentChanged(intent=intent):
             return Effect(
-                intent.gateway_payment_id, lambda p, terms, now, _: p.sync(intent, terms, now)
+                intent.gateway_payment_id,
+                lambda p, terms, now, _: p.sync(intent, terms, now),
+                lambda p: p.sync_captures(intent),
             )
         case ChargeSucceeded(gateway_payment_id=pid, charge_id=charge_id, fee=fee):
             return Effect(pid, lambda p, _, now, __: p.record_charge(charge_id, fee, now))
         case RefundsReported(gateway_payment_id=pid, refunds=refunds):
 
-            def absorb(p: Payment, _: FeeTerms, now: datetime, ids: IdFactory) -> SyncResult:
+            def absorb(p: Payment, _: FeeTerms | None, now: datetime, ids: IdFactory) -> SyncResult:
                 return _combine([p.absorb_gateway_refund(ids.new("re"), r, now) for r in refunds])
 
             return Effect(pid, absorb)

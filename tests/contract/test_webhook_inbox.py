@@ -7,19 +7,23 @@ own, emptied before each test, instead of the session's shared one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.persistence.memory.webhook_queue import UnitOfWorkWebhookQueue
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import webhook_events
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from adapters.persistence.sql.webhook_queue import SqlWebhookQueue
 from application.errors import StaleAggregateError, UnknownCursorError
 from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.gateway_events import EventKind
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 from tests.contract.builders import at, datetimes_in, state
 from tests.support.databases import copy_sqlite
@@ -618,3 +622,74 @@ async def test_consumers_on_two_connections_to_one_sqlite_file_never_share_an_ev
 
     assert ids(held) == ["evt_0", "evt_1", "evt_2"]
     assert ids(taken) == ["evt_3", "evt_4", "evt_5"]
+
+
+# ------------------------------------------- the queue: receipt and claim on their own
+
+
+@pytest.fixture
+async def queue(database_url: str | None, uow_factory: UnitOfWorkFactory) -> AsyncIterator[Any]:
+    """The WebhookQueue of the store under test (SQL: its own engine, autocommit on
+    PostgreSQL); what it does must show through the unit of work at once."""
+    if database_url is None:
+        yield UnitOfWorkWebhookQueue(uow_factory)
+        return
+    engine = create_engine(database_url)
+    try:
+        yield SqlWebhookQueue(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_queue_receives_once_and_commits_at_once(uow_factory, queue):
+    assert await queue.receive(received("evt_1", 0)) is True
+    assert await queue.receive(received("evt_1", 5, payload=b"{}")) is False
+
+    loaded = await get(uow_factory, "evt_1")
+    assert loaded is not None and loaded.payload == PAYLOAD
+    assert (loaded.status, loaded.version) == (WebhookStatus.PENDING, 0)
+
+
+async def test_the_queue_claims_oldest_first_and_its_lease_is_committed(uow_factory, queue):
+    for i in (2, 0, 1):
+        await queue.receive(received(f"evt_{i}", i))
+    await queue.receive(
+        WebhookEvent.receive(
+            id="evt_info", gateway="stripe", type="payment_intent.created", payload=b"{}",
+            now=at(0), kind=EventKind.INFORMATIONAL,
+        )
+    )  # fmt: skip
+
+    first = await queue.claim_due(at(10), LEASE, 2)
+    rest = await queue.claim_due(at(10), LEASE, 10)
+
+    assert (ids(first), ids(rest)) == (["evt_0", "evt_1"], ["evt_2"])
+    for event in first:
+        assert state(await get(uow_factory, event.id)) == state(event)
+        assert event.next_attempt_at == event.locked_until == at(10) + LEASE
+    assert await queue.claim_due(at(10) + LEASE, LEASE, 10) != []  # leases ran out
+    info = await get(uow_factory, "evt_info")
+    assert info is not None and (info.status, info.processed_at) == (WebhookStatus.PROCESSED, at(0))
+
+
+async def test_saving_a_batch_checks_every_version(uow_factory):
+    await add(uow_factory, *(received(f"evt_{i}", i) for i in range(3)))
+    claimed = await claim(uow_factory, at(10))
+    for event in claimed:
+        event.finish(WebhookStatus.PROCESSED, at(11))
+    claimed[2].finish(WebhookStatus.STALE, at(11))
+    stale_copy = [replace(e) for e in claimed]
+
+    async with uow_factory() as uow:
+        await uow.webhooks.save_all(claimed)
+        await uow.commit()
+    with pytest.raises(StaleAggregateError):
+        async with uow_factory() as uow:
+            await uow.webhooks.save_all(stale_copy[:1])
+            await uow.commit()
+
+    loaded = [await get(uow_factory, f"evt_{i}") for i in range(3)]
+    assert [(e.status, e.version) for e in loaded if e is not None] == [
+        (WebhookStatus.PROCESSED, 2), (WebhookStatus.PROCESSED, 2), (WebhookStatus.STALE, 2),
+    ]  # fmt: skip
+    assert [e.version for e in claimed] == [2, 2, 2]

@@ -2,7 +2,9 @@
 
 With asyncpg every statement is one round trip once its prepared statement is cached
 (the warm-up sees to that); BEGIN is sent with a transaction's first statement, COMMIT
-and ROLLBACK are one each; a pool check-out costs none (no pre-ping).
+and ROLLBACK are one each; a pool check-out costs none (no pre-ping). On an AUTOCOMMIT
+connection SQLAlchemy still fires its begin/commit/rollback events, but nothing is sent
+(the driver starts no transaction), so those are not counted.
 """
 
 from __future__ import annotations
@@ -54,13 +56,22 @@ class _Tally:
     def __init__(self, engine: AsyncEngine) -> None:
         self.events: Counter[str] = Counter()
         self.statements: Counter[str] = Counter()
-        sync = engine.sync_engine
-        event.listen(sync, "before_cursor_execute", self._statement)
-        for name in ("begin", "commit", "rollback", "checkout"):
-            event.listen(sync, name, self._counter(name))
+        self._sync = sync = engine.sync_engine
+        self._listeners: list[tuple[str, Any]] = [("before_cursor_execute", self._statement)]
+        self._listeners += [
+            (name, self._counter(name)) for name in ("begin", "commit", "rollback", "checkout")
+        ]
+        for name, listener in self._listeners:
+            event.listen(sync, name, listener)
+
+    def close(self) -> None:
+        for name, listener in self._listeners:
+            event.remove(self._sync, name, listener)
 
     def _counter(self, name: str) -> Any:
-        def count(*_: Any) -> None:
+        def count(conn: Any, *_: Any) -> None:
+            if name != "checkout" and _autocommit(conn):
+                return
             self.events[name] += 1
 
         return count
@@ -88,6 +99,29 @@ class _Tally:
             checkouts=mean(self.events["checkout"]),
             by_statement=[(name, mean(n)) for name, n in self.statements.most_common()],
         )
+
+
+def _autocommit(conn: Any) -> bool:
+    options = conn.get_execution_options()
+    return bool(options.get("isolation_level") == "AUTOCOMMIT")
+
+
+class RoundTripCounter:
+    """Counts what reaches `engine` while in use: `with RoundTripCounter(engine) as c:`,
+    then `c.result(label, samples)`; for work that is not an HTTP request."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._tally = _Tally(engine)
+
+    def __enter__(self) -> RoundTripCounter:
+        self._tally.clear()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._tally.close()
+
+    def result(self, label: str, samples: int) -> RoundTrips:
+        return self._tally.per_request(label, samples)
 
 
 async def count_round_trips(

@@ -142,4 +142,7 @@ def each_piece_of_news_kept_once(shop: Shop, deliveries: list[SignedDelivery]) -
     )
     kept = sorted(event.id for event in page.data)
     assert kept == sorted(d.event_id for d in deliveries), f"Kassa kept {len(kept)} events"
-    assert all(event.attempts == 1 for event in page.data), "some news was acted on twice"
+    assert all(event.attempts <= 1 for event in page.data), "some news was acted on twice"
+    # Only news that changes nothing (payment_intent.created) is done on receipt, unclaimed.
+    settled = {event.type for event in page.data if event.attempts == 0}
+    assert settled <= {"payment_intent.created"}, settled

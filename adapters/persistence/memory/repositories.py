@@ -139,6 +139,17 @@ class InMemoryPaymentRepository:
             found = self._table.get(found.id)  # as it is once we hold it
         return fresh_copy(found)
 
+    async def lock_by_gateway_ids(self, gateway_payment_ids: Sequence[str]) -> Sequence[Payment]:
+        wanted = set(gateway_payment_ids)
+        found = []
+        for payment_id in sorted(
+            p.id for p in self._table.values() if p.gateway_payment_id in wanted
+        ):
+            await self._s.hold(payment_id)
+            if (payment := fresh_copy(self._table.get(payment_id))) is not None:
+                found.append(payment)
+        return found
+
     async def save(self, payment: Payment) -> None:
         self._hold_order_claim(payment)
         versioned_save(self._s, self._table, payment.id, payment)

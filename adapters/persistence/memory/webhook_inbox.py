@@ -47,6 +47,10 @@ class InMemoryWebhookInbox:
     async def save(self, event: WebhookEvent) -> None:
         versioned_save(self._s, self._table, event.key, event)
 
+    async def save_all(self, events: Sequence[WebhookEvent]) -> None:
+        for event in events:
+            await self.save(event)
+
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[WebhookEvent]:

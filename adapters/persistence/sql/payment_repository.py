@@ -82,6 +82,16 @@ class SqlPaymentRepository:
         found = await self._load(query, for_update=for_update)
         return found[0] if found else None
 
+    async def lock_by_gateway_ids(self, gateway_payment_ids: Sequence[str]) -> Sequence[Payment]:
+        if not gateway_payment_ids:
+            return []
+        query = (
+            select(payments)
+            .where(payments.c.gateway_payment_id.in_(sorted(set(gateway_payment_ids))))
+            .order_by(payments.c.id)
+        )
+        return await self._load(query, for_update=True)
+
     async def save(self, payment: Payment) -> None:
         conn = await self._source.connection()
         async with _order_claim_guard(payment):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    literal_column,
 )
 
 from adapters.persistence.sql.types import UtcDateTime, json_type
@@ -203,8 +204,23 @@ webhook_events = Table(
     Column("processed_at", UtcDateTime()),
     Column("version", Integer, nullable=False),
 )
-# The consumer's claim: due pending/failed events by next_attempt_at, expired leases.
-Index("ix_webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
+# The events a consumer may claim: waiting for a try, or leased (a lease's expiry is its
+# next_attempt_at). The statuses are literals, never bound parameters: only then can
+# SQLite and PostgreSQL's generic plans prove that a query matches the partial index.
+WEBHOOK_EVENTS_WAITING = webhook_events.c.status.in_(
+    [literal_column(f"'{status}'") for status in ("pending", "failed", "processing")]
+)
+# The consumer's claim reads the due events in this order straight from the index: its
+# cost does not grow with the backlog, and done events are not in it at all.
+Index(
+    "ix_webhook_events_due_at",
+    webhook_events.c.next_attempt_at,
+    webhook_events.c.received_at,
+    webhook_events.c.id,
+    webhook_events.c.gateway,
+    postgresql_where=WEBHOOK_EVENTS_WAITING,
+    sqlite_where=WEBHOOK_EVENTS_WAITING,
+)
 # Listing newest first (id breaks ties, as in the cursor).
 Index("ix_webhook_events_received_at", webhook_events.c.received_at, webhook_events.c.id)
 

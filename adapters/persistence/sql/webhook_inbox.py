@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import WEBHOOK_EVENT, WEBHOOK_EVENT_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
+    hold_sqlite_write_lock,
     update_versioned,
 )
-from adapters.persistence.sql.tables import webhook_events
+from adapters.persistence.sql.tables import WEBHOOK_EVENTS_WAITING, webhook_events
+from application.errors import StaleAggregateError
 from application.ports.repositories import InboxStats, Page, PageRequest
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
@@ -29,8 +32,11 @@ _INSERT_ONCE = {
     "sqlite": sqlite.insert(webhook_events).on_conflict_do_nothing(index_elements=_KEY),
 }
 
-_RETRYABLE = (WebhookStatus.PENDING.value, WebhookStatus.FAILED.value)
-_UNFINISHED = {*_RETRYABLE, WebhookStatus.PROCESSING.value}
+_UNFINISHED = {
+    s.value for s in (WebhookStatus.PENDING, WebhookStatus.FAILED, WebhookStatus.PROCESSING)
+}
+# Oldest first: the order of the partial index ix_webhook_events_due_at, so no sort.
+_CLAIM_ORDER = (_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
 
 
 class SqlWebhookInbox:
@@ -65,19 +71,59 @@ class SqlWebhookInbox:
         )  # fmt: skip
         event.version += 1
 
+    async def save_all(self, events: Sequence[WebhookEvent]) -> None:
+        """One UPDATE per set of equal changes (a consumer's batch: mostly one), each
+        checking every event's version: `WHERE (id, gateway, version) IN (…)`."""
+        groups: dict[tuple[Any, ...], list[WebhookEvent]] = {}
+        for event in events:
+            row = WEBHOOK_EVENT.to_row(event)
+            groups.setdefault(tuple(row[name] for name in WEBHOOK_EVENT_PROGRESS), []).append(event)
+        conn = await self._source.connection()
+        for progress, group in groups.items():
+            keys = [(e.id, e.gateway, e.version) for e in group]
+            result = await conn.execute(
+                update(webhook_events)
+                .where(tuple_(_events.id, _events.gateway, _events.version).in_(keys))
+                .values(version=_events.version + 1),
+                dict(zip(WEBHOOK_EVENT_PROGRESS, progress, strict=True)),
+            )
+            if result.rowcount != len(group):
+                raise StaleAggregateError(f"{len(group) - result.rowcount} webhook event(s) moved.")
+        for event in events:
+            event.version += 1
+
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[WebhookEvent]:
-        """Lease the due events in the caller's transaction (see `claim_leased`)."""
+        """Lease the due events: on PostgreSQL one statement (the keys picked through the
+        partial index under FOR UPDATE SKIP LOCKED, then updated, the rows returned); on
+        SQLite the keys under the write lock, then the update. Payloads are read only for
+        the events claimed."""
+        if limit < 1:
+            return []
         conn = await self._source.connection()
-        order = (_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
-        return await claim_leased(
-            conn, webhook_events, WEBHOOK_EVENT, due=_is_due(now), order_by=order, limit=limit,
-            now=now, lease=lease,
-            keys=lambda found: tuple_(_events.id, _events.gateway).in_(
-                [(e.id, e.gateway) for e in found]
-            ),
-        )  # fmt: skip
+        until = now + lease
+        lease_it = {
+            "status": WebhookStatus.PROCESSING.value,
+            "locked_until": until,
+            "next_attempt_at": until,
+            "version": _events.version + 1,
+        }
+        if conn.dialect.name == "postgresql":
+            return await _claim_in_one_statement(conn, _due_keys(now, limit), lease_it)
+        await hold_sqlite_write_lock(conn)
+        keys = [(row.id, row.gateway) for row in await conn.execute(_due_keys(now, limit))]
+        if not keys:
+            return []
+        claimed = await conn.execute(
+            update(webhook_events)
+            .where(tuple_(_events.id, _events.gateway).in_(keys))
+            .values(lease_it)
+            .returning(*webhook_events.c)
+        )
+        place = {key: n for n, key in enumerate(keys)}
+        found = sorted(claimed.mappings(), key=lambda row: place[(row["id"], row["gateway"])])
+        return [WEBHOOK_EVENT.from_row(row) for row in found]
 
     async def list(
         self,
@@ -129,9 +175,39 @@ def _is(key: WebhookEventKey) -> list[ColumnElement[bool]]:
     return [_events.id == key.id, _events.gateway == key.gateway]
 
 
-def _is_due(now: datetime) -> ColumnElement[bool]:
-    """WebhookEvent.is_due as SQL: a retry whose time has come, or an expired lease."""
-    return or_(
-        and_(_events.status.in_(_RETRYABLE), _events.next_attempt_at <= now),
-        and_(_events.status == WebhookStatus.PROCESSING.value, _events.locked_until <= now),
+def _due_keys(now: datetime, limit: int) -> Select[tuple[str, str, datetime]]:
+    """The keys of the next due events, oldest first, read from the partial index alone
+    (WebhookEvent.is_due as SQL: a lease's expiry is its next_attempt_at, and the
+    locked_until test only re-checks the rows the index gave)."""
+    return (
+        select(_events.id, _events.gateway, _events.next_attempt_at.label("due_at"))
+        .where(
+            WEBHOOK_EVENTS_WAITING,
+            _events.next_attempt_at <= now,
+            or_(
+                _events.status != WebhookStatus.PROCESSING.value,
+                _events.locked_until <= now,
+            ),
+        )
+        .order_by(*_CLAIM_ORDER)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+
+
+async def _claim_in_one_statement(
+    conn: AsyncConnection, keys: Select[tuple[str, str, datetime]], lease_it: dict[str, Any]
+) -> list[WebhookEvent]:
+    """WITH due AS (SELECT keys … FOR UPDATE SKIP LOCKED) UPDATE … FROM due RETURNING:
+    safe in autocommit, since the one statement is its own transaction."""
+    due = keys.cte("due")
+    claimed = await conn.execute(
+        update(webhook_events)
+        .where(_events.id == due.c.id, _events.gateway == due.c.gateway)
+        .values(lease_it)
+        .returning(*webhook_events.c, due.c.due_at)
+    )
+    rows = sorted(
+        claimed.mappings(), key=lambda r: (r["due_at"], r["received_at"], r["id"], r["gateway"])
+    )
+    return [WEBHOOK_EVENT.from_row(row) for row in rows]
