@@ -278,8 +278,13 @@ def acme_payments(acme: str, server: CliState) -> str:
     return acme
 
 
+def simulate(kassa: Kassa, tenant: str, tier: str, *options: str) -> Result:
+    """`kassa fees simulate --tenant TENANT --tier TIER OPTIONS…`."""
+    return kassa("fees", "simulate", "--tenant", tenant, "--tier", tier, *options)
+
+
 def test_fees_simulate_compares_the_fees_per_currency(kassa: Kassa, acme_payments: str) -> None:
-    result = kassa("fees", "simulate", "--tenant", acme_payments, "--tier", "professional")
+    result = simulate(kassa, acme_payments, "professional")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     header = next(line for line in lines if line.startswith("CURRENCY"))
@@ -291,9 +296,7 @@ def test_fees_simulate_compares_the_fees_per_currency(kassa: Kassa, acme_payment
 
 
 def test_fees_simulate_json_for_scripts(kassa: Kassa, acme_payments: str) -> None:
-    report = as_json(
-        kassa("fees", "simulate", "--tenant", acme_payments, "--tier", "enterprise", "--json")
-    )
+    report = as_json(simulate(kassa, acme_payments, "enterprise", "--json"))
     assert (report["tenant_id"], report["current_tier"], report["tier"]) == (
         "ten_acme",
         "starter",
@@ -314,25 +317,13 @@ def test_fees_simulate_json_for_scripts(kassa: Kassa, acme_payments: str) -> Non
 
 
 def test_fees_simulate_counts_only_the_period(kassa: Kassa, acme_payments: str) -> None:
-    later = kassa(
-        "fees",
-        "simulate",
-        "--tenant",
-        acme_payments,
-        "--tier",
-        "enterprise",
-        "--from",
-        "2999-01-01",
-    )
+    later = simulate(kassa, acme_payments, "enterprise", "--from", "2999-01-01")
     assert later.exit_code == 0, later.stderr
     assert "No captured payments for ten_acme from 2999-01-01T00:00:00Z to now." in later.stdout
     window = as_json(
-        kassa(
-            "fees",
-            "simulate",
-            "--tenant",
+        simulate(
+            kassa,
             acme_payments,
-            "--tier",
             "enterprise",
             "--from",
             "2000-01-01T00:00:00Z",
