@@ -20,6 +20,7 @@ from application.customers.invoices import (
     GetInvoice,
     ListInvoices,
 )
+from application.ports.repositories import PageRequest
 from domain.invoice import InvoiceLine
 from entrypoints.http.customers.resources import (
     CustomerList,
@@ -36,7 +37,7 @@ from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.idempotency import documented_key
-from entrypoints.http.edge.pagination import Cursor, Limit, page_request
+from entrypoints.http.edge.pagination import Cursor
 from entrypoints.http.payments.outcome import documented
 
 
@@ -74,11 +75,8 @@ class CustomersController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_customers: NamedDependency[ListCustomers],
-        limit: Limit = 10,
-        starting_after: Cursor = None,
-        ending_before: Cursor = None,
+        page: NamedDependency[PageRequest],
     ) -> CustomerList:
-        page = page_request(limit, starting_after, ending_before)
         found = await list_customers.execute(principal.tenant_id, page)
         return customer_list(found.data, found.has_more, request.url.path)
 
@@ -133,11 +131,8 @@ class InvoicesController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_invoices: NamedDependency[ListInvoices],
-        limit: Limit = 10,
-        starting_after: Cursor = None,
-        ending_before: Cursor = None,
+        page: NamedDependency[PageRequest],
         customer_id: Cursor = None,
     ) -> InvoiceList:
-        page = page_request(limit, starting_after, ending_before)
         found = await list_invoices.execute(principal.tenant_id, customer_id, page)
         return invoice_list(found.data, found.has_more, request.url.path)

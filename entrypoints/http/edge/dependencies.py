@@ -9,6 +9,7 @@ from litestar.di import Provide
 
 from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import provide_principal
+from entrypoints.http.edge.pagination import page_parameters
 
 
 def from_container(provider_name: str) -> Provide:
@@ -23,11 +24,12 @@ def from_container(provider_name: str) -> Provide:
 
 
 def merchant_dependencies(*use_cases: str) -> dict[str, Provide]:
-    """The caller, the idempotency service, an idempotent write (`acting`) and the named
-    use cases."""
+    """The caller, the idempotency service, an idempotent write (`acting`), a list's page
+    (`page`: its limit and cursors) and the named use cases."""
     return {
         "principal": Provide(provide_principal, sync_to_thread=False),
         "idempotency": from_container("idempotency"),
         "acting": Provide(Acting, sync_to_thread=False),
+        "page": Provide(page_parameters, sync_to_thread=False),
         **{name: from_container(name) for name in use_cases},
     }

@@ -26,6 +26,13 @@ def page_request(limit: int, starting_after: str | None, ending_before: str | No
     return PageRequest(limit=limit, starting_after=starting_after, ending_before=ending_before)
 
 
+def page_parameters(
+    limit: Limit = 10, starting_after: Cursor = None, ending_before: Cursor = None
+) -> PageRequest:
+    """The `page` dependency of every list endpoint: its three query parameters, checked."""
+    return page_request(limit, starting_after, ending_before)
+
+
 def parse_instant(value: str | None, param: str) -> datetime | None:
     """An ISO 8601 timestamp (UTC when it names no offset) or Unix seconds."""
     if value is None:

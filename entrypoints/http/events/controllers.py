@@ -15,10 +15,10 @@ from msgspec import Meta, Struct
 from application.access import Principal
 from application.events.endpoints import EndpointChanges, WebhookEndpoints
 from application.events.queries import MerchantEventQueries, RedeliverEvent
+from application.ports.repositories import PageRequest
 from domain.merchant_event import ALL_EVENTS, EVENT_TYPES
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
-from entrypoints.http.edge.pagination import Cursor, Limit, page_request
 from entrypoints.http.events.resources import (
     DeliveryList,
     EventList,
@@ -57,15 +57,12 @@ class EventsController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         event_queries: NamedDependency[MerchantEventQueries],
-        limit: Limit = 10,
-        starting_after: Cursor = None,
-        ending_before: Cursor = None,
+        page: NamedDependency[PageRequest],
         type: Annotated[  # Stripe's parameter name
             str | None,
             QueryParameter(min_length=1, max_length=64, description=", ".join(EVENT_TYPES)),
         ] = None,
     ) -> EventList:
-        page = page_request(limit, starting_after, ending_before)
         found = await event_queries.list(principal.tenant_id, type, page)
         return event_list(found.data, found.has_more, request.url.path)
 
@@ -204,11 +201,8 @@ class WebhookEndpointsController(Controller):
         endpoint_id: FromPath[str],
         principal: NamedDependency[Principal],
         event_queries: NamedDependency[MerchantEventQueries],
-        limit: Limit = 10,
-        starting_after: Cursor = None,
-        ending_before: Cursor = None,
+        page: NamedDependency[PageRequest],
     ) -> DeliveryList:
-        page = page_request(limit, starting_after, ending_before)
         found = await event_queries.deliveries_of_endpoint(principal.tenant_id, endpoint_id, page)
         return DeliveryList(
             data=[delivery_resource(d) for d in found.data],

@@ -12,11 +12,11 @@ from litestar.params import QueryParameter
 
 from application.access import Principal
 from application.audit import ListAuditEntries
-from application.ports.repositories import AuditFilter
+from application.ports.repositories import AuditFilter, PageRequest
 from entrypoints.http.edge.auth import authenticate
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.errors import ApiError
-from entrypoints.http.edge.pagination import Limit, Text, page_request
+from entrypoints.http.edge.pagination import Text
 from entrypoints.http.platform.docs import documented
 from entrypoints.http.platform.resources import AuditEntryList, audit_entry_list
 
@@ -50,9 +50,7 @@ class AuditLogsController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_audit_entries: NamedDependency[ListAuditEntries],
-        limit: Limit = 10,
-        starting_after: Text = None,
-        ending_before: Text = None,
+        page: NamedDependency[PageRequest],
         action: Text = None,
         entity_id: Text = None,
         tenant_id: Annotated[
@@ -65,7 +63,6 @@ class AuditLogsController(Controller):
             ),
         ] = None,
     ) -> AuditEntryList:
-        page = page_request(limit, starting_after, ending_before)
         if not principal.has("platform_admin"):
             if tenant_id not in (None, principal.tenant_id):
                 # Filters narrow what the caller may see: another tenant's is nothing.

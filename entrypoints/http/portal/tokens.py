@@ -16,6 +16,7 @@ from application.portal.tokens import (
     ListPortalTokens,
     RevokePortalToken,
 )
+from application.ports.repositories import PageRequest
 from application.ports.system import Clock
 from entrypoints.http.customers.resources import (
     PortalTokenList,
@@ -29,7 +30,7 @@ from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
 from entrypoints.http.edge.dependencies import from_container
 from entrypoints.http.edge.idempotency import documented_key
-from entrypoints.http.edge.pagination import Limit, Text, page_request
+from entrypoints.http.edge.pagination import Text
 from entrypoints.http.payments.outcome import documented, json_response
 from entrypoints.http.payments.resources import encode
 
@@ -117,11 +118,8 @@ class PortalTokensController(Controller):
         principal: NamedDependency[Principal],
         list_portal_tokens: NamedDependency[ListPortalTokens],
         clock: NamedDependency[SkipValidation[Clock]],
-        limit: Limit = 10,
-        starting_after: Text = None,
-        ending_before: Text = None,
+        page: NamedDependency[PageRequest],
         customer_id: Text = None,
     ) -> PortalTokenList:
-        page = page_request(limit, starting_after, ending_before)
         found = await list_portal_tokens.execute(principal.tenant_id, customer_id, page)
         return portal_token_list(found.data, clock.now(), found.has_more, request.url.path)
