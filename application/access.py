@@ -33,3 +33,13 @@ class Principal:
 
     def has(self, role: str) -> bool:
         return role in self.roles
+
+    def may_read(self, tenant_id: str | None) -> bool:
+        """Whether a read narrowed to `tenant_id` (None: not narrowed) is one this caller
+        may make: a platform admin any, anyone else only its own tenant's."""
+        return self.has("platform_admin") or tenant_id in (None, self.tenant_id)
+
+    def read_scope(self, tenant_id: str | None) -> str | None:
+        """The tenant a read covers: a platform admin's `tenant_id` (None: every tenant),
+        anyone else's own."""
+        return tenant_id if self.has("platform_admin") else self.tenant_id

@@ -116,10 +116,9 @@ class PaymentStatsController(Controller):
             ),
         ] = None,
     ) -> PaymentStatsResource:
-        if not principal.has("platform_admin"):
-            if tenant_id not in (None, principal.tenant_id):
-                raise NotFoundError(f"No such tenant: {tenant_id}.", param="tenant_id")
-            tenant_id = principal.tenant_id
+        if not principal.may_read(tenant_id):
+            raise NotFoundError(f"No such tenant: {tenant_id}.", param="tenant_id")
+        tenant_id = principal.read_scope(tenant_id)
         since, until = parse_instant(start, "from"), parse_instant(end, "to")
         found = await payment_statistics.execute(tenant_id, since, until)
         return PaymentStatsResource(

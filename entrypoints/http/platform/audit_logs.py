@@ -63,11 +63,10 @@ class AuditLogsController(Controller):
             ),
         ] = None,
     ) -> AuditEntryList:
-        if not principal.has("platform_admin"):
-            if tenant_id not in (None, principal.tenant_id):
-                # Filters narrow what the caller may see: another tenant's is nothing.
-                return audit_entry_list([], False, request.url.path)
-            tenant_id = principal.tenant_id
-        where = AuditFilter(tenant_id=tenant_id, action=action, entity_id=entity_id)
+        if not principal.may_read(tenant_id):
+            # Filters narrow what the caller may see: another tenant's is nothing.
+            return audit_entry_list([], False, request.url.path)
+        scope = principal.read_scope(tenant_id)
+        where = AuditFilter(tenant_id=scope, action=action, entity_id=entity_id)
         found = await list_audit_entries.execute(where, page)
         return audit_entry_list(found.data, found.has_more, request.url.path)
