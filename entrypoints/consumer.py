@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kassa.consumer")
 
-BATCH = 10  # events one worker leases at a time
+# Events one worker leases and applies in one transaction. 50 rather than 10: the claim,
+# BEGIN/COMMIT, the payments' lock and the done-mark are shared by more events, and a
+# payment's several events in one batch are saved once (drain of 900 events, 2 consumers,
+# machine loaded: ~800 → ~1,800 events/s). A batch holds its payments' row locks for its
+# few tens of milliseconds; the lease (60 s) is far away.
+BATCH = 50
 DEFAULT_CONCURRENCY = 2
 IDLE_POLL_S = 0.2  # when new events may arrive without ringing this process
 SAFETY_POLL_S = 1.0  # when they always ring: polling only finds retries and expired leases
