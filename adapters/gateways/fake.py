@@ -22,7 +22,7 @@ from adapters.gateways.fake_state import (
 )
 from adapters.system.clock import SystemClock
 from application.errors import GatewayError, GatewayOutcomeUnknownError
-from application.ports.gateway import IntentRequest
+from application.ports.gateway import IntentRequest, RefundRequest
 from application.ports.system import Clock
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
@@ -220,21 +220,14 @@ class FakePaymentGateway:
             lambda b: [b.snapshot(i) for i in b.ledger.latest_intents(limit)], write=False
         )
 
-    async def create_refund(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        reason: str | None,
-        idempotency_key: str,
-        refund_application_fee: bool = False,
-        refund_id: str | None = None,
-    ) -> GatewayRefund:
+    async def create_refund(self, request: RefundRequest) -> GatewayRefund:
+        r = request
         return await self._once(
             "create_refund",
-            idempotency_key,
+            r.idempotency_key,
             lambda b: b.create_refund(
-                gateway_payment_id, amount, reason, idempotency_key, refund_application_fee,
-                refund_id,
+                r.gateway_payment_id, r.amount, r.reason, r.idempotency_key,
+                r.refund_application_fee, r.refund_id,
             ),
         )  # fmt: skip
 

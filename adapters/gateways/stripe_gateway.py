@@ -22,7 +22,7 @@ from adapters.gateways.stripe_format import (
 )
 from adapters.gateways.stripe_requests import Send, StripeRequests
 from application.errors import GatewayError, GatewayRejectedError
-from application.ports.gateway import IntentRequest
+from application.ports.gateway import IntentRequest, RefundRequest
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 from domain.statuses import PaymentStatus
@@ -192,21 +192,16 @@ class StripePaymentGateway:
 
     # ------------------------------------------------------------ refunds and fees
 
-    async def create_refund(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        reason: str | None,
-        idempotency_key: str,
-        refund_application_fee: bool = False,
-        refund_id: str | None = None,
-    ) -> GatewayRefund:
-        params: dict[str, Any] = {"payment_intent": gateway_payment_id, "amount": amount.amount}
-        if refund_id is not None:
-            params["metadata"] = {"kassa_refund_id": refund_id}
-        if reason is not None:
-            params["reason"] = reason
-        if refund_application_fee:
+    async def create_refund(self, request: RefundRequest) -> GatewayRefund:
+        params: dict[str, Any] = {
+            "payment_intent": request.gateway_payment_id,
+            "amount": request.amount.amount,
+        }
+        if request.refund_id is not None:
+            params["metadata"] = {"kassa_refund_id": request.refund_id}
+        if request.reason is not None:
+            params["reason"] = request.reason
+        if request.refund_application_fee:
             # A destination charge's refund also takes the money back from the merchant;
             # the platform fee goes back in proportion.
             params["refund_application_fee"] = True
@@ -214,9 +209,9 @@ class StripePaymentGateway:
         found = await self._requests.send(
             "create refund",
             lambda o: self._v1.refunds.create_async(params, options=o),
-            idempotency_key,
+            request.idempotency_key,
         )
-        return refund_from_stripe(found, gateway_payment_id)
+        return refund_from_stripe(found, request.gateway_payment_id)
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund:
         found = await self._requests.send(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
 from application.payments.payment_use_case import PaymentUseCase, gateway_key
-from application.payments.refund_payment import refund_gateway_key
+from application.payments.refund_payment import refund_request
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.payment import Payment
 from domain.reasons import AUTOMATIC_CANCELLATION
@@ -119,14 +119,7 @@ class ReconcilePayments(PaymentUseCase):
         if found is not None or not fix:
             return found
         try:
-            return await self._gateway.create_refund(
-                payment.gateway_payment_id,
-                refund.amount,
-                refund.reason,
-                refund_gateway_key(payment.id, refund.id),
-                refund_application_fee=payment.connected_account_id is not None,
-                refund_id=refund.id,
-            )
+            return await self._gateway.create_refund(refund_request(payment, refund))
         except GatewayOutcomeUnknownError:
             return None  # the next run asks again
         except GatewayRejectedError as exc:

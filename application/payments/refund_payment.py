@@ -13,7 +13,7 @@ from application.errors import (
 )
 from application.fees.terms import FeeTermsResolver
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
-from application.ports.gateway import PaymentGateway
+from application.ports.gateway import PaymentGateway, RefundRequest
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import Actor
@@ -77,16 +77,8 @@ class RefundPayment(PaymentUseCase):
                 refund_id=refund_id, amount=refund.amount.amount,
             )  # fmt: skip
             await uow.commit()
-        assert payment.gateway_payment_id is not None, "a captured payment has an intent"
         try:
-            answer = await self._gateway.create_refund(
-                payment.gateway_payment_id,
-                refund.amount,
-                cmd.reason,
-                refund_gateway_key(payment.id, refund_id),
-                refund_application_fee=payment.connected_account_id is not None,
-                refund_id=refund_id,
-            )
+            answer = await self._gateway.create_refund(refund_request(payment, refund))
         except GatewayOutcomeUnknownError:
             return RefundResult(payment, refund)  # stays pending; reconciliation settles it
         except (GatewayRejectedError, GatewayError) as exc:
@@ -110,3 +102,17 @@ class RefundPayment(PaymentUseCase):
 def refund_gateway_key(payment_id: str, refund_id: str) -> str:
     """The idempotency key of the gateway call that makes refund `refund_id`."""
     return gateway_key(payment_id, f"refund_{refund_id}")
+
+
+def refund_request(payment: Payment, refund: Refund) -> RefundRequest:
+    """What the gateway is asked for `payment`'s pending `refund`: the same whoever asks
+    (the refund itself, or reconciliation resending it), under the same derived key."""
+    assert payment.gateway_payment_id is not None, "a refunded payment has an intent"
+    return RefundRequest(
+        payment.gateway_payment_id,
+        refund.amount,
+        refund.reason,
+        refund_gateway_key(payment.id, refund.id),
+        refund_application_fee=payment.connected_account_id is not None,
+        refund_id=refund.id,
+    )

@@ -26,6 +26,21 @@ class IntentRequest:
     connected_account: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """A refund asked of the gateway, once per `idempotency_key`. `refund_id`, Kassa's id of
+    the refund, goes into the gateway's metadata (`kassa_refund_id`), so `find_refund`
+    finds it when the answer was lost. `refund_application_fee`: a destination charge's
+    refund takes the money back from the merchant and gives back the platform fee."""
+
+    gateway_payment_id: str
+    amount: Money
+    reason: str | None
+    idempotency_key: str
+    refund_application_fee: bool = False
+    refund_id: str | None = None
+
+
 class PaymentGateway(Protocol):
     """A card gateway (Stripe, or the fake). Declines are results, not exceptions.
 
@@ -63,18 +78,7 @@ class PaymentGateway(Protocol):
         intent carries), for when the answer to the creating call was lost."""
         ...
 
-    async def create_refund(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        reason: str | None,
-        idempotency_key: str,
-        refund_application_fee: bool = False,
-        refund_id: str | None = None,
-    ) -> GatewayRefund:
-        """`refund_id`, Kassa's id of the refund, goes into the gateway's metadata
-        (`kassa_refund_id`), so `find_refund` finds it when the answer was lost."""
-        ...
+    async def create_refund(self, request: RefundRequest) -> GatewayRefund: ...
 
     async def retrieve_refund(self, gateway_refund_id: str) -> GatewayRefund: ...
 

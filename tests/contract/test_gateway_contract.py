@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
+from application.ports.gateway import RefundRequest
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
 from tests.support.gateways import (  # noqa: F401
@@ -203,10 +204,10 @@ async def test_several_partial_refunds_are_allowed(backend: GatewayBackend) -> N
     paid = await backend.charge()
 
     first = await backend.gateway.create_refund(
-        paid.gateway_payment_id, Money(300, "USD"), None, "pay_1:refund:1"
+        RefundRequest(paid.gateway_payment_id, Money(300, "USD"), None, "pay_1:refund:1")
     )
     second = await backend.gateway.create_refund(
-        paid.gateway_payment_id, Money(200, "USD"), None, "pay_1:refund:2"
+        RefundRequest(paid.gateway_payment_id, Money(200, "USD"), None, "pay_1:refund:2")
     )
     found = await backend.gateway.retrieve_refund(second.gateway_refund_id)
 
@@ -220,12 +221,12 @@ async def test_several_partial_refunds_are_allowed(backend: GatewayBackend) -> N
 async def test_a_refund_cannot_exceed_what_is_left(backend: GatewayBackend) -> None:
     paid = await backend.charge()
     await backend.gateway.create_refund(
-        paid.gateway_payment_id, Money(300, "USD"), None, "pay_1:refund:1"
+        RefundRequest(paid.gateway_payment_id, Money(300, "USD"), None, "pay_1:refund:1")
     )
 
     with pytest.raises(GatewayRejectedError):
         await backend.gateway.create_refund(
-            paid.gateway_payment_id, Money(1000, "USD"), None, "pay_1:refund:2"
+            RefundRequest(paid.gateway_payment_id, Money(1000, "USD"), None, "pay_1:refund:2")
         )
 
 
@@ -234,7 +235,9 @@ async def test_a_refund_keeps_its_reason(backend: GatewayBackend) -> None:
     paid = await backend.charge()
 
     refund = await backend.gateway.create_refund(
-        paid.gateway_payment_id, Money(300, "USD"), "requested_by_customer", "pay_1:refund:1"
+        RefundRequest(
+            paid.gateway_payment_id, Money(300, "USD"), "requested_by_customer", "pay_1:refund:1"
+        )
     )
 
     assert refund.reason == "requested_by_customer"
@@ -304,10 +307,10 @@ async def test_a_refund_is_found_again_by_kassas_refund_id(backend: GatewayBacke
     paid = await backend.charge()
     intent_id = paid.gateway_payment_id
     other = await backend.gateway.create_refund(
-        intent_id, Money(100, "USD"), None, "pay_1:refund:re_a", refund_id="re_a"
+        RefundRequest(intent_id, Money(100, "USD"), None, "pay_1:refund:re_a", refund_id="re_a")
     )
     made = await backend.gateway.create_refund(
-        intent_id, Money(200, "USD"), None, "pay_1:refund:re_b", refund_id="re_b"
+        RefundRequest(intent_id, Money(200, "USD"), None, "pay_1:refund:re_b", refund_id="re_b")
     )
 
     found = await backend.gateway.find_refund(intent_id, "re_b")

@@ -12,6 +12,7 @@ import respx
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.gateways.stripe_requests import StripeRequests
 from application.errors import GatewayError, GatewayOutcomeUnknownError, GatewayRejectedError
+from application.ports.gateway import RefundRequest
 from domain.money import Money
 from tests.support import stripe_responses as stripe_json
 from tests.support.gateways import order
@@ -182,7 +183,7 @@ async def test_stripe_may_say_a_server_error_is_not_worth_retrying(
     route = stripe_api.post("/v1/refunds").mock(return_value=final)
 
     with pytest.raises(GatewayOutcomeUnknownError):
-        await gateway.create_refund(PI, USD_3, None, "pay_1:refund:1")
+        await gateway.create_refund(RefundRequest(PI, USD_3, None, "pay_1:refund:1"))
 
     assert route.call_count == 1
 

@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from adapters.gateways.stripe_gateway import StripePaymentGateway
+from application.ports.gateway import RefundRequest
 from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
@@ -143,7 +144,7 @@ async def test_a_connect_refund_asks_for_the_fee_and_the_transfer_back(
     route = stripe_api.post("/v1/refunds").respond(200, json=answer)
 
     refund = await gateway.create_refund(
-        PI, Money(300, "USD"), "requested_by_customer", "pay_1:refund:1", True
+        RefundRequest(PI, Money(300, "USD"), "requested_by_customer", "pay_1:refund:1", True)
     )
 
     sent = route.calls.last.request

@@ -11,8 +11,8 @@ from typing import Any
 
 from adapters.gateways.fake import FakePaymentGateway
 from application.errors import GatewayError, GatewayOutcomeUnknownError
+from application.ports.gateway import RefundRequest
 from domain.gateway_results import GatewayRefund
-from domain.money import Money
 
 ACTED_THEN_TIMED_OUT = "acted, then timed out"
 FAILED_WITH_5XX = "5xx, not acted"
@@ -36,17 +36,9 @@ class FlakyGateway:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def create_refund(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        reason: str | None,
-        idempotency_key: str,
-        refund_application_fee: bool = False,
-        refund_id: str | None = None,
-    ) -> GatewayRefund:
-        first = idempotency_key not in self._seen_keys
-        self._seen_keys.add(idempotency_key)
+    async def create_refund(self, request: RefundRequest) -> GatewayRefund:
+        first = request.idempotency_key not in self._seen_keys
+        self._seen_keys.add(request.idempotency_key)
         fault = self.rng.choice(FAULTS) if first and self.rng.random() < self.rate else None
         if fault is not None:
             self.faults.append(fault)
@@ -54,10 +46,7 @@ class FlakyGateway:
             raise GatewayError("The gateway could not be reached.")
         if fault == FAILED_WITH_5XX:
             raise GatewayOutcomeUnknownError("The gateway answered 502.")
-        answer = await self.inner.create_refund(
-            gateway_payment_id, amount, reason, idempotency_key,
-            refund_application_fee=refund_application_fee, refund_id=refund_id,
-        )  # fmt: skip
+        answer = await self.inner.create_refund(request)
         if fault == ACTED_THEN_TIMED_OUT:
             raise GatewayOutcomeUnknownError("The gateway did not answer in time.")
         return answer
