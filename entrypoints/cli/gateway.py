@@ -13,6 +13,7 @@ import httpx
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_bank import FakeBank
+from adapters.gateways.fake_state import FakeRefund
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.render import money, table
 from entrypoints.container import Container
@@ -133,12 +134,43 @@ def expire(state: CliState, payment: str) -> None:
 
 @gateway.command("fail-refund")
 @click.argument("refund")
+@click.option(
+    "--payment",
+    default=None,
+    help="REFUND's payment (pay_… or pi_…): then REFUND may be Kassa's refund id, "
+    "as `kassa payments refund` prints it.",
+)
 @pass_state
-def fail_refund(state: CliState, refund: str) -> None:
-    """The bank fails pending REFUND (the gateway's re_… id): the money stays with you."""
-    _fake(state)
-    failed = run(state, lambda c: _gateway(c).act(lambda b: b.settle_refund(refund, False)))
+def fail_refund(state: CliState, refund: str, payment: str | None) -> None:
+    """The bank fails pending REFUND: the money stays with you. REFUND is the gateway's
+    refund id, or Kassa's with --payment."""
+    if payment is None:
+        _fake(state)
+        failed = run(state, lambda c: _gateway(c).act(lambda b: _settle(b, refund, refund)))
+    else:
+        failed = _at_gateway(
+            state, payment, lambda b, i: _settle(b, _refund_of(b, i, refund, payment), refund)
+        )
     click.echo(f"Refund {failed.id} {failed.status.value} at the bank.")
+
+
+def _refund_of(bank: FakeBank, intent_id: str, refund: str, payment: str) -> str:
+    """The gateway's id of REFUND, named by either id, among the refunds of one intent."""
+    for made in bank.ledger.refunds_of(intent_id):
+        if refund in (made.id, made.metadata.get("kassa_refund_id")):
+            return made.id
+    raise click.ClickException(
+        f"resource_missing: No such refund of {payment} at the gateway: {refund}"
+    )
+
+
+def _settle(bank: FakeBank, gateway_refund_id: str, named: str) -> FakeRefund:
+    if bank.ledger.refund(gateway_refund_id) is None:
+        raise click.ClickException(
+            f"resource_missing: No such refund at the gateway: {named} "
+            "(Kassa's refund ids need --payment)"
+        )
+    return bank.settle_refund(gateway_refund_id, False)
 
 
 @gateway.command()

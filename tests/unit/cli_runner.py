@@ -27,3 +27,11 @@ def kassa_on(state: CliState) -> Kassa:
 def as_json(result: Result) -> Any:
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def refused(result: Result) -> str:
+    """The one-line message of a refused command: exit code 1, nothing on stdout."""
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    return line

@@ -16,7 +16,7 @@ from entrypoints.cli.context import CliState, run
 from entrypoints.cli.main import cli
 from entrypoints.cli.operator import operator_actor
 from entrypoints.settings import Settings
-from tests.unit.cli_runner import Kassa, as_json
+from tests.unit.cli_runner import Kassa, as_json, refused
 
 
 @pytest.fixture
@@ -34,14 +34,6 @@ def kassa(database_url: str) -> Kassa:
         return runner.invoke(cli, list(args), env={"KASSA_DATABASE_URL": database_url})
 
     return invoke
-
-
-def refused(result: Result) -> str:
-    """The one-line message of a failed command (exit code 1, nothing on stdout)."""
-    assert result.exit_code == 1, result.stdout
-    assert result.stdout == ""
-    (line,) = result.stderr.splitlines()
-    return line
 
 
 def charge(
