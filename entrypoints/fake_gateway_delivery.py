@@ -27,12 +27,6 @@ SEND_TIMEOUT_S = 10.0
 STOP_GRACE_S = 5.0
 
 
-def delivery_target(host: str, port: int) -> str:
-    """Where this process listens, as the gateway reaches it (a wildcard is loopback)."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
-
-
 def http_sender(client: httpx.AsyncClient, base_url: str) -> Send:
     async def send(payload: bytes, signature: str) -> int:
         response = await client.post(

@@ -23,6 +23,13 @@ def env_name(field: str) -> str:
     return f"KASSA_{field.upper()}"
 
 
+def local_url(host: str, port: int) -> str:
+    """Where a server listening on host:port is reached from this machine: a wildcard
+    address (every interface) is loopback, an IPv6 address is bracketed."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
     """Every setting, parsed once: a field is its name, type and default, and is read from
     `KASSA_` + its name upper-cased (`env_name`). Adding a setting is adding a field."""
@@ -87,8 +94,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, rename=env_name):
 
     @property
     def base_url(self) -> str:
-        """Where people reach Kassa: KASSA_PUBLIC_BASE_URL, else this host and port."""
-        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        """Where people reach Kassa: KASSA_PUBLIC_BASE_URL, else this host and port (as
+        `kassa serve` listens on them: every process reading these settings agrees)."""
+        return (self.public_base_url or local_url(self.host, self.port)).rstrip("/")
 
     @property
     def fake_gateway_url(self) -> str:

@@ -49,7 +49,13 @@ async def ensure_demo_tenant(container: Container) -> tuple[Tenant, bool]:
 )
 @pass_state
 def demo(state: CliState, as_json: bool, ttl_minutes: int) -> None:
-    """Create (or reuse) the demo tenant; print its tokens."""
+    """Create (or reuse) the demo tenant; print its tokens, the API's address and a portal
+    link.
+
+    The links name KASSA_PUBLIC_BASE_URL, else http://KASSA_HOST:KASSA_PORT (a wildcard
+    host is 127.0.0.1): the settings `kassa serve` reads. Run from another terminal, give
+    this command the same environment; a server started with --host/--port instead is
+    not known here: set KASSA_PUBLIC_BASE_URL (or KASSA_HOST/KASSA_PORT) for both."""
     settings = state.settings
     if is_embedded(settings):
         migrate(settings)  # a fresh checkout works before `kassa serve` ever ran

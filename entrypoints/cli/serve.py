@@ -15,8 +15,7 @@ from msgspec.structs import replace
 
 from entrypoints.cli.context import DEMO_TENANT_ID, CliState, pass_state
 from entrypoints.cli.db import migrate, printable_url
-from entrypoints.fake_gateway_delivery import delivery_target
-from entrypoints.settings import Settings, env_name
+from entrypoints.settings import Settings, env_name, local_url
 
 log = logging.getLogger("kassa.serve")
 
@@ -40,8 +39,7 @@ def program() -> str:
 
 
 def banner(settings: Settings, host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    base = local_url(host, port)
     kassa = program()
     return "\n".join(
         [
@@ -91,7 +89,7 @@ def serve(
     port = state.settings.port if port is None else port
     # Links (portal links, the fake gateway's pages) name the address actually served.
     settings = state.use(replace(state.settings, host=host, port=port))
-    state.container.fake_webhook_target.override(providers.Object(delivery_target(host, port)))
+    state.container.fake_webhook_target.override(providers.Object(local_url(host, port)))
     settings.ensure_local_dirs()
     if migrate_first is None:
         migrate_first = is_embedded(settings)

@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.event_delivery import event_delivery_lifespan
-from entrypoints.fake_gateway_delivery import delivery_target, fake_webhook_delivery_lifespan
+from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
 from entrypoints.http.customers.controllers import CustomersController, InvoicesController
 from entrypoints.http.edge.allow import complete_allow
 from entrypoints.http.edge.auth import requires
@@ -115,12 +115,12 @@ def create_app_from_env() -> Litestar:
     from dependency_injector import providers
 
     from entrypoints.container import build_container
-    from entrypoints.settings import Settings
+    from entrypoints.settings import Settings, local_url
 
     settings = Settings.from_env()
     container = build_container(settings)
     container.fake_webhook_target.override(
-        providers.Object(delivery_target(settings.host, settings.port))
+        providers.Object(local_url(settings.host, settings.port))
     )
     return create_app(container)
 

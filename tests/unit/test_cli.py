@@ -188,3 +188,43 @@ def test_gateway_actions_reach_the_fake_gateway_in_the_database(tmp_path: Path) 
     result = CliRunner().invoke(cli, ["payments", "capture", "pay_missing"], obj=state)
     assert result.exit_code == 1
     assert "No such payment: pay_missing" in result.stderr  # asked, not refused up front
+
+
+def demo_from_another_terminal(**env: str) -> dict[str, str]:
+    """`kassa demo --json` in a fresh process whose environment is `env` (on the memory
+    store): the links it prints come from the settings `kassa serve` reads."""
+    env = {"KASSA_DATABASE_URL": "memory://", "KASSA_BCRYPT_ROUNDS": "4", **env}
+    result = CliRunner().invoke(cli, ["demo", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    shown: dict[str, str] = json.loads(result.stdout)
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("env", "base"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"KASSA_PORT": "9123"}, "http://127.0.0.1:9123"),
+        # A server listening on every interface is reached on this machine's loopback,
+        # as `kassa serve` says in its banner: never a link to http://0.0.0.0 or http://:::
+        ({"KASSA_HOST": "0.0.0.0", "KASSA_PORT": "9123"}, "http://127.0.0.1:9123"),
+        ({"KASSA_HOST": "::", "KASSA_PORT": "9123"}, "http://127.0.0.1:9123"),
+        ({"KASSA_HOST": "::1", "KASSA_PORT": "9123"}, "http://[::1]:9123"),
+        ({"KASSA_HOST": "kassa.lan"}, "http://kassa.lan:8000"),
+        # The public address wins over where the server listens (a proxy in front of it).
+        (
+            {"KASSA_PUBLIC_BASE_URL": "https://pay.example.com/", "KASSA_PORT": "9123"},
+            "https://pay.example.com",
+        ),
+    ],
+)
+def test_demo_links_name_the_address_the_server_uses(env: dict[str, str], base: str) -> None:
+    shown = demo_from_another_terminal(**env)
+    assert shown["api_url"] == base + "/api/v1"
+    assert shown["portal_url"] == f"{base}/pay/{shown['portal_token']}"
+
+
+def test_demo_help_says_where_its_links_come_from() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["demo", "--help"]).stdout.split())
+    assert "KASSA_PUBLIC_BASE_URL" in text and "KASSA_HOST" in text and "KASSA_PORT" in text
+    assert "--host/--port" in text
