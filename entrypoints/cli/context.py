@@ -72,9 +72,10 @@ async def _run_then_close(state: CliState, work: Callable[[Container], Awaitable
         return await work(container)
     finally:
         if state.settings.store == "sql":
-            # The engine's connections belong to this loop: close them before it ends.
+            # The engines' connections belong to this loop: close them before it ends, and
+            # forget every singleton built on them (the webhook queue keeps an autocommit
+            # copy of the engine with its pool), so the next run builds them on its loop.
             await container.engine().dispose()
-            container.engine.reset()
             if state.settings.gateway == "fake" and state.settings.fake_gateway_books == "database":
                 await container.fake_gateway_engine().dispose()
-                container.fake_gateway_engine.reset()
+            container.reset_singletons()

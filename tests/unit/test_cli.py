@@ -228,3 +228,14 @@ def test_demo_help_says_where_its_links_come_from() -> None:
     text = " ".join(CliRunner().invoke(cli, ["demo", "--help"]).stdout.split())
     assert "KASSA_PUBLIC_BASE_URL" in text and "KASSA_HOST" in text and "KASSA_PORT" in text
     assert "--host/--port" in text
+
+
+def test_one_process_runs_many_commands_on_one_sqlite_state(tmp_path: Path) -> None:
+    """Every `run` has its own event loop: nothing built on the last loop's engine (the
+    webhook queue's autocommit engine, the fake gateway's books) may outlive it."""
+    state = CliState(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/kassa.db"))
+    upgrade_sync(state.settings.database_url)
+    for _ in range(3):
+        result = CliRunner().invoke(cli, ["webhooks", "consume", "--once"], obj=state)
+        assert (result.exit_code, result.stdout) == (0, "Applied: no events\n"), result.output
+        assert CliRunner().invoke(cli, ["gateway", "list"], obj=state).exit_code == 0

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from adapters.persistence.sql.migrate import upgrade_sync
 from application.payments.create_payment import CreatePaymentCommand
 from domain.capture_method import CaptureMethod
 from entrypoints.cli.context import CliState, run
-from entrypoints.cli.main import cli
 from entrypoints.container import Container
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery
 from entrypoints.settings import Settings
@@ -29,17 +27,6 @@ def state(tmp_path: Path) -> CliState:
     url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
     upgrade_sync(url)
     return CliState(Settings(database_url=url))
-
-
-@pytest.fixture
-def kassa(state: CliState) -> Kassa:
-    """Each command in a process of its own, as from a terminal: its own container."""
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), obj=CliState(state.settings))
-
-    return invoke
 
 
 def elsewhere(state: CliState) -> CliState:
