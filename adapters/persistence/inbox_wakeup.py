@@ -56,7 +56,8 @@ class LocalInboxWakeup:
             self._rung = asyncio.Event()
             self._loop = asyncio.get_running_loop()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._rung.wait(), at_most)
+            async with asyncio.timeout(at_most):
+                await self._rung.wait()
 
     async def close(self) -> None:
         self.wake_here()
@@ -124,7 +125,11 @@ class PostgresInboxWakeup(LocalInboxWakeup):
     async def _notify_while_connected(self) -> None:
         while not self._conn.is_closed():
             try:
-                await asyncio.wait_for(self._due.wait(), RECONNECT_AFTER_S)
+                # asyncio.timeout, not wait_for: on Python 3.11 a wait_for whose event is set
+                # as the task is cancelled swallows the cancellation, and close() then waits
+                # for this loop forever (seen: a test client's shutdown hung on it).
+                async with asyncio.timeout(RECONNECT_AFTER_S):
+                    await self._due.wait()
             except TimeoutError:
                 continue
             self._due.clear()

@@ -79,7 +79,8 @@ class ListeningTenantConfigCache:
         if self._task is None:
             self._task = asyncio.create_task(self._keep_listening(), name="kassa-tenant-cache")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), START_TIMEOUT_S)
+            async with asyncio.timeout(START_TIMEOUT_S):
+                await self._connected.wait()
 
     async def close(self) -> None:
         task, self._task = self._task, None
@@ -118,8 +119,11 @@ class ListeningTenantConfigCache:
                 self._listening = True
                 self._connected.set()
                 while not self._conn.is_closed():
+                    # asyncio.timeout, not wait_for, which can swallow close()'s cancel on
+                    # Python 3.11 (inbox_wakeup.py's _notify_while_connected says more)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(closed.wait(), RECONNECT_AFTER_S)
+                        async with asyncio.timeout(RECONNECT_AFTER_S):
+                            await closed.wait()
                 log.warning("The tenant cache's connection closed; reading every request")
             except asyncio.CancelledError:
                 self._forget_all()
