@@ -23,8 +23,8 @@ from application.ports.repositories import (
     PortalTokenRepository,
     SavedPaymentMethodRepository,
     TenantRepository,
-    WebhookInbox,
 )
+from application.ports.webhook_inbox import WebhookInbox
 
 
 class UnitOfWork(Protocol):

@@ -18,9 +18,9 @@ from application.errors import StaleAggregateError
 from application.fees.terms import FeeTermsResolver
 from application.portal.invoice_payments import record_on_invoice
 from application.ports.gateway import GatewayEventFormat
-from application.ports.repositories import WebhookQueue
 from application.ports.system import Clock, IdFactory
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.webhook_inbox import WebhookQueue
 from application.retry import retry_on_conflict
 from application.webhooks.effects import Effect, effect_for
 from domain.errors import DomainError

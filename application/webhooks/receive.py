@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from application.errors import SignatureError
 from application.ports.gateway import GatewayEventFormat
-from application.ports.repositories import WebhookQueue
 from application.ports.system import Clock
+from application.ports.webhook_inbox import WebhookQueue
 from domain.webhook_event import WebhookEvent
 
 log = logging.getLogger("kassa.webhooks")

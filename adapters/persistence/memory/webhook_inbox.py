@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
-from application.ports.repositories import InboxStats, Page, PageRequest
+from application.ports.repositories import Page, PageRequest
+from application.ports.webhook_inbox import InboxStats
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 

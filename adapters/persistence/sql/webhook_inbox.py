@@ -19,7 +19,8 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import WEBHOOK_EVENTS_WAITING, webhook_events
 from application.errors import StaleAggregateError
-from application.ports.repositories import InboxStats, Page, PageRequest
+from application.ports.repositories import Page, PageRequest
+from application.ports.webhook_inbox import InboxStats
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 _events = webhook_events.c
