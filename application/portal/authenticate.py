@@ -51,6 +51,19 @@ class PortalAuthenticator:
     async def authenticate(
         self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
     ) -> PortalSession:
+        """A warm link in one statement (`warm`), any other through `prove`."""
+        async with self._uow_factory() as uow:
+            session = await self.warm(uow, secret, ip, user_agent, request_id)
+            if session is not None:
+                await uow.commit()
+                return session
+        return await self.prove(secret, ip, user_agent, request_id)
+
+    async def prove(
+        self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
+    ) -> PortalSession:
+        """The link checked from scratch: refused and audited, or its verifier proven
+        (bcrypt, unless proven within CACHE_SECONDS) and its use counted."""
         try:
             selector, verifier = split_token(secret)
         except InvalidTokenError:
@@ -61,11 +74,6 @@ class PortalAuthenticator:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             token = await uow.portal_tokens.by_selector(selector)
-            if token is not None and self._cached(key, token) and token.is_viewable(now):
-                # The warm path: one transaction reads the status and counts the use.
-                await uow.portal_tokens.record_use(token.id, now, ip, user_agent)
-                await uow.commit()
-                return self._session(token, ip, user_agent, request_id)
         if token is None:
             await self._hasher.waste_time(verifier)
             await self._reject(None, "unknown", ip, user_agent, request_id)

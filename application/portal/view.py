@@ -53,7 +53,7 @@ class ViewPortalInvoice:
         self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
     ) -> PortalInvoiceView:
         """Check the link and show its invoice: a warm link in one transaction (the use
-        counted, one invoice read), any other through `PortalAuthenticator.authenticate`,
+        counted, one invoice read), any other through `PortalAuthenticator.prove`,
         which refuses or proves it, then `execute`. A view refused (no open invoice)
         still counts the use, as an authenticated request does."""
         if self._authenticator is None:
@@ -68,7 +68,7 @@ class ViewPortalInvoice:
                     raise
                 await uow.commit()
                 return view
-        session = await self._authenticator.authenticate(secret, ip, user_agent, request_id)
+        session = await self._authenticator.prove(secret, ip, user_agent, request_id)
         return await self.execute(session)
 
     async def _view(self, uow: UnitOfWork, session: PortalSession) -> PortalInvoiceView:
