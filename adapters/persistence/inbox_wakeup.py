@@ -10,14 +10,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import asyncpg
-from sqlalchemy import make_url
+from adapters.persistence.listening_connection import (
+    RECONNECT_AFTER_S,
+    close_quietly,
+    libpq_dsn,
+    open_listening_connection,
+)
 
 log = logging.getLogger("kassa.consumer")
 
 CHANNEL = "kassa_webhook_inbox"
 NOTIFY_INTERVAL_S = 0.01  # at most ~100 NOTIFYs a second, however fast events arrive
-RECONNECT_AFTER_S = 5.0
 
 
 class LocalInboxWakeup:
@@ -72,8 +75,7 @@ class PostgresInboxWakeup(LocalInboxWakeup):
 
     def __init__(self, database_url: str) -> None:
         super().__init__()
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = libpq_dsn(database_url)
         self._listen = False
         self._conn: Any = None  # asyncpg.Connection while connected
         self._due = asyncio.Event()
@@ -117,7 +119,7 @@ class PostgresInboxWakeup(LocalInboxWakeup):
             await asyncio.sleep(RECONNECT_AFTER_S)
 
     async def _connect(self) -> None:
-        self._conn = await asyncpg.connect(self._dsn, timeout=10)
+        self._conn = await open_listening_connection(self._dsn)
         if self._listen:
             await self._conn.add_listener(CHANNEL, self._heard)
         self.wake_here()  # events may have come while no one was listening
@@ -139,9 +141,7 @@ class PostgresInboxWakeup(LocalInboxWakeup):
 
     async def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), 5)
+        await close_quietly(conn)
 
 
 def _in_loop(loop: asyncio.AbstractEventLoop | None, call: Callable[[], None]) -> None:

@@ -20,15 +20,17 @@ import functools
 import logging
 from typing import Any
 
-import asyncpg
-from sqlalchemy import make_url
-
+from adapters.persistence.listening_connection import (
+    RECONNECT_AFTER_S,
+    close_quietly,
+    libpq_dsn,
+    open_listening_connection,
+)
 from application.ports.config_cache import TenantConfig
 
 log = logging.getLogger("kassa.cache")
 
 CHANNEL = "kassa_tenant_config"
-RECONNECT_AFTER_S = 5.0
 START_TIMEOUT_S = 5.0
 
 
@@ -55,8 +57,7 @@ class ListeningTenantConfigCache:
     """Entries by tenant id, kept while LISTEN is up (see the module's docstring)."""
 
     def __init__(self, database_url: str) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = libpq_dsn(database_url)
         self._entries: dict[str, TenantConfig] = {}
         self._generation = 0
         self._listening = False
@@ -112,7 +113,7 @@ class ListeningTenantConfigCache:
         while True:
             try:
                 closed = asyncio.Event()
-                self._conn = await asyncpg.connect(self._dsn, timeout=10)
+                self._conn = await open_listening_connection(self._dsn)
                 self._conn.add_termination_listener(functools.partial(_set, closed))
                 await self._conn.add_listener(CHANNEL, self._on_notice)
                 self._generation += 1  # anything read before now may have missed a notice
@@ -137,9 +138,7 @@ class ListeningTenantConfigCache:
 
     async def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), 5)
+        await close_quietly(conn)
 
 
 def _set(event: asyncio.Event, _conn: object) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from sqlalchemy import make_url
 
+from adapters.persistence.listening_connection import libpq_dsn
 from tests.support.databases import drop_postgres_database, fresh_postgres_url
 from tests.support.ports import free_port
 
@@ -206,8 +206,7 @@ class BackendCounter:
     count itself): 0 during a recorded phase means the pool did not churn."""
 
     def __init__(self, database_url: str) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = libpq_dsn(database_url)
         self._conn: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> BackendCounter:
