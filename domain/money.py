@@ -150,11 +150,15 @@ class Money:
             )
 
     def __str__(self) -> str:
+        return f"{self.in_major_units()} {self.currency}"
+
+    def in_major_units(self) -> str:
+        """The amount alone, as a form field takes it: 1234 USD → "12.34", 1130 JPY → "1130"."""
         exp = self.exponent
         if exp == 0:
-            return f"{self.amount} {self.currency}"
+            return str(self.amount)
         major, minor = divmod(self.amount, 10**exp)
-        return f"{major}.{minor:0{exp}d} {self.currency}"
+        return f"{major}.{minor:0{exp}d}"
 
 
 # Symbols a reader recognises without the code; every other currency is written with its

@@ -24,10 +24,6 @@ def payment_page(shop: Shop) -> Iterator[PaymentPage]:
     page.close()
 
 
-def _major(amount: Money) -> str:
-    return str(amount).split(" ")[0]
-
-
 @given("the merchant has e-mailed the customer a link to pay the invoice", target_fixture="link")
 def a_link_by_email(customer_portal: CustomerPortal, merchant: Tenant, invoice: Invoice) -> Link:
     return customer_portal.send_link(merchant, invoice.customer_id, invoice, send_email=True)
@@ -61,7 +57,7 @@ def the_page_shows_the_invoice(
     )
 )
 def the_customer_pays_part_on_the_page(payment_page: PaymentPage, amount: Money, card: str) -> None:
-    payment_page.pay(_major(amount), card, save=True)
+    payment_page.pay(amount.in_major_units(), card, save=True)
 
 
 @when("the customer pays the rest on the page with the saved card")

@@ -46,14 +46,9 @@ def parse_amount(text: str, currency: str) -> int | None:
         value = Decimal("NaN")
     minor = value * (Decimal(10) ** exponent) if value.is_finite() else value
     if not minor.is_finite() or minor != minor.to_integral_value() or minor <= 0:
-        example = format_major(Money(1234 * 10 ** max(exponent - 2, 0), currency))
+        example = Money(1234 * 10 ** max(exponent - 2, 0), currency).in_major_units()
         raise FormError(f"Enter an amount like {example}.", "amount")
     return int(minor)
-
-
-def format_major(money: Money) -> str:
-    """The amount alone, in major units: 1234 USD → "12.34"."""
-    return str(money).split(" ")[0]
 
 
 def format_money(amount: int, currency: str) -> str:

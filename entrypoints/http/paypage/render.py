@@ -14,7 +14,7 @@ from litestar.template.config import TemplateConfig
 
 from adapters.gateways.fake_customers import TEST_CARD_NUMBERS
 from domain.money import Money
-from entrypoints.http.paypage.forms import format_major, format_money
+from entrypoints.http.paypage.forms import format_money
 from entrypoints.http.paypage.safety import ASSETS_PATH, csrf_for_page
 from entrypoints.settings import Settings
 
@@ -32,7 +32,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
     env.filters["money"] = format_money
-    env.filters["major"] = lambda amount, currency: format_major(Money(amount, currency))
+    env.filters["major"] = lambda amount, currency: Money(amount, currency).in_major_units()
     env.filters["card_number"] = _card_number
     return TemplateConfig(instance=JinjaTemplateEngine(engine_instance=env))
 
