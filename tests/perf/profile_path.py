@@ -1,0 +1,178 @@
+"""CPU per request of one path, in process: no load, no network, no other connection.
+
+The app is built as the benchmark builds it (Kassa: `prepare_kassa` and its settings;
+the bare endpoint: `create_bare_app`), on a fresh PostgreSQL database, its lifespan run,
+and called directly as an ASGI app with the scope uvicorn would give it, one request after
+another. Requests are built (and signed) before the clock starts, so only the app's work
+and the driver's (asyncpg, the event loop) are counted: `time.process_time` over N
+requests (the least of R runs is the nearest to the cost on a shared machine), then N
+more under cProfile, timed by CPU, for a top list.
+`python -m tests.perf.profile_path [receipt|bare ...] [--requests N] [--repeat R] [--top K]
+[--dump PREFIX]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from tests.perf.bare_app import create_bare_app, create_bare_table
+from tests.perf.clients import encode_call
+from tests.perf.harness import MakeCall, load_average, postgres_database
+from tests.perf.kassa import prepare_kassa
+from tests.perf.webhook_bench import bare_charge, signed_event
+
+ASGIApp = Callable[..., Any]
+Request = tuple[str, str, bytes, list[tuple[bytes, bytes]]]  # method, path, body, headers
+WARMUP = 200
+
+
+def requests(make_call: Callable[[str], MakeCall], tag: str, count: int) -> list[Request]:
+    """`count` requests as the benchmark sends them (`make_call(tag)`), ready to send."""
+    make, found = make_call(tag), []
+    for number in range(count):
+        call = make(number)
+        headers, body = encode_call(call.json, call.content, call.headers)
+        encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+        found.append((call.method, call.path, body or b"", encoded))
+    return found
+
+
+async def call(app: ASGIApp, request: Request) -> int:
+    """One request through `app` as uvicorn would pass it; the answer's status."""
+    method, path, body, extra = request
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"accept", b"*/*"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000),
+        "scheme": "http", "method": method, "root_path": "", "path": path,
+        "raw_path": path.encode(), "query_string": b"", "headers": headers, "state": {},
+    }  # fmt: skip
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # never disconnects
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
+    """The app's start-up before the block, its shutdown after, as uvicorn runs them."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    started = await outbox.get()
+    if started["type"] != "lifespan.startup.complete":
+        raise RuntimeError(f"start-up failed: {started}")
+    try:
+        yield
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await task
+
+
+async def measure(
+    label: str,
+    app: ASGIApp,
+    make_call: Callable[[str], MakeCall],
+    options: argparse.Namespace,
+) -> None:
+    count = options.requests
+    async with lifespan(app):
+        for request in requests(make_call, "warm", WARMUP):
+            assert await call(app, request) < 300
+        runs = []
+        for run in range(options.repeat):
+            timed = requests(make_call, f"timed{run}", count)
+            started, cpu = time.perf_counter(), time.process_time()
+            statuses = [await call(app, request) for request in timed]
+            cpu = time.process_time() - cpu
+            wall = time.perf_counter() - started
+            failed = sum(status >= 300 for status in statuses)
+            runs.append(cpu * 1000 / count)
+            print(
+                f"{label}: {runs[-1]:.3f} ms CPU/request, {wall * 1000 / count:.3f} ms wall, "
+                f"{count} requests, {failed} failed ({load_average()})"
+            )
+        if len(runs) > 1:  # on a shared machine the least is the nearest to the cost
+            print(f"{label}: least {min(runs):.3f}, median {statistics.median(runs):.3f} ms")
+        if not (options.top or options.dump):
+            return
+        profiler = cProfile.Profile(time.process_time)  # CPU, not time spent waiting
+        profiled = requests(make_call, "profiled", count)
+        profiler.enable()
+        for request in profiled:
+            await call(app, request)
+        profiler.disable()
+    if options.dump:
+        profiler.dump_stats(f"{options.dump}.{label}.prof")
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(options.top)
+    stats.sort_stats("cumulative").print_stats(options.top)
+    print(out.getvalue())
+
+
+async def receipt(options: argparse.Namespace) -> None:
+    async with postgres_database() as url:
+        setup = await prepare_kassa(url)
+        app = create_app(build_container(setup.settings))
+        await measure("receipt", app, signed_event, options)
+
+
+async def bare(options: argparse.Namespace) -> None:
+    async with postgres_database() as url:
+        await create_bare_table(url)
+        await measure("bare", create_bare_app(url), lambda _: bare_charge, options)
+
+
+TARGETS = {"receipt": receipt, "bare": bare}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("targets", nargs="*", help=f"of {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs of N (default 1)")
+    parser.add_argument("--top", type=int, default=30, help="functions listed; 0: no profile")
+    parser.add_argument("--dump", help="also save the profiles as DUMP.<target>.prof")
+    args = parser.parse_args(argv)
+    if unknown := set(args.targets) - set(TARGETS):
+        parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
+    for name in args.targets or TARGETS:
+        asyncio.run(TARGETS[name](args))
+
+
+if __name__ == "__main__":
+    main()
