@@ -18,6 +18,15 @@ class InboxStats:
     oldest_pending_received_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookEventFilter:
+    """Which events a listing shows; `gateway` also says whose event a cursor is."""
+
+    status: WebhookStatus | None = None
+    event_type: str | None = None
+    gateway: str | None = None
+
+
 class WebhookInbox(Protocol):
     """The `webhook_events` table: receipt and processing kept apart."""
 
@@ -48,13 +57,7 @@ class WebhookInbox(Protocol):
         consumer holds (FOR UPDATE SKIP LOCKED); each comes back with its new version."""
         ...
 
-    async def list(
-        self,
-        status: WebhookStatus | None,
-        event_type: str | None,
-        page: PageRequest,
-        gateway: str | None = None,
-    ) -> Page[WebhookEvent]:
+    async def list(self, where: WebhookEventFilter, page: PageRequest) -> Page[WebhookEvent]:
         """Newest first by receipt, cursor-paginated by event id (a cursor that two
         gateways share is only unambiguous within one `gateway`)."""
         ...

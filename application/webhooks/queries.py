@@ -9,6 +9,7 @@ from application.errors import NotFoundError
 from application.ports.repositories import Page, PageRequest
 from application.ports.system import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.webhook_inbox import WebhookEventFilter
 from domain.errors import DomainError
 from domain.webhook_event import WebhookEvent, WebhookStatus
 
@@ -34,20 +35,14 @@ class ListWebhookEvents:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    async def execute(
-        self,
-        status: WebhookStatus | None,
-        event_type: str | None,
-        page: PageRequest,
-        gateway: str | None = None,
-    ) -> Page[WebhookEvent]:
+    async def execute(self, where: WebhookEventFilter, page: PageRequest) -> Page[WebhookEvent]:
         """Newest first by receipt, from every gateway or from `gateway` only. A cursor is
         an event id, so one that two gateways share needs `gateway` to say which it is."""
         async with self._uow_factory() as uow:
             cursor = page.starting_after or page.ending_before
-            if cursor is not None and gateway is None:
+            if cursor is not None and where.gateway is None:
                 await _refuse_ambiguous(uow, cursor)
-            return await uow.webhooks.list(status, event_type, page, gateway)
+            return await uow.webhooks.list(where, page)
 
 
 class GetWebhookEvent:

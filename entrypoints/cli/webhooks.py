@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from application.ports.repositories import PageRequest
+from application.ports.webhook_inbox import WebhookEventFilter
 from application.webhooks.queries import InboxHealth
 from domain.webhook_event import WebhookEvent, WebhookStatus
 from entrypoints.cli.context import CliState, pass_state, run
@@ -206,12 +207,9 @@ def list_events(
     as_json: bool,
 ) -> None:
     """Newest first, one page at a time (from every gateway unless --gateway)."""
-    wanted = WebhookStatus(status) if status else None
+    where = WebhookEventFilter(WebhookStatus(status) if status else None, event_type, gateway)
     page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(
-        state,
-        lambda c: c.list_webhook_events().execute(wanted, event_type, page_request, gateway),
-    )
+    page = run(state, lambda c: c.list_webhook_events().execute(where, page_request))
     if as_json:
         data = [event_json(e) for e in page.data]
         echo_json({"object": "list", "data": data, "has_more": page.has_more})

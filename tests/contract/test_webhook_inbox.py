@@ -23,6 +23,7 @@ from adapters.persistence.sql.webhook_queue import SqlWebhookQueue
 from application.errors import StaleAggregateError, UnknownCursorError
 from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.webhook_inbox import WebhookEventFilter
 from domain.gateway_events import EventKind
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 from tests.contract.builders import at, datetimes_in, state
@@ -460,7 +461,8 @@ async def listing(
     **page: Any,
 ) -> Page[WebhookEvent]:
     async with uow_factory() as uow:
-        return await uow.webhooks.list(status, event_type, PageRequest(**page), gateway)
+        where = WebhookEventFilter(status, event_type, gateway)
+        return await uow.webhooks.list(where, PageRequest(**page))
 
 
 async def test_events_list_newest_first(uow_factory, inbox_of_25):

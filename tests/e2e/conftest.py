@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from adapters.persistence.sql.migrate import upgrade
 from adapters.security.jwt_tokens import JwtAccessTokens
 from application.ports.repositories import PageRequest, PaymentFilter
+from application.ports.webhook_inbox import WebhookEventFilter
 from application.tenants.create_tenant import CreateTenantCommand
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
@@ -97,6 +98,13 @@ class Api:
             page = await self.container.list_payments().execute(tenant, PaymentFilter(), everything)
             found += len(page.data)
         return found
+
+    async def stored_events(self) -> int:
+        """Webhook events in the inbox, from every gateway."""
+        page = await self.container.list_webhook_events().execute(
+            WebhookEventFilter(), PageRequest(limit=100)
+        )
+        return len(page.data)
 
     async def key_saved(self, key: str, tenant: str = TENANT) -> bool:
         async with self.container.unit_of_work() as uow:

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from adapters.gateways.stripe_signature import sign
-from application.ports.repositories import PageRequest
 from entrypoints.container import Container
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
 from tests.e2e.portal_fixtures import PORTAL, TEST_BCRYPT_ROUNDS, Portal
@@ -51,11 +50,6 @@ def assert_400(response: httpx.Response, code: str) -> None:
     error = response.json()["error"]
     assert (error["type"], error["code"]) == ("invalid_request_error", code)
     assert error["message"] and error["request_id"]
-
-
-async def stored_events(api: Api) -> int:
-    page = await api.container.list_webhook_events().execute(None, None, PageRequest(limit=100))
-    return len(page.data)
 
 
 MERCHANT_ROUTES = [
@@ -117,7 +111,7 @@ async def test_a_signed_hostile_event_is_400_and_not_stored(api: Api, body: byte
     )
 
     assert_400(response, "event_invalid")
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 FULL_WIDTH = {ord("0") + i: 0xFF10 + i for i in range(10)}
@@ -151,7 +145,7 @@ async def test_a_malformed_signature_header_is_400_signature_invalid(api: Api, n
     )
 
     assert_400(response, "signature_invalid")
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 @pytest.mark.parametrize("keys", [["key-a", "key-b"], ["key-a", "key-a"]], ids=["two", "same"])

@@ -21,7 +21,6 @@ from litestar.testing import AsyncTestClient
 from adapters.gateways.stripe_signature import sign
 from adapters.system.clock import FixedClock
 from application.errors import SignatureError
-from application.ports.repositories import PageRequest
 from domain.webhook_event import WebhookStatus
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
@@ -72,11 +71,6 @@ async def deliver(
     return await api.client.post(f"/api/v1/webhooks/{gateway}", content=body, headers=headers)
 
 
-async def stored_events(api: Api) -> int:
-    page = await api.container.list_webhook_events().execute(None, None, PageRequest(limit=100))
-    return len(page.data)
-
-
 def refused(response: httpx.Response, code: str = "signature_invalid") -> None:
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -125,7 +119,7 @@ FORGERIES: dict[str, Callable[[], tuple[bytes, str | None]]] = {
 async def test_a_forged_delivery_is_refused_and_nothing_is_stored(api: Api, forgery: str) -> None:
     body, signature = FORGERIES[forgery]()
     refused(await deliver(api, body, signature))
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 @pytest.mark.parametrize(
@@ -141,7 +135,7 @@ async def test_a_forged_delivery_is_refused_and_nothing_is_stored(api: Api, forg
 )
 async def test_a_signed_body_that_is_not_an_event_is_refused(api: Api, body: bytes) -> None:
     refused(await deliver(api, body, sign(body, FAKE_SECRET, now_ts())), "event_invalid")
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 async def test_a_signed_event_is_stored_byte_for_byte_and_answered_at_once(api: Api) -> None:
@@ -164,7 +158,7 @@ async def test_a_duplicate_delivery_is_answered_200_and_stores_nothing_new(api: 
     assert first.json() == {"received": True, "duplicate": False}
     assert again.status_code == 200
     assert again.json() == {"received": True, "duplicate": True}
-    assert await stored_events(api) == 1
+    assert await api.stored_events() == 1
 
 
 async def test_any_of_several_signatures_may_match_as_when_a_secret_is_rolled(api: Api) -> None:
@@ -187,7 +181,7 @@ async def test_stripe_events_are_checked_against_the_stripe_secret(api: Api) -> 
     other = event_body("evt_stripe_2")
     refused(await deliver(api, other, sign(other, FAKE_SECRET, now_ts()), "stripe"))
     assert (await api.container.get_webhook_event().execute("evt_stripe_1")).gateway == "stripe"
-    assert await stored_events(api) == 1
+    assert await api.stored_events() == 1
 
 
 async def test_without_a_stripe_secret_stripe_deliveries_are_refused(api: Api) -> None:
@@ -195,7 +189,7 @@ async def test_without_a_stripe_secret_stripe_deliveries_are_refused(api: Api) -
         providers.Object({"fake": FAKE_SECRET, "stripe": ""})
     )
     refused(await deliver(api, BODY, sign(BODY, "", now_ts()), "stripe"))
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 async def test_the_same_event_id_from_each_gateway_is_stored_once_per_gateway(
@@ -211,7 +205,7 @@ async def test_the_same_event_id_from_each_gateway_is_stored_once_per_gateway(
 
     assert [r.json() for r in first.values()] == [{"received": True, "duplicate": False}] * 2
     assert again.json() == {"received": True, "duplicate": True}
-    assert await stored_events(api) == 2
+    assert await api.stored_events() == 2
     get_event = api.container.get_webhook_event()
     assert (await get_event.execute("evt_same", "stripe")).gateway == "stripe"
     assert (await get_event.execute("evt_same", "fake")).gateway == "fake"
@@ -221,14 +215,14 @@ async def test_an_unknown_gateway_is_not_found(api: Api) -> None:
     response = await deliver(api, BODY, sign(BODY, FAKE_SECRET, now_ts()), "paypal")
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found"
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 async def test_an_oversized_delivery_is_refused(api: Api) -> None:
     body = event_body() + b" " * (1024 * 1024)
     response = await deliver(api, body, sign(body, FAKE_SECRET, now_ts()))
     assert response.status_code == 413
-    assert await stored_events(api) == 0
+    assert await api.stored_events() == 0
 
 
 async def test_the_inbox_health_needs_a_platform_admin(api: Api) -> None:
@@ -342,8 +336,8 @@ async def test_with_stripe_configured_the_fake_gateways_endpoint_does_not_exist(
         await stripe_api.container.receive_webhook().execute(
             "fake", forged, sign(forged, FAKE_SECRET, now_ts())
         )
-    assert await stored_events(stripe_api) == 0
+    assert await stripe_api.stored_events() == 0
     genuine = event_body("evt_genuine", "payment_intent.created")
     stripe = await deliver(stripe_api, genuine, sign(genuine, STRIPE_SECRET, now_ts()), "stripe")
     assert stripe.status_code == 200, stripe.text
-    assert await stored_events(stripe_api) == 1
+    assert await stripe_api.stored_events() == 1

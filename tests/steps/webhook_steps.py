@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then, when
 from adapters.gateways.fake_events import SignedDelivery
 from adapters.gateways.fake_state import FakeDispute
 from application.ports.repositories import PageRequest
+from application.ports.webhook_inbox import WebhookEventFilter
 from domain.money import Money
 from domain.payment import Payment
 from domain.payment_fees import GatewayFeeSource
@@ -122,7 +123,8 @@ def the_late_report_was_set_aside(shop: Shop, payment: Payment) -> None:
     assert shop.reload(payment).status is PaymentStatus.SUCCEEDED
     page = shop.run(
         shop.container.list_webhook_events().execute(
-            WebhookStatus.STALE, "payment_intent.payment_failed", PageRequest(limit=10)
+            WebhookEventFilter(WebhookStatus.STALE, "payment_intent.payment_failed"),
+            PageRequest(limit=10),
         )
     )
     assert len(page.data) == 1, f"{len(page.data)} late reports were set aside"
@@ -138,7 +140,7 @@ def the_payment_has_refunds(shop: Shop, payment: Payment, count: int) -> None:
 @then("Kassa kept each piece of news once")
 def each_piece_of_news_kept_once(shop: Shop, deliveries: list[SignedDelivery]) -> None:
     page = shop.run(
-        shop.container.list_webhook_events().execute(None, None, PageRequest(limit=100))
+        shop.container.list_webhook_events().execute(WebhookEventFilter(), PageRequest(limit=100))
     )
     kept = sorted(event.id for event in page.data)
     assert kept == sorted(d.event_id for d in deliveries), f"Kassa kept {len(kept)} events"

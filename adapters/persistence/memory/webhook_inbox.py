@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
 from application.ports.repositories import Page, PageRequest
-from application.ports.webhook_inbox import InboxStats
+from application.ports.webhook_inbox import InboxStats, WebhookEventFilter
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 
@@ -71,23 +71,17 @@ class InMemoryWebhookInbox:
             claimed.append(event)
         return claimed
 
-    async def list(
-        self,
-        status: WebhookStatus | None,
-        event_type: str | None,
-        page: PageRequest,
-        gateway: str | None = None,
-    ) -> Page[WebhookEvent]:
+    async def list(self, where: WebhookEventFilter, page: PageRequest) -> Page[WebhookEvent]:
         owned = sorted(
-            (e for e in self._table.values() if gateway is None or e.gateway == gateway),
+            (e for e in self._table.values() if where.gateway in (None, e.gateway)),
             key=lambda e: (e.received_at, e.id),
             reverse=True,
         )
         rows = [
             e
             for e in owned
-            if (status is None or e.status is status)
-            and (event_type is None or e.type == event_type)
+            if (where.status is None or e.status is where.status)
+            and (where.event_type is None or e.type == where.event_type)
         ]
         return paginate(rows, page, key=lambda e: e.id, owned=owned)
 

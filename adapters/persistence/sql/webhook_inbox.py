@@ -20,7 +20,7 @@ from adapters.persistence.sql.statements import (
 from adapters.persistence.sql.tables import WEBHOOK_EVENTS_WAITING, webhook_events
 from application.errors import StaleAggregateError
 from application.ports.repositories import Page, PageRequest
-from application.ports.webhook_inbox import InboxStats
+from application.ports.webhook_inbox import InboxStats, WebhookEventFilter
 from domain.webhook_event import WebhookEvent, WebhookEventKey, WebhookStatus
 
 _events = webhook_events.c
@@ -126,21 +126,15 @@ class SqlWebhookInbox:
         found = sorted(claimed.mappings(), key=lambda row: place[(row["id"], row["gateway"])])
         return [WEBHOOK_EVENT.from_row(row) for row in found]
 
-    async def list(
-        self,
-        status: WebhookStatus | None,
-        event_type: str | None,
-        page: PageRequest,
-        gateway: str | None = None,
-    ) -> Page[WebhookEvent]:
+    async def list(self, where: WebhookEventFilter, page: PageRequest) -> Page[WebhookEvent]:
         owner: list[ColumnElement[bool]] = []  # where a cursor is looked up
-        if gateway is not None:
-            owner.append(_events.gateway == gateway)
+        if where.gateway is not None:
+            owner.append(_events.gateway == where.gateway)
         scope = list(owner)
-        if status is not None:
-            scope.append(_events.status == WebhookStatus(status).value)
-        if event_type is not None:
-            scope.append(_events.type == event_type)
+        if where.status is not None:
+            scope.append(_events.status == WebhookStatus(where.status).value)
+        if where.event_type is not None:
+            scope.append(_events.type == where.event_type)
         conn = await self._source.connection()
         found = await newest_first_page(
             conn, webhook_events, scope, _events.received_at, page, owner=owner
