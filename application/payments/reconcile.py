@@ -10,6 +10,7 @@ from datetime import timedelta
 from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
 from application.payments.payment_use_case import PaymentUseCase, gateway_key
 from application.payments.refund_payment import refund_request
+from application.ports.repositories import DriftCutoffs
 from domain.gateway_results import GatewayIntent, GatewayRefund
 from domain.payment import Payment
 from domain.reasons import AUTOMATIC_CANCELLATION
@@ -40,13 +41,12 @@ class ReconcilePayments(PaymentUseCase):
         self, fix: bool, progress: Callable[[Payment], None] | None = None
     ) -> list[Drift]:
         now = self._clock.now()
+        cutoffs = DriftCutoffs(now - STUCK_AFTER, now - AUTHORIZATION_LIFETIME)
         drifts: list[Drift] = []
         after: str | None = None
         while True:
             async with self._uow_factory() as uow:
-                batch = await uow.payments.needing_reconciliation(
-                    now - STUCK_AFTER, now - AUTHORIZATION_LIFETIME, BATCH, after
-                )
+                batch = await uow.payments.needing_reconciliation(cutoffs, BATCH, after)
             if not batch:
                 return drifts
             for payment in batch:

@@ -50,6 +50,15 @@ class PaymentFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class DriftCutoffs:
+    """When a payment's gateway state may have drifted: `processing` or `requires_action`
+    not updated since `stuck_before`, `requires_capture` created before `authorized_before`."""
+
+    stuck_before: datetime
+    authorized_before: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentTotals:
     """What the store sums up over one currency's payments (SPEC §8), amounts in minor
     units: `gross` asked for, `captured`, `refunded`, the fees taken and given back."""
@@ -107,15 +116,11 @@ class PaymentRepository(Protocol):
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]: ...
 
     async def needing_reconciliation(
-        self,
-        stuck_before: datetime,
-        authorized_before: datetime,
-        limit: int,
-        after_id: str | None = None,
+        self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None
     ) -> Sequence[Payment]:
         """Every tenant's payments whose gateway state may have drifted, by id: an unknown
-        outcome, `processing` or `requires_action` not updated since `stuck_before`,
-        `requires_capture` created before `authorized_before`, or a pending refund."""
+        outcome, `processing` or `requires_action` not updated since `cutoffs.stuck_before`,
+        `requires_capture` created before `cutoffs.authorized_before`, or a pending refund."""
         ...
 
     async def list(self, tenant_id: str, where: PaymentFilter, page: PageRequest) -> Page[Payment]:

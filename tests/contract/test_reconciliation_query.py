@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from adapters.persistence.sql.tables import payments, refunds
+from application.ports.repositories import DriftCutoffs
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.capture_method import CaptureMethod
 from domain.money import Money
@@ -92,7 +93,7 @@ async def drifting(
 ) -> list[str]:
     async with uow_factory() as uow:
         found = await uow.payments.needing_reconciliation(
-            STUCK_BEFORE, AUTHORIZED_BEFORE, limit, after_id
+            DriftCutoffs(STUCK_BEFORE, AUTHORIZED_BEFORE), limit, after_id
         )
     return [payment.id for payment in found]
 

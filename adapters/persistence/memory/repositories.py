@@ -17,6 +17,7 @@ from application.errors import (
 )
 from application.ports.repositories import (
     AuditFilter,
+    DriftCutoffs,
     Page,
     PageRequest,
     PaymentFilter,
@@ -164,18 +165,13 @@ class InMemoryPaymentRepository:
         return [copy.deepcopy(p) for p in sorted(found, key=_newest_first)]
 
     async def needing_reconciliation(
-        self,
-        stuck_before: datetime,
-        authorized_before: datetime,
-        limit: int,
-        after_id: str | None = None,
+        self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None
     ) -> Sequence[Payment]:
         rows = sorted(
             (
                 p
                 for p in self._table.values()
-                if (after_id is None or p.id > after_id)
-                and needs_reconciliation(p, stuck_before, authorized_before)
+                if (after_id is None or p.id > after_id) and needs_reconciliation(p, cutoffs)
             ),
             key=lambda p: p.id,
         )
@@ -219,14 +215,14 @@ def _totals(currency: str, found: list[Payment]) -> PaymentTotals:
     )
 
 
-def needs_reconciliation(p: Payment, stuck_before: datetime, authorized_before: datetime) -> bool:
+def needs_reconciliation(p: Payment, cutoffs: DriftCutoffs) -> bool:
     return (
         p.outcome_unknown
         or (
             p.status in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
-            and p.updated_at < stuck_before
+            and p.updated_at < cutoffs.stuck_before
         )
-        or (p.status is PaymentStatus.REQUIRES_CAPTURE and p.created_at < authorized_before)
+        or (p.status is PaymentStatus.REQUIRES_CAPTURE and p.created_at < cutoffs.authorized_before)
         or p.amount_refund_pending > 0
     )
 

@@ -34,7 +34,13 @@ from adapters.persistence.sql.statements import (
 )
 from adapters.persistence.sql.tables import payments, refunds
 from application.errors import DuplicatePaymentError, StaleAggregateError
-from application.ports.repositories import Page, PageRequest, PaymentFilter, PaymentTotals
+from application.ports.repositories import (
+    DriftCutoffs,
+    Page,
+    PageRequest,
+    PaymentFilter,
+    PaymentTotals,
+)
 from domain.payment import Payment
 from domain.statuses import PaymentStatus, RefundState
 
@@ -115,14 +121,10 @@ class SqlPaymentRepository:
         return await self._with_refunds(conn, found.mappings().all())
 
     async def needing_reconciliation(
-        self,
-        stuck_before: datetime,
-        authorized_before: datetime,
-        limit: int,
-        after_id: str | None = None,
+        self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None
     ) -> Sequence[Payment]:
         """Across tenants, by id: `after_id` is the keyset cursor of the reconciliation job."""
-        query = select(payments).where(_drifting(stuck_before, authorized_before))
+        query = select(payments).where(_drifting(cutoffs))
         if after_id is not None:
             query = query.where(payments.c.id > after_id)
         return await self._load(query.order_by(payments.c.id).limit(limit))
@@ -180,7 +182,7 @@ async def _order_claim_guard(payment: Payment) -> AsyncIterator[None]:
         raise
 
 
-def _drifting(stuck_before: datetime, authorized_before: datetime) -> ColumnElement[bool]:
+def _drifting(cutoffs: DriftCutoffs) -> ColumnElement[bool]:
     """The memory store's `needs_reconciliation` as SQL."""
     pending_refund = exists().where(
         refunds.c.payment_id == payments.c.id, refunds.c.status == RefundState.PENDING.value
@@ -188,10 +190,10 @@ def _drifting(stuck_before: datetime, authorized_before: datetime) -> ColumnElem
     stuck = (PaymentStatus.PROCESSING.value, PaymentStatus.REQUIRES_ACTION.value)
     return or_(
         payments.c.outcome_unknown.is_(True),
-        and_(payments.c.status.in_(stuck), payments.c.updated_at < stuck_before),
+        and_(payments.c.status.in_(stuck), payments.c.updated_at < cutoffs.stuck_before),
         and_(
             payments.c.status == PaymentStatus.REQUIRES_CAPTURE.value,
-            payments.c.created_at < authorized_before,
+            payments.c.created_at < cutoffs.authorized_before,
         ),
         pending_refund,
     )
