@@ -33,8 +33,8 @@ async def load_customer(uow: UnitOfWork, tenant_id: str, customer_id: str) -> Cu
     return existing(found, "customer", customer_id, param="customer_id")
 
 
-class CreateCustomer:
-    """The customer exists at the gateway too, so saved cards and the portal work."""
+class CustomerGatewayUseCase:
+    """What the use cases that act on a customer at the gateway too work with."""
 
     def __init__(
         self,
@@ -49,6 +49,10 @@ class CreateCustomer:
         self._clock = clock
         self._ids = ids
         self._audit = audit
+
+
+class CreateCustomer(CustomerGatewayUseCase):
+    """The customer exists at the gateway too, so saved cards and the portal work."""
 
     async def execute(self, cmd: CreateCustomerCommand) -> Customer:
         email = cmd.email.strip()

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.audit import AuditTrail
-from application.customers.customers import load_customer
+from application.customers.customers import CustomerGatewayUseCase, load_customer
 from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
-from application.ports.gateway import CustomerGateway
-from application.ports.system import Clock, IdFactory
-from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork
 from domain.customer import Customer, SavedPaymentMethod
 from domain.errors import DomainError
 
@@ -25,22 +22,8 @@ def _gateway_customer(customer: Customer) -> str:
     return customer.gateway_customer_id
 
 
-class SavedMethods:
+class SavedMethods(CustomerGatewayUseCase):
     """One class, since every action shares the same collaborators and checks."""
-
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        gateway: CustomerGateway,
-        clock: Clock,
-        ids: IdFactory,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow_factory = uow_factory
-        self._gateway = gateway
-        self._clock = clock
-        self._ids = ids
-        self._audit = audit
 
     async def list(self, session: PortalSession) -> Sequence[SavedPaymentMethod]:
         async with self._uow_factory() as uow:
