@@ -22,7 +22,7 @@ from adapters.gateways.fake_state import (
 )
 from adapters.system.clock import SystemClock
 from application.errors import GatewayError, GatewayOutcomeUnknownError
-from application.ports.gateway import IntentRequest, RefundRequest
+from application.ports.gateway import CaptureRequest, IntentRequest, RefundRequest
 from application.ports.system import Clock
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
@@ -184,19 +184,9 @@ class FakePaymentGateway:
             )
         )
 
-    async def capture_intent(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        idempotency_key: str,
-        application_fee: Money | None = None,
-    ) -> GatewayIntent:
+    async def capture_intent(self, request: CaptureRequest, idempotency_key: str) -> GatewayIntent:
         return await self._once(
-            "capture_intent",
-            idempotency_key,
-            lambda b: b.capture_intent(
-                gateway_payment_id, amount, idempotency_key, application_fee
-            ),
+            "capture_intent", idempotency_key, lambda b: b.capture_intent(request, idempotency_key)
         )
 
     async def cancel_intent(
@@ -221,15 +211,11 @@ class FakePaymentGateway:
         )
 
     async def create_refund(self, request: RefundRequest) -> GatewayRefund:
-        r = request
         return await self._once(
             "create_refund",
-            r.idempotency_key,
-            lambda b: b.create_refund(
-                r.gateway_payment_id, r.amount, r.reason, r.idempotency_key,
-                r.refund_application_fee, r.refund_id,
-            ),
-        )  # fmt: skip
+            request.idempotency_key,
+            lambda b: b.create_refund(request),
+        )
 
     async def find_refund(self, gateway_payment_id: str, refund_id: str) -> GatewayRefund | None:
         return await self.act(lambda b: b.find_refund(gateway_payment_id, refund_id), write=False)

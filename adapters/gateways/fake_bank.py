@@ -26,7 +26,7 @@ from adapters.gateways.fake_state import (
     RememberedCall,
 )
 from application.errors import GatewayRejectedError
-from application.ports.gateway import IntentRequest
+from application.ports.gateway import CaptureRequest, IntentRequest, RefundRequest
 from domain.capture_method import CaptureMethod
 from domain.fees import STRIPE_STANDARD_PRICING
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
@@ -241,33 +241,29 @@ class FakeBank:
         params = (gateway_payment_id, payment_method)
         return self.answer(self.once("confirm_intent", idempotency_key, params, act))
 
-    def capture_intent(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        idempotency_key: str,
-        application_fee: Money | None,
-    ) -> GatewayIntent:
+    def capture_intent(self, request: CaptureRequest, idempotency_key: str) -> GatewayIntent:
+        r = request
+
         def act() -> GatewayIntent:
-            intent = self.intent(gateway_payment_id)
+            intent = self.intent(r.gateway_payment_id)
             if intent.status is not PaymentStatus.REQUIRES_CAPTURE:
                 raise GatewayRejectedError(
                     f"This PaymentIntent's status is {intent.status.value}; it cannot be captured."
                 )
-            if amount.amount > intent.amount_capturable:
+            if r.amount.amount > intent.amount_capturable:
                 raise GatewayRejectedError(
                     "amount_to_capture exceeds the authorized amount.", param="amount"
                 )
             intent.status = PaymentStatus.SUCCEEDED
-            intent.amount_received = amount.amount
+            intent.amount_received = r.amount.amount
             intent.amount_capturable = 0
-            if application_fee is not None:
-                intent.application_fee = application_fee
+            if r.application_fee is not None:
+                intent.application_fee = r.application_fee
             self.emit("charge.captured", self.charge(intent))
             self.emit("payment_intent.succeeded", intent_object(intent))
             return self.snapshot(intent)
 
-        params = (gateway_payment_id, amount, application_fee)
+        params = (r.gateway_payment_id, r.amount, r.application_fee)
         return self.once("capture_intent", idempotency_key, params, act)
 
     def cancel_intent(
@@ -325,24 +321,17 @@ class FakeBank:
             self.emit("charge.refunded", self.charge(intent))
         return refund
 
-    def create_refund(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        reason: str | None,
-        idempotency_key: str,
-        refund_application_fee: bool,
-        refund_id: str | None,
-    ) -> GatewayRefund:
-        metadata = {"kassa_refund_id": refund_id} if refund_id else {}
+    def create_refund(self, request: RefundRequest) -> GatewayRefund:
+        r = request
+        metadata = {"kassa_refund_id": r.refund_id} if r.refund_id else {}
         return self.once(
             "create_refund",
-            idempotency_key,
-            (gateway_payment_id, amount, reason, refund_application_fee, refund_id),
+            r.idempotency_key,
+            (r.gateway_payment_id, r.amount, r.reason, r.refund_application_fee, r.refund_id),
             lambda: refund_snapshot(
                 self.make_refund(
-                    self.intent(gateway_payment_id), amount, reason, refund_application_fee,
-                    metadata,
+                    self.intent(r.gateway_payment_id), r.amount, r.reason,
+                    r.refund_application_fee, metadata,
                 )
             ),
         )  # fmt: skip

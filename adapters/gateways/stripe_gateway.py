@@ -22,7 +22,7 @@ from adapters.gateways.stripe_format import (
 )
 from adapters.gateways.stripe_requests import Send, StripeRequests
 from application.errors import GatewayError, GatewayRejectedError
-from application.ports.gateway import IntentRequest, RefundRequest
+from application.ports.gateway import CaptureRequest, IntentRequest, RefundRequest
 from domain.gateway_results import GatewayIntent, GatewayPaymentMethod, GatewayRefund
 from domain.money import Money
 from domain.statuses import PaymentStatus
@@ -134,26 +134,21 @@ class StripePaymentGateway:
             intent_id=gateway_payment_id,
         )
 
-    async def capture_intent(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        idempotency_key: str,
-        application_fee: Money | None = None,
-    ) -> GatewayIntent:
-        params: dict[str, Any] = {"amount_to_capture": amount.amount}
-        if application_fee is not None:
-            params["application_fee_amount"] = application_fee.amount
+    async def capture_intent(self, request: CaptureRequest, idempotency_key: str) -> GatewayIntent:
+        intent_id = request.gateway_payment_id
+        params: dict[str, Any] = {"amount_to_capture": request.amount.amount}
+        if request.application_fee is not None:
+            params["application_fee_amount"] = request.application_fee.amount
         intent = await self._intent(
             "capture intent",
-            lambda o: self._v1.payment_intents.capture_async(gateway_payment_id, params, options=o),
+            lambda o: self._v1.payment_intents.capture_async(intent_id, params, options=o),
             idempotency_key,
-            intent_id=gateway_payment_id,
+            intent_id=intent_id,
         )
         if intent.status is PaymentStatus.SUCCEEDED and not intent.amount_received:
             # Stripe always reports amount_received; a stand-in that omits it took what
             # was asked (otherwise a partial capture would be booked as a full one).
-            intent = dataclasses.replace(intent, amount_received=amount.amount)
+            intent = dataclasses.replace(intent, amount_received=request.amount.amount)
         return intent
 
     async def cancel_intent(

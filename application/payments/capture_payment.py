@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from application.errors import ConflictError, GatewayOutcomeUnknownError
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
+from application.ports.gateway import CaptureRequest
 from application.retry import retry_on_conflict
 from domain.audit import Actor
 from domain.payment import Payment
@@ -43,7 +44,8 @@ class CapturePayment(PaymentUseCase):
             )
         try:
             intent = await self._gateway.capture_intent(
-                gateway_id, amount, gateway_key(payment.id, "capture"), application_fee
+                CaptureRequest(gateway_id, amount, application_fee),
+                gateway_key(payment.id, "capture"),
             )
         except GatewayOutcomeUnknownError:
             now = self._clock.now()

@@ -27,6 +27,16 @@ class IntentRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class CaptureRequest:
+    """`amount` taken of what the intent holds; a destination charge's capture also says
+    the platform's `application_fee`."""
+
+    gateway_payment_id: str
+    amount: Money
+    application_fee: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RefundRequest:
     """A refund asked of the gateway, once per `idempotency_key`. `refund_id`, Kassa's id of
     the refund, goes into the gateway's metadata (`kassa_refund_id`), so `find_refund`
@@ -60,11 +70,7 @@ class PaymentGateway(Protocol):
     ) -> GatewayIntent: ...
 
     async def capture_intent(
-        self,
-        gateway_payment_id: str,
-        amount: Money,
-        idempotency_key: str,
-        application_fee: Money | None = None,
+        self, request: CaptureRequest, idempotency_key: str
     ) -> GatewayIntent: ...
 
     async def cancel_intent(

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from application.errors import GatewayOutcomeUnknownError, GatewayRejectedError
-from application.ports.gateway import RefundRequest
+from application.ports.gateway import CaptureRequest, RefundRequest
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
 from tests.support.gateways import (  # noqa: F401
@@ -54,7 +54,7 @@ async def test_the_intent_reports_what_is_held_and_what_was_taken(backend: Gatew
     held = await backend.authorize("pay_1:create")
     taken = await backend.charge("pay_2:create")
     captured = await backend.gateway.capture_intent(
-        held.gateway_payment_id, Money(600, "USD"), "pay_1:capture"
+        CaptureRequest(held.gateway_payment_id, Money(600, "USD")), "pay_1:capture"
     )
 
     assert (held.amount_capturable, taken.amount_received) == (1000, 1000)
@@ -65,7 +65,7 @@ async def test_a_partial_capture_settles_the_intent(backend: GatewayBackend) -> 
     held = await backend.authorize()
 
     captured = await backend.gateway.capture_intent(
-        held.gateway_payment_id, Money(600, "USD"), "pay_1:capture"
+        CaptureRequest(held.gateway_payment_id, Money(600, "USD")), "pay_1:capture"
     )
 
     assert captured.status is PaymentStatus.SUCCEEDED
@@ -77,7 +77,7 @@ async def test_a_capture_cannot_exceed_the_hold(backend: GatewayBackend) -> None
 
     with pytest.raises(GatewayRejectedError):
         await backend.gateway.capture_intent(
-            held.gateway_payment_id, Money(2000, "USD"), "pay_1:capture"
+            CaptureRequest(held.gateway_payment_id, Money(2000, "USD")), "pay_1:capture"
         )
 
 

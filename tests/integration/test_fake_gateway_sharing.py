@@ -17,6 +17,7 @@ from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.fake_sql import metadata as fake_gateway_tables
 from adapters.gateways.stripe_signature import verify
 from adapters.system.clock import SystemClock
+from application.ports.gateway import CaptureRequest
 from domain.capture_method import CaptureMethod
 from domain.statuses import PaymentStatus
 from tests.support.gateways import order
@@ -46,7 +47,9 @@ async def test_an_intent_made_by_one_process_is_captured_by_another(gateways) ->
     one, two = gateways
     held = await one.create_intent(order("pm_card_visa", CaptureMethod.MANUAL), "k_create")
 
-    captured = await two.capture_intent(held.gateway_payment_id, held.amount, "k_capture")
+    captured = await two.capture_intent(
+        CaptureRequest(held.gateway_payment_id, held.amount), "k_capture"
+    )
 
     assert captured.status is PaymentStatus.SUCCEEDED
     assert (await one.retrieve_intent(held.gateway_payment_id)).amount_received == 1000

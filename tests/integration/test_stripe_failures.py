@@ -12,7 +12,7 @@ import respx
 from adapters.gateways.stripe_gateway import StripePaymentGateway
 from adapters.gateways.stripe_requests import StripeRequests
 from application.errors import GatewayError, GatewayOutcomeUnknownError, GatewayRejectedError
-from application.ports.gateway import RefundRequest
+from application.ports.gateway import CaptureRequest, RefundRequest
 from domain.money import Money
 from tests.support import stripe_responses as stripe_json
 from tests.support.gateways import order
@@ -107,7 +107,7 @@ async def test_a_timeout_after_sending_leaves_the_outcome_unknown(
     route = stripe_api.post(f"/v1/payment_intents/{PI}/capture").mock(side_effect=httpx.ReadTimeout)
 
     with pytest.raises(GatewayOutcomeUnknownError):
-        await gateway.capture_intent(PI, USD_3, "pay_1:capture")
+        await gateway.capture_intent(CaptureRequest(PI, USD_3), "pay_1:capture")
 
     assert keys(route) == ["pay_1:capture"] * 5
 

@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from adapters.gateways.stripe_gateway import StripePaymentGateway
-from application.ports.gateway import RefundRequest
+from application.ports.gateway import CaptureRequest, RefundRequest
 from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
@@ -82,7 +82,7 @@ async def test_a_manual_capture_sends_the_amount_and_the_fee(
     route = stripe_api.post(f"/v1/payment_intents/{PI}/capture").respond(200, json=answer)
 
     intent = await gateway.capture_intent(
-        PI, Money(600, "USD"), "pay_1:capture", application_fee=Money(18, "USD")
+        CaptureRequest(PI, Money(600, "USD"), application_fee=Money(18, "USD")), "pay_1:capture"
     )
 
     sent = route.calls.last.request

@@ -17,6 +17,7 @@ from application.payments.capture_payment import CapturePaymentCommand
 from application.payments.confirm_payment import ConfirmPaymentCommand
 from application.payments.create_payment import CreatePaymentCommand
 from application.payments.refund_payment import RefundPaymentCommand
+from application.ports.gateway import CaptureRequest
 from domain import events as ev
 from domain.errors import InvalidStateTransitionError, RefundWindowClosedError
 from domain.money import Money
@@ -194,7 +195,9 @@ async def test_cancel_of_a_payment_captured_meanwhile_at_the_gateway_conflicts(
 ) -> None:
     payment = await world.create().execute(command())
     gateway_id = payment.gateway_payment_id or ""
-    await world.gateway.capture_intent(gateway_id, payment.amount, "captured-elsewhere")
+    await world.gateway.capture_intent(
+        CaptureRequest(gateway_id, payment.amount), "captured-elsewhere"
+    )
     with pytest.raises(ConflictError):
         await world.cancel().execute(CancelPaymentCommand("ten_1", payment.id, None))
     assert world.store.payments[payment.id].status is PaymentStatus.SUCCEEDED
