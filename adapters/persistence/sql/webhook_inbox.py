@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,14 +40,21 @@ _UNFINISHED = {
 _CLAIM_ORDER = (_events.next_attempt_at, _events.received_at, _events.id, _events.gateway)
 
 
+def insert_once(conn: Connection, event: WebhookEvent) -> bool:
+    """The event stored unless its (id, gateway) already is; whether it was. On the sync
+    connection, so that receipt can check one out and insert in a single greenlet hop
+    (`SqlWebhookQueue.receive`)."""
+    result = conn.execute(_INSERT_ONCE[conn.dialect.name], WEBHOOK_EVENT.to_row(event))
+    return result.rowcount == 1
+
+
 class SqlWebhookInbox:
     def __init__(self, source: ConnectionSource) -> None:
         self._source = source
 
     async def add(self, event: WebhookEvent) -> bool:
         conn = await self._source.connection()
-        result = await conn.execute(_INSERT_ONCE[conn.dialect.name], WEBHOOK_EVENT.to_row(event))
-        return result.rowcount == 1
+        return await conn.run_sync(insert_once, event)
 
     async def get(self, key: WebhookEventKey) -> WebhookEvent | None:
         conn = await self._source.connection()
