@@ -20,11 +20,8 @@ from entrypoints.cli.customer_render import (
     invoices_table,
 )
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.payments import json_option, tenant_option
+from entrypoints.cli.payments import json_option, page_options, tenant_option
 from entrypoints.cli.render import echo_json, echo_page
-
-limit_option = click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-after_option = click.option("--starting-after", default=None, help="An id: the page after it.")
 
 
 def parse_line(text: str) -> InvoiceLine:
@@ -70,15 +67,11 @@ def create(state: CliState, email: str, name: str | None, tenant_id: str, as_jso
 
 @customers.command("list")
 @tenant_option
-@limit_option
-@after_option
+@page_options("An id")
 @json_option
 @pass_state
-def list_customers(
-    state: CliState, tenant_id: str, limit: int, starting_after: str | None, as_json: bool
-) -> None:
+def list_customers(state: CliState, tenant_id: str, page: PageRequest, as_json: bool) -> None:
     """Newest first, one page at a time."""
-    page = PageRequest(limit=limit, starting_after=starting_after)
     found = run(state, lambda c: c.list_customers().execute(tenant_id, page))
     echo_page(
         found.data,
@@ -143,20 +136,13 @@ def create_invoice(
 @invoices.command("list")
 @click.option("--customer", "customer_id", default=None, help="Only this customer's.")
 @tenant_option
-@limit_option
-@after_option
+@page_options("An id")
 @json_option
 @pass_state
 def list_invoices(
-    state: CliState,
-    customer_id: str | None,
-    tenant_id: str,
-    limit: int,
-    starting_after: str | None,
-    as_json: bool,
+    state: CliState, customer_id: str | None, tenant_id: str, page: PageRequest, as_json: bool
 ) -> None:
     """Newest first, one page at a time."""
-    page = PageRequest(limit=limit, starting_after=starting_after)
     found = run(state, lambda c: c.list_invoices().execute(tenant_id, customer_id, page))
     echo_page(
         found.data,

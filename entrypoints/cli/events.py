@@ -12,7 +12,7 @@ from application.ports.repositories import PageRequest
 from domain.merchant_event import EVENT_TYPES
 from domain.webhook_endpoint import WebhookEndpoint
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import json_option
+from entrypoints.cli.payments import json_option, page_options
 from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.container import Container
 from entrypoints.event_delivery import EventDeliveryRunner, run_until_signalled
@@ -28,29 +28,26 @@ def events() -> None:
 @events.command("list")
 @click.option("--tenant", default=None, help="One tenant's events (default: every tenant's).")
 @click.option("--type", "event_type", type=click.Choice(EVENT_TYPES), default=None)
-@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-@click.option("--starting-after", default=None, help="An event id: the page after it.")
+@page_options("An event id", limit=20)
 @json_option
 @pass_state
 def list_events(
     state: CliState,
     tenant: str | None,
     event_type: str | None,
-    limit: int,
-    starting_after: str | None,
+    page: PageRequest,
     as_json: bool,
 ) -> None:
     """Newest first, the last 30 days."""
-    page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(state, lambda c: c.merchant_event_queries().list(tenant, event_type, page_request))
+    found = run(state, lambda c: c.merchant_event_queries().list(tenant, event_type, page))
     if as_json:
-        data = [event_resource(e) for e in page.data]
-        echo_json({"object": "list", "data": data, "has_more": page.has_more})
+        data = [event_resource(e) for e in found.data]
+        echo_json({"object": "list", "data": data, "has_more": found.has_more})
         return
-    if not page.data:
+    if not found.data:
         click.echo("No events.")
         return
-    rows = [[e.id, e.tenant_id, e.type, timestamp(e.created_at) or ""] for e in page.data]
+    rows = [[e.id, e.tenant_id, e.type, timestamp(e.created_at) or ""] for e in found.data]
     click.echo(table(rows, right=set(), headers=["ID", "TENANT", "TYPE", "CREATED"]))
 
 

@@ -10,7 +10,7 @@ import click
 from application.ports.repositories import PageRequest
 from domain.mail import MailStatus, OutboxMail
 from entrypoints.cli.context import CliState, pass_state, run
-from entrypoints.cli.payments import json_option
+from entrypoints.cli.payments import json_option, page_options
 from entrypoints.cli.render import echo_page, table, timestamp
 
 
@@ -40,19 +40,15 @@ def mail_json(m: OutboxMail) -> dict[str, Any]:
 
 @mail.command("list")
 @click.option("--status", type=click.Choice([s.value for s in MailStatus]), default=None)
-@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-@click.option("--starting-after", default=None, help="A mail id: the page after it.")
+@page_options("A mail id", limit=20)
 @json_option
 @pass_state
-def list_mail(
-    state: CliState, status: str | None, limit: int, starting_after: str | None, as_json: bool
-) -> None:
+def list_mail(state: CliState, status: str | None, page: PageRequest, as_json: bool) -> None:
     """Newest first: what was sent, what waits for a retry, what gave up and why."""
     wanted = MailStatus(status) if status else None
-    page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(state, lambda c: c.list_mail().execute(wanted, page_request))
+    found = run(state, lambda c: c.list_mail().execute(wanted, page))
     echo_page(
-        page.data, page.has_more, as_json, to_json=mail_json, table=mail_table, empty="No mail."
+        found.data, found.has_more, as_json, to_json=mail_json, table=mail_table, empty="No mail."
     )
 
 

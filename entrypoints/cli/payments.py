@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from application.payments.cancel_payment import CancelPaymentCommand
@@ -31,6 +35,28 @@ tenant_option = click.option(
     help="The tenant whose payments these are.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
+
+
+def page_options(
+    cursor: str, limit: int = 10
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A list command's --limit and --starting-after (`cursor` names the id it takes),
+    handed to the command as one `page`."""
+
+    def give_page(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def with_page(*args: Any, limit: int, starting_after: str | None, **kw: Any) -> None:
+            command(*args, page=PageRequest(limit=limit, starting_after=starting_after), **kw)
+
+        after = click.option("--starting-after", default=None, help=f"{cursor}: the page after it.")
+        pages = click.option(
+            "--limit", type=click.IntRange(1, 100), default=limit, show_default=True
+        )
+        return pages(after(with_page))
+
+    return give_page
+
+
 amount_option = click.option(
     "--amount",
     type=click.IntRange(min=1),
@@ -69,25 +95,18 @@ def payments() -> None:
 @payments.command("list")
 @tenant_option
 @click.option("--status", type=click.Choice([s.value for s in PaymentStatus]), default=None)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--starting-after", default=None, help="A payment id: the page after it.")
+@page_options("A payment id")
 @json_option
 @pass_state
 def list_payments(
-    state: CliState,
-    tenant_id: str,
-    status: str | None,
-    limit: int,
-    starting_after: str | None,
-    as_json: bool,
+    state: CliState, tenant_id: str, status: str | None, page: PageRequest, as_json: bool
 ) -> None:
     """Newest first, one page at a time."""
     where = PaymentFilter(status=PaymentStatus(status) if status else None)
-    page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(state, lambda c: c.list_payments().execute(tenant_id, where, page_request))
+    found = run(state, lambda c: c.list_payments().execute(tenant_id, where, page))
     echo_page(
-        page.data,
-        page.has_more,
+        found.data,
+        found.has_more,
         as_json,
         to_json=payment_json,
         table=payments_table,

@@ -12,7 +12,7 @@ from domain.portal_token import PortalToken
 from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.customer_render import token_json, tokens_table
 from entrypoints.cli.operator import operator_actor
-from entrypoints.cli.payments import json_option, tenant_option
+from entrypoints.cli.payments import json_option, page_options, tenant_option
 from entrypoints.cli.render import echo_json, echo_page, timestamp
 from entrypoints.container import Container
 
@@ -104,20 +104,13 @@ def revoke(state: CliState, token_id: str, tenant_id: str, as_json: bool) -> Non
 @tokens.command("list")
 @click.option("--customer", "customer_id", default=None, help="Only this customer's links.")
 @tenant_option
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--starting-after", default=None, help="A link id: the page after it.")
+@page_options("A link id")
 @json_option
 @pass_state
 def list_tokens(
-    state: CliState,
-    customer_id: str | None,
-    tenant_id: str,
-    limit: int,
-    starting_after: str | None,
-    as_json: bool,
+    state: CliState, customer_id: str | None, tenant_id: str, page: PageRequest, as_json: bool
 ) -> None:
     """Newest first, without their secrets (Kassa does not have them)."""
-    page = PageRequest(limit=limit, starting_after=starting_after)
 
     async def work(container: Container) -> tuple[list[PortalToken], bool, datetime]:
         found = await container.list_portal_tokens().execute(tenant_id, customer_id, page)

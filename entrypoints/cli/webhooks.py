@@ -13,6 +13,7 @@ from application.ports.webhook_inbox import WebhookEventFilter
 from application.webhooks.queries import InboxHealth
 from domain.webhook_event import WebhookEvent, WebhookStatus
 from entrypoints.cli.context import CliState, pass_state, run
+from entrypoints.cli.payments import json_option, page_options
 from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.consumer import (
     BATCH,
@@ -28,7 +29,6 @@ from entrypoints.consumer import (
 from entrypoints.container import Container
 from entrypoints.log_format import configure_logging
 
-json_option = click.option("--json", "as_json", is_flag=True, help="JSON, for scripts.")
 gateway_option = click.option(
     "--gateway",
     type=click.Choice(["stripe", "fake"]),
@@ -192,8 +192,7 @@ def consume(
 @webhooks.command("list")
 @click.option("--status", type=click.Choice([s.value for s in WebhookStatus]), default=None)
 @click.option("--type", "event_type", default=None, help="e.g. payment_intent.succeeded")
-@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-@click.option("--starting-after", default=None, help="An event id: the page after it.")
+@page_options("An event id", limit=20)
 @gateway_option
 @json_option
 @pass_state
@@ -201,26 +200,24 @@ def list_events(
     state: CliState,
     status: str | None,
     event_type: str | None,
-    limit: int,
-    starting_after: str | None,
+    page: PageRequest,
     gateway: str | None,
     as_json: bool,
 ) -> None:
     """Newest first, one page at a time (from every gateway unless --gateway)."""
     where = WebhookEventFilter(WebhookStatus(status) if status else None, event_type, gateway)
-    page_request = PageRequest(limit=limit, starting_after=starting_after)
-    page = run(state, lambda c: c.list_webhook_events().execute(where, page_request))
+    found = run(state, lambda c: c.list_webhook_events().execute(where, page))
     if as_json:
-        data = [event_json(e) for e in page.data]
-        echo_json({"object": "list", "data": data, "has_more": page.has_more})
+        data = [event_json(e) for e in found.data]
+        echo_json({"object": "list", "data": data, "has_more": found.has_more})
         return
-    if not page.data:
+    if not found.data:
         click.echo("No webhook events.")
         return
-    click.echo(events_table(list(page.data)))
-    if page.has_more:
+    click.echo(events_table(list(found.data)))
+    if found.has_more:
         within = f"--gateway {gateway} " if gateway else ""
-        click.echo(f"\nMore: {within}--starting-after {page.data[-1].id}")
+        click.echo(f"\nMore: {within}--starting-after {found.data[-1].id}")
 
 
 @webhooks.command()
