@@ -281,14 +281,10 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    create_customer = providers.Factory(
-        CreateCustomer,
-        uow_factory=unit_of_work.provider,
-        gateway=gateway,
-        clock=clock,
-        ids=ids,
-        audit=audit_trail,
+    _customer_gateway_deps = dict(
+        uow_factory=unit_of_work.provider, gateway=gateway, clock=clock, ids=ids, audit=audit_trail
     )
+    create_customer = providers.Factory(CreateCustomer, **_customer_gateway_deps)
     list_customers = providers.Factory(ListCustomers, uow_factory=unit_of_work.provider)
     create_invoice = providers.Factory(
         CreateInvoice, uow_factory=unit_of_work.provider, clock=clock, ids=ids, audit=audit_trail
@@ -341,14 +337,7 @@ class Container(containers.DeclarativeContainer):
         confirm_payment=confirm_payment,
         audit=audit_trail,
     )
-    saved_methods = providers.Factory(
-        SavedMethods,
-        uow_factory=unit_of_work.provider,
-        gateway=gateway,
-        clock=clock,
-        ids=ids,
-        audit=audit_trail,
-    )
+    saved_methods = providers.Factory(SavedMethods, **_customer_gateway_deps)
     pay_by_card = providers.Factory(
         PayByCard,
         create_portal_intent=create_portal_intent,
