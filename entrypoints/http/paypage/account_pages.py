@@ -90,7 +90,6 @@ class AccountPagesController(Controller):
         error: FormError | None = None,
         status: int = 200,
     ) -> Template:
-        settings = settings_of(request)
         return page(
             request,
             "cards.html",
@@ -101,8 +100,6 @@ class AccountPagesController(Controller):
             cards=list(await saved_methods.list(session)),
             notice=_NOTICES.get(notice, ""),
             error=error,
-            stripe=settings.gateway == "stripe",
-            publishable_key=settings.stripe_publishable_key or "",
         )
 
     @get("/cards", opt=bucket(VIEW))

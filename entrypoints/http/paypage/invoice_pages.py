@@ -130,7 +130,6 @@ class InvoicePagesController(Controller):
             cards=cards,
             error=error,
             form=form or {},
-            stripe=settings_of(request).gateway == "stripe",
         )
 
     @get("/", opt=bucket(VIEW))
@@ -189,8 +188,6 @@ class InvoicePagesController(Controller):
                 current="invoice",
                 merchant_name=view.merchant_name,
                 payment=intent,
-                publishable_key=settings.stripe_publishable_key or "",
-                return_url=f"{settings.base_url}/pay/{token}/return",
             )
         return Redirect(_next_step(request, token, payment), status_code=303)
 
@@ -223,7 +220,6 @@ class InvoicePagesController(Controller):
         merchant = (
             view.merchant_name if view else await view_portal_invoice.merchant_name(portal_session)
         )
-        settings = settings_of(request)
         declined = payment.status is PaymentStatus.FAILED
         return page(
             request,
@@ -234,9 +230,6 @@ class InvoicePagesController(Controller):
             merchant_name=merchant,
             payment=payment,
             view=view,
-            stripe=settings.gateway == "stripe",
-            publishable_key=settings.stripe_publishable_key or "",
-            return_url=f"{settings.base_url}/pay/{token}/return",
         )
 
     @get("/payments/{payment_id:str}/receipt", opt=bucket(VIEW))

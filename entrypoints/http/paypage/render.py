@@ -51,7 +51,9 @@ def page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    """A page; with a valid link's `token`, its navigation and the forms' CSRF proof."""
+    """A page; with a valid link's `token`, its navigation and the forms' CSRF proof. What
+    Stripe.js needs (`stripe`, `publishable_key`, `return_url`) is there for every page
+    that may load it."""
     settings = settings_of(request)
     proof, cookie = csrf_for_page(request, settings, token) if token else ("", None)
     shared = {
@@ -60,6 +62,9 @@ def page(
         "assets": ASSETS_PATH,
         "test_mode": settings.gateway == "fake",
         "test_cards": TEST_CARD_NUMBERS,
+        "stripe": settings.gateway == "stripe",
+        "publishable_key": settings.stripe_publishable_key or "",
+        "return_url": f"{settings.base_url}/pay/{token}/return" if token else None,
         "current": context.pop("current", ""),
         "merchant_name": context.pop("merchant_name", ""),
     }
