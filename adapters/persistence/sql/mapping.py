@@ -3,7 +3,7 @@ RowMapper); what is written here by hand is only what really converts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -179,12 +179,17 @@ WEBHOOK_EVENT_PROGRESS = (
 
 CUSTOMER = RowMapper(Customer, customers)
 
-INVOICE = RowMapper(
-    Invoice,
-    invoices,
-    to_columns={"lines": lambda i: [asdict(line) for line in i.lines]},
-    from_row={"lines": lambda row: [InvoiceLine(**line) for line in row["lines"]]},
-)
+
+def _json_lines(line: Callable[..., Any]) -> dict[str, Any]:
+    """For an entity whose `lines` (dataclasses made by `line`) are one JSON column, a list
+    of each line's fields."""
+    return {
+        "to_columns": {"lines": lambda entity: [asdict(each) for each in entity.lines]},
+        "from_row": {"lines": lambda row: [line(**each) for each in row["lines"]]},
+    }
+
+
+INVOICE = RowMapper(Invoice, invoices, **_json_lines(InvoiceLine))
 
 SAVED_PAYMENT_METHOD = RowMapper(SavedPaymentMethod, saved_payment_methods)
 
@@ -195,12 +200,7 @@ PORTAL_TOKEN_USE = ("usage_count", "last_used_at", "last_ip", "last_user_agent")
 
 # --------------------------------------------------------------- receipts and mail
 
-RECEIPT = RowMapper(
-    Receipt,
-    receipts,
-    to_columns={"lines": lambda r: [asdict(line) for line in r.lines]},
-    from_row={"lines": lambda row: [ReceiptLine(**line) for line in row["lines"]]},
-)
+RECEIPT = RowMapper(Receipt, receipts, **_json_lines(ReceiptLine))
 
 OUTBOX_MAIL = RowMapper(OutboxMail, mail_outbox)
 
