@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from application.ports.repositories import PageRequest
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.capture_method import CaptureMethod
 from domain.dispute import Dispute
 from domain.fees import STRIPE_STANDARD_PRICING, FeeSchedule, FeeTerms
@@ -19,6 +20,18 @@ from domain.statuses import DisputeStatus, PaymentStatus, RefundState
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 STARTER_USD = FeeTerms.resolve(FeeSchedule(300), STRIPE_STANDARD_PRICING, "USD")
+
+
+def adder(repository: Callable[[UnitOfWork], Any]) -> Callable[..., Awaitable[None]]:
+    """`add(uow_factory, *items)`: the items added to `repository`, in one unit of work."""
+
+    async def add(uow_factory: UnitOfWorkFactory, *items: Any) -> None:
+        async with uow_factory() as uow:
+            for item in items:
+                await repository(uow).add(item)
+            await uow.commit()
+
+    return add
 
 
 def at(seconds: int) -> datetime:

@@ -11,7 +11,7 @@ from application.errors import UnknownCursorError
 from application.ports.repositories import AuditFilter, Page, PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.audit import SYSTEM, Actor, AuditEntry
-from tests.contract.builders import at
+from tests.contract.builders import adder, at
 
 
 def entry(
@@ -30,11 +30,7 @@ def entry(
     )  # fmt: skip
 
 
-async def add(uow_factory: UnitOfWorkFactory, *entries: AuditEntry) -> None:
-    async with uow_factory() as uow:
-        for item in entries:
-            await uow.audit.add(item)
-        await uow.commit()
+add = adder(lambda uow: uow.audit)
 
 
 async def listing(

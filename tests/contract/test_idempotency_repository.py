@@ -9,7 +9,7 @@ import pytest
 from application.errors import IdempotencyKeyInUseError, StaleAggregateError
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.idempotency import IdempotencyRecord, IdempotencyState
-from tests.contract.builders import T0, state
+from tests.contract.builders import T0, adder, state
 
 BODY = b'{"id": "pay_1"}\x00\xff\xfe binary \xe2\x9c\x93'
 
@@ -21,11 +21,7 @@ def record(tenant_id: str, key: str, created=T0, ttl=timedelta(hours=24)) -> Ide
     )  # fmt: skip
 
 
-async def add(uow_factory: UnitOfWorkFactory, *records: IdempotencyRecord) -> None:
-    async with uow_factory() as uow:
-        for item in records:
-            await uow.idempotency.add(item)
-        await uow.commit()
+add = adder(lambda uow: uow.idempotency)
 
 
 async def get(uow_factory: UnitOfWorkFactory, tenant_id: str, key: str):

@@ -7,11 +7,10 @@ import asyncio
 import pytest
 
 from application.errors import DuplicatePaymentError
-from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from tests.contract.builders import T0, at
+from tests.contract.builders import T0, adder, at
 
 
 def exclusive(pid: str, tenant_id: str, order_id: str = "ord_1", *, claim: bool = True) -> Payment:
@@ -25,10 +24,7 @@ def exclusive(pid: str, tenant_id: str, order_id: str = "ord_1", *, claim: bool 
     return payment
 
 
-async def add(uow_factory: UnitOfWorkFactory, payment: Payment) -> None:
-    async with uow_factory() as uow:
-        await uow.payments.add(payment)
-        await uow.commit()
+add = adder(lambda uow: uow.payments)
 
 
 async def test_a_second_claim_on_an_order_is_refused(uow_factory, unique):

@@ -13,7 +13,7 @@ from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.portal_token import PortalToken, PortalTokenStatus
-from tests.contract.builders import T0, at, datetimes_in, state
+from tests.contract.builders import T0, adder, at, datetimes_in, state
 from tests.contract.listings import assert_lists_by_tenant_and_customer, ids
 from tests.support.publishers import RecordingEventPublisher
 
@@ -30,11 +30,7 @@ def token(
     )  # fmt: skip
 
 
-async def add(uow_factory: UnitOfWorkFactory, *tokens: PortalToken) -> None:
-    async with uow_factory() as uow:
-        for item in tokens:
-            await uow.portal_tokens.add(item)
-        await uow.commit()
+add = adder(lambda uow: uow.portal_tokens)
 
 
 async def get(uow_factory: UnitOfWorkFactory, tenant: str, tid: str) -> PortalToken | None:

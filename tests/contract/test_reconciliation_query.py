@@ -20,6 +20,7 @@ from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from tests.contract.builders import (
     T0,
+    adder,
     at,
     authorize,
     capture,
@@ -81,11 +82,7 @@ def captured(pid: str, *, with_pending_refund: bool, tenant_id: str = "ten_a") -
     return payment
 
 
-async def add(uow_factory: UnitOfWorkFactory, *added: Payment) -> None:
-    async with uow_factory() as uow:
-        for payment in added:
-            await uow.payments.add(payment)
-        await uow.commit()
+add = adder(lambda uow: uow.payments)
 
 
 async def drifting(

@@ -15,6 +15,7 @@ from domain.payment import Payment
 from domain.statuses import PaymentStatus
 from tests.contract.builders import (
     T0,
+    adder,
     authorize,
     capture,
     datetimes_in,
@@ -25,12 +26,7 @@ from tests.contract.builders import (
 )
 from tests.support.publishers import RecordingEventPublisher
 
-
-async def add(uow_factory: UnitOfWorkFactory, *payments: Payment) -> None:
-    async with uow_factory() as uow:
-        for payment in payments:
-            await uow.payments.add(payment)
-        await uow.commit()
+add = adder(lambda uow: uow.payments)
 
 
 async def get(uow_factory: UnitOfWorkFactory, tenant_id: str, pid: str) -> Payment | None:
