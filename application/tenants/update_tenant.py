@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from application.audit import AuditTrail
 from application.errors import UnknownFeeTierError
 from application.ports.system import Clock
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from application.tenants.queries import load_tenant
 from domain.audit import Actor
@@ -40,6 +40,15 @@ class _TenantChange:
         self._clock = clock
         self._audit = audit
 
+    async def _record_change(
+        self, uow: UnitOfWork, actor: Actor, action: str, tenant: Tenant, old: object, new: object
+    ) -> None:
+        """The audit entry of one change to `tenant`, from `old` to `new`."""
+        await self._audit.record(
+            uow, actor, action, entity_type="tenant", entity_id=tenant.id, tenant_id=tenant.id,
+            old=old, new=new,
+        )  # fmt: skip
+
 
 class UpdateTenant(_TenantChange):
     async def execute(self, cmd: UpdateTenantCommand) -> Tenant:
@@ -55,30 +64,17 @@ class UpdateTenant(_TenantChange):
                     old = tenant.fee_tier
                     tenant.move_to_tier(tier, now)
                     changed = True
-                    await self._audit.record(
-                        uow,
-                        cmd.actor,
-                        "tenant.fee_tier_changed",
-                        entity_type="tenant",
-                        entity_id=tenant.id,
-                        tenant_id=tenant.id,
-                        old=old,
-                        new=tier.code,
+                    await self._record_change(
+                        uow, cmd.actor, "tenant.fee_tier_changed", tenant, old, tier.code
                     )
                 if cmd.status is not None and cmd.status is not tenant.status:
                     old_status = tenant.status
                     tenant.set_status(cmd.status, now)
                     changed = True
-                    await self._audit.record(
-                        uow,
-                        cmd.actor,
-                        "tenant.status_changed",
-                        entity_type="tenant",
-                        entity_id=tenant.id,
-                        tenant_id=tenant.id,
-                        old=old_status.value,
-                        new=cmd.status.value,
-                    )
+                    await self._record_change(
+                        uow, cmd.actor, "tenant.status_changed", tenant, old_status.value,
+                        cmd.status.value,
+                    )  # fmt: skip
                 if not changed:
                     return tenant  # no write, no audit entry
                 await uow.tenants.save(tenant)
@@ -101,16 +97,9 @@ class SetFeeOverride(_TenantChange):
                 if old == (override.describe() if override else None):
                     return tenant  # nothing changed: no write, no audit entry
                 tenant.set_override(override, self._clock.now())
-                await self._audit.record(
-                    uow,
-                    cmd.actor,
-                    "tenant.fee_override_set" if override else "tenant.fee_override_removed",
-                    entity_type="tenant",
-                    entity_id=tenant.id,
-                    tenant_id=tenant.id,
-                    old=old,
-                    new=override.describe() if override else None,
-                )
+                action = "tenant.fee_override_set" if override else "tenant.fee_override_removed"
+                new = override.describe() if override else None
+                await self._record_change(uow, cmd.actor, action, tenant, old, new)
                 await uow.tenants.save(tenant)
                 await uow.commit()
                 return tenant
