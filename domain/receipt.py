@@ -103,6 +103,23 @@ class ReceiptDocument:
     def display(self, amount: int) -> str:
         return format_amount(self.receipt.money(amount))
 
+    def facts(
+        self, number: str = "Receipt", card: str = "{brand} \u2022\u2022\u2022\u2022 {last4}"
+    ) -> list[tuple[str, str]]:
+        """The heading rows, label and value, of every rendering: the receipt's number
+        (labelled `number`), its date, the invoice it pays, the card (spelt as `card`: a
+        PDF core font has no U+2022) and who was billed."""
+        receipt = self.receipt
+        rows = [(number, receipt.number), ("Date", f"{receipt.issued_at:%Y-%m-%d}")]
+        if receipt.invoice_number:
+            rows.append(("Invoice", receipt.invoice_number))
+        if receipt.card_brand and receipt.card_last4:
+            paid_with = card.format(brand=receipt.card_brand.title(), last4=receipt.card_last4)
+            rows.append(("Paid with", paid_with))
+        if receipt.customer_email:
+            rows.append(("Billed to", receipt.customer_name or receipt.customer_email))
+        return rows
+
     def totals(self, minus: str = "\u2212") -> list[tuple[str, str]]:
         """The closing rows, label and amount, of every rendering: what was paid, each
         refund (after `minus`: a PDF core font has no U+2212), and, when anything was

@@ -27,14 +27,7 @@ def render_receipt_html(document: ReceiptDocument) -> str:
         f"<tr class=total><td colspan=3>{escape(label)}</td><td class=num>{value}</td></tr>"
         for label, value in document.totals()
     )
-    facts = [("Receipt", receipt.number), ("Date", f"{receipt.issued_at:%Y-%m-%d}")]
-    if receipt.invoice_number:
-        facts.append(("Invoice", receipt.invoice_number))
-    if receipt.card_brand and receipt.card_last4:
-        facts.append(("Paid with", f"{receipt.card_brand.title()} •••• {receipt.card_last4}"))
-    if receipt.customer_email:
-        facts.append(("Billed to", receipt.customer_name or receipt.customer_email))
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in document.facts())
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>Receipt {escape(receipt.number)}</title><style>{_STYLE}</style></head><body>"

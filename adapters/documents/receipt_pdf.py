@@ -34,14 +34,7 @@ def render_receipt_pdf(document: ReceiptDocument) -> bytes:
     pdf.set_text_color(0)
     pdf.ln(4)
 
-    facts = [("Receipt number", receipt.number), ("Date", f"{receipt.issued_at:%Y-%m-%d}")]
-    if receipt.invoice_number:
-        facts.append(("Invoice", receipt.invoice_number))
-    if receipt.card_brand and receipt.card_last4:
-        facts.append(("Paid with", f"{receipt.card_brand.title()} ending in {receipt.card_last4}"))
-    if receipt.customer_email:
-        facts.append(("Billed to", receipt.customer_name or receipt.customer_email))
-    for label, value in facts:
+    for label, value in document.facts("Receipt number", card="{brand} ending in {last4}"):
         pdf.set_font(_FONT, "B", 10)
         pdf.cell(40, 6, _text(label))
         pdf.set_font(_FONT, "", 10)
