@@ -35,7 +35,7 @@ from entrypoints.http.customers.resources import (
 from entrypoints.http.customers.schemas import CreateCustomerBody, CreateInvoiceBody, parse_checked
 from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import requires
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.pagination import Cursor
 from entrypoints.http.payments.outcome import documented
@@ -45,10 +45,7 @@ class CustomersController(Controller):
     path = "/customers"
     tags = ["customers"]
     guards = [requires("merchant_admin")]
-    dependencies = {
-        "create_customer": from_container("create_customer"),
-        "list_customers": from_container("list_customers"),
-    }
+    dependencies = each_from_container("create_customer", "list_customers")
 
     @post(
         "/",
@@ -85,11 +82,7 @@ class InvoicesController(Controller):
     path = "/invoices"
     tags = ["invoices"]
     guards = [requires("merchant_admin")]
-    dependencies = {
-        "create_invoice": from_container("create_invoice"),
-        "get_invoice": from_container("get_invoice"),
-        "list_invoices": from_container("list_invoices"),
-    }
+    dependencies = each_from_container("create_invoice", "get_invoice", "list_invoices")
 
     @post(
         "/",

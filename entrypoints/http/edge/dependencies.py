@@ -23,6 +23,11 @@ def from_container(provider_name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
+def each_from_container(*provider_names: str) -> dict[str, Provide]:
+    """`from_container` for each of these providers, as a dependency of the same name."""
+    return {name: from_container(name) for name in provider_names}
+
+
 def merchant_dependencies(*use_cases: str) -> dict[str, Provide]:
     """The caller, the idempotency service, an idempotent write (`acting`), a list's page
     (`page`: its limit and cursors) and the named use cases."""
@@ -31,5 +36,5 @@ def merchant_dependencies(*use_cases: str) -> dict[str, Provide]:
         "idempotency": from_container("idempotency"),
         "acting": Provide(Acting, sync_to_thread=False),
         "page": Provide(page_parameters, sync_to_thread=False),
-        **{name: from_container(name) for name in use_cases},
+        **each_from_container(*use_cases),
     }

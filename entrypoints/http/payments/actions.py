@@ -16,7 +16,7 @@ from application.payments.refund_payment import RefundPayment, RefundPaymentComm
 from domain.payment import Payment
 from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.auth import requires
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.openapi import OptionalBodyOperation
 from entrypoints.http.payments.outcome import documented, payment_outcome
@@ -49,10 +49,9 @@ class PaymentActionsController(Controller):
     path = "/payments/{payment_id:str}"
     tags = ["payments"]
     parameters = documented_key()
-    dependencies = {
-        name: from_container(name)
-        for name in ("confirm_payment", "capture_payment", "cancel_payment", "refund_payment")
-    }
+    dependencies = each_from_container(
+        "confirm_payment", "capture_payment", "cancel_payment", "refund_payment"
+    )
 
     @post(
         "/confirm",

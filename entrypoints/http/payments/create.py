@@ -15,7 +15,7 @@ from application.idempotency import IdempotencyContext, IdempotencyService
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
 from domain.capture_method import CaptureMethod
 from domain.payment import Payment
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.idempotency import documented_key, run_idempotent
 from entrypoints.http.payments.outcome import documented, payment_outcome
 from entrypoints.http.payments.resources import PaymentResource
@@ -48,7 +48,7 @@ class PaymentCreationController(Controller):
     path = "/payments"
     tags = ["payments"]
     parameters = documented_key()
-    dependencies = {"create_payment": from_container("create_payment")}
+    dependencies = each_from_container("create_payment")
 
     @post("/intent", status_code=201, summary="Create a payment intent", responses=CREATE_RESPONSES)
     async def create_intent(

@@ -12,7 +12,7 @@ from application.access import Principal
 from application.payments.queries import GetPayment, ListOrderPayments, ListPayments
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.pagination import Limit, Text, page_request, parse_instant
 from entrypoints.http.payments.outcome import documented
 from entrypoints.http.payments.resources import (
@@ -30,10 +30,7 @@ _INSTANT = {"anyOf": [{"format": "date-time"}, {"pattern": "^[0-9]{1,11}$"}]}
 class PaymentQueriesController(Controller):
     path = "/payments"
     tags = ["payments"]
-    dependencies = {
-        "get_payment": from_container("get_payment"),
-        "list_payments": from_container("list_payments"),
-    }
+    dependencies = each_from_container("get_payment", "list_payments")
 
     @get("/{payment_id:str}", summary="Retrieve a payment", responses=documented(401, 403, 404))
     async def retrieve(
@@ -80,7 +77,7 @@ class PaymentQueriesController(Controller):
 class OrderPaymentsController(Controller):
     path = "/orders"
     tags = ["payments"]
-    dependencies = {"list_order_payments": from_container("list_order_payments")}
+    dependencies = each_from_container("list_order_payments")
 
     @get(
         "/{order_id:str}/payments",

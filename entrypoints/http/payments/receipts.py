@@ -15,7 +15,7 @@ from adapters.documents.receipts import FpdfReceiptRenderer
 from application.access import Principal
 from application.receipts.queries import GetReceipt
 from domain.receipt import ReceiptDocument
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.openapi import AlternateMediaOperation
 from entrypoints.http.payments.outcome import documented
 from entrypoints.http.payments.receipt_resources import ReceiptResource, receipt_resource
@@ -37,10 +37,7 @@ _MEDIA = {
 class ReceiptsController(Controller):
     path = "/payments"
     tags = ["payments"]
-    dependencies = {
-        "get_receipt": from_container("get_receipt"),
-        "receipt_renderer": from_container("receipt_renderer"),
-    }
+    dependencies = each_from_container("get_receipt", "receipt_renderer")
 
     @get(
         "/{payment_id:str}/receipt",

@@ -16,7 +16,7 @@ from application.access import Principal
 from application.errors import NotFoundError
 from application.payments.stats import CurrencyStats, PaymentStatistics
 from entrypoints.http.edge.auth import authenticate
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.errors import ApiError
 from entrypoints.http.edge.pagination import parse_instant
 from entrypoints.http.platform.docs import documented
@@ -81,7 +81,7 @@ class PaymentStatsController(Controller):
     path = "/payments/stats"
     tags = ["payments"]
     guards = [stats_reader]
-    dependencies = {"payment_statistics": from_container("payment_statistics")}
+    dependencies = each_from_container("payment_statistics")
 
     @get(
         "/",

@@ -18,7 +18,7 @@ from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from application.portal.view import ViewPortalInvoice
 from application.ports.repositories import PaymentFilter
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.pagination import page_request
 from entrypoints.http.edge.rate_limits import METHODS, VIEW, bucket
 from entrypoints.http.paypage.forms import MAX_FORM_BYTES, FormError, read_form
@@ -47,11 +47,7 @@ _NOTICES = {
 class AccountPagesController(Controller):
     path = "/"
     include_in_schema = False
-    dependencies = {
-        "view_portal_invoice": from_container("view_portal_invoice"),
-        "saved_methods": from_container("saved_methods"),
-        "list_payments": from_container("list_payments"),
-    }
+    dependencies = each_from_container("view_portal_invoice", "saved_methods", "list_payments")
 
     @get("/history", opt=bucket(VIEW))
     async def history(

@@ -24,7 +24,7 @@ from domain.errors import AmountTooSmallError, DomainError, InvalidAmountError
 from domain.invoice import AmountExceedsDueError
 from domain.payment import Payment
 from domain.statuses import PaymentStatus
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.rate_limits import PAY, VIEW, bucket
 from entrypoints.http.payments.receipts import ReceiptFormat, receipt_response
 from entrypoints.http.paypage.forms import (
@@ -93,15 +93,15 @@ def _next_step(request: Request[Any, Any, Any], token: str, payment: Payment) ->
 class InvoicePagesController(Controller):
     path = "/"
     include_in_schema = False
-    dependencies = {
-        "view_portal_invoice": from_container("view_portal_invoice"),
-        "create_portal_intent": from_container("create_portal_intent"),
-        "confirm_portal_payment": from_container("confirm_portal_payment"),
-        "pay_by_card": from_container("pay_by_card"),
-        "portal_payments": from_container("portal_payments"),
-        "saved_methods": from_container("saved_methods"),
-        "receipt_renderer": from_container("receipt_renderer"),
-    }
+    dependencies = each_from_container(
+        "view_portal_invoice",
+        "create_portal_intent",
+        "confirm_portal_payment",
+        "pay_by_card",
+        "portal_payments",
+        "saved_methods",
+        "receipt_renderer",
+    )
 
     async def _invoice_page(
         self,

@@ -14,7 +14,7 @@ from application.access import Principal
 from application.audit import ListAuditEntries
 from application.ports.repositories import AuditFilter, PageRequest
 from entrypoints.http.edge.auth import authenticate
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.errors import ApiError
 from entrypoints.http.edge.pagination import Text
 from entrypoints.http.platform.docs import documented
@@ -38,7 +38,7 @@ class AuditLogsController(Controller):
     path = "/audit-logs"
     tags = ["audit"]
     guards = [audit_reader]
-    dependencies = {"list_audit_entries": from_container("list_audit_entries")}
+    dependencies = each_from_container("list_audit_entries")
 
     @get(
         "/",

@@ -12,7 +12,7 @@ from application.access import Principal
 from application.fees.tiers import ListFeeTiers, UpdateFeeTier, UpdateFeeTierCommand
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.payments.schemas import parse_body
 from entrypoints.http.platform.docs import documented
 from entrypoints.http.platform.resources import (
@@ -28,7 +28,7 @@ class FeeTiersController(Controller):
     path = "/fee-tiers"
     tags = ["platform"]
     guards = [requires("platform_admin")]
-    dependencies = {name: from_container(name) for name in ("list_fee_tiers", "update_fee_tier")}
+    dependencies = each_from_container("list_fee_tiers", "update_fee_tier")
 
     @get("/", summary="List the fee tiers, by level (platform_admin)", responses=documented(401))
     async def list_tiers(

@@ -26,7 +26,7 @@ from domain.tenant import TenantStatus
 from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.openapi import OptionalBodyOperation
 from entrypoints.http.payments.schemas import parse_body
@@ -42,7 +42,7 @@ class TenantCreationController(Controller):
     tags = ["platform"]
     guards = [PLATFORM_ADMIN]
     parameters = documented_key()
-    dependencies = {"create_tenant": from_container("create_tenant")}
+    dependencies = each_from_container("create_tenant")
 
     @post(
         "/",
@@ -71,9 +71,7 @@ class TenantsController(Controller):
     path = "/tenants/{tenant_id:str}"
     tags = ["platform"]
     guards = [PLATFORM_ADMIN]
-    dependencies = {
-        name: from_container(name) for name in ("get_tenant", "update_tenant", "set_fee_override")
-    }
+    dependencies = each_from_container("get_tenant", "update_tenant", "set_fee_override")
 
     @get("/", summary="Retrieve a tenant (platform_admin)", responses=documented(401, 403, 404))
     async def retrieve(

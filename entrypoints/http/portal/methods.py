@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from entrypoints.http.customers.schemas import AddMethodBody, PortalSessionBody, parse_checked
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.openapi import OptionalBodyOperation
 from entrypoints.http.edge.rate_limits import METHODS, VIEW, bucket
 from entrypoints.http.portal.resources import (
@@ -29,10 +29,7 @@ from entrypoints.settings import Settings
 class PortalMethodsController(Controller):
     path = "/"
     tags = ["portal"]
-    dependencies = {
-        "saved_methods": from_container("saved_methods"),
-        "settings": from_container("settings"),
-    }
+    dependencies = each_from_container("saved_methods", "settings")
 
     @get(
         "/methods",

@@ -19,7 +19,7 @@ from application.portal.view import PortalInvoiceView
 from application.ports.repositories import PaymentFilter
 from domain.statuses import PaymentStatus
 from entrypoints.http.customers.schemas import PortalConfirmBody, PortalIntentBody, parse_checked
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.openapi import OptionalBodyOperation
 from entrypoints.http.edge.pagination import Cursor, Limit, page_request
 from entrypoints.http.edge.rate_limits import PAY, VIEW, bucket
@@ -41,11 +41,9 @@ from entrypoints.http.portal.session import portal_responses
 class PortalController(Controller):
     path = "/"
     tags = ["portal"]
-    dependencies = {
-        "create_portal_intent": from_container("create_portal_intent"),
-        "confirm_portal_payment": from_container("confirm_portal_payment"),
-        "list_payments": from_container("list_payments"),
-    }
+    dependencies = each_from_container(
+        "create_portal_intent", "confirm_portal_payment", "list_payments"
+    )
 
     @get(
         "/invoice",

@@ -28,7 +28,7 @@ from entrypoints.http.customers.schemas import IssuePortalTokenBody, parse_check
 from entrypoints.http.edge.acting import Acting
 from entrypoints.http.edge.actor import actor_of
 from entrypoints.http.edge.auth import requires
-from entrypoints.http.edge.dependencies import from_container
+from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.idempotency import documented_key
 from entrypoints.http.edge.pagination import Text
 from entrypoints.http.payments.outcome import documented, json_response
@@ -39,12 +39,9 @@ class PortalTokensController(Controller):
     path = "/portal-tokens"
     tags = ["portal tokens"]
     guards = [requires("merchant_admin")]
-    dependencies = {
-        "issue_portal_token": from_container("issue_portal_token"),
-        "revoke_portal_token": from_container("revoke_portal_token"),
-        "list_portal_tokens": from_container("list_portal_tokens"),
-        "clock": from_container("clock"),
-    }
+    dependencies = each_from_container(
+        "issue_portal_token", "revoke_portal_token", "list_portal_tokens", "clock"
+    )
 
     @post(
         "/",
