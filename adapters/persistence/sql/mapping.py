@@ -51,16 +51,24 @@ __all__ = ["Row"]
 
 # ------------------------------------------------------------------------ payments
 
+# A payment's or refund's Money `amount` ↔ its `amount` and `currency` columns.
+_AMOUNT_COLUMNS: dict[str, Callable[[Any], Any]] = {
+    "amount": lambda entity: entity.amount.amount,
+    "currency": lambda entity: entity.amount.currency,
+}
+_AMOUNT_FIELD: dict[str, Callable[[Row], Any]] = {
+    "amount": lambda row: Money(row["amount"], row["currency"])
+}
+
 REFUND = RowMapper(
     Refund,
     refunds,
     to_columns={
-        "amount": lambda r: r.amount.amount,
-        "currency": lambda r: r.amount.currency,
+        **_AMOUNT_COLUMNS,
         "platform_fee_reversed": lambda r: r.platform_fee_reversed.amount,
     },
     from_row={
-        "amount": lambda row: Money(row["amount"], row["currency"]),
+        **_AMOUNT_FIELD,
         "platform_fee_reversed": lambda row: Money(row["platform_fee_reversed"], row["currency"]),
     },
     supplied=("payment_id", "position"),  # which payment, and where in its list
@@ -70,8 +78,7 @@ PAYMENT = RowMapper(
     Payment,
     payments,
     to_columns={
-        "amount": lambda p: p.amount.amount,
-        "currency": lambda p: p.amount.currency,
+        **_AMOUNT_COLUMNS,
         "metadata": lambda p: dict(p.metadata),
         "fee_terms": lambda p: asdict(p.fee_terms) if p.fee_terms is not None else None,
         "platform_fee": lambda p: p.platform_fee,
@@ -84,7 +91,7 @@ PAYMENT = RowMapper(
         "amount_refunded": lambda p: p.amount_refunded,
     },
     from_row={
-        "amount": lambda row: Money(row["amount"], row["currency"]),
+        **_AMOUNT_FIELD,
         "metadata": lambda row: dict(row["metadata"]),
         "fees": lambda row: PaymentFees(
             terms=FeeTerms(**row["fee_terms"]) if row["fee_terms"] is not None else None,
