@@ -24,6 +24,7 @@ from adapters.gateways.fake_state import (
     FakeLedger,
     FakeRefund,
     RememberedCall,
+    found,
 )
 from application.errors import GatewayRejectedError
 from application.ports.gateway import CaptureRequest, IntentRequest, RefundRequest
@@ -94,16 +95,12 @@ class FakeBank:
         return result
 
     def intent(self, gateway_payment_id: str) -> FakeIntent:
-        intent = self.ledger.intent(gateway_payment_id)
-        if intent is None:
-            raise GatewayRejectedError(f"No such payment_intent: {gateway_payment_id}", param="id")
-        return intent
+        return found(
+            self.ledger.intent(gateway_payment_id), f"No such payment_intent: {gateway_payment_id}"
+        )
 
     def refund(self, gateway_refund_id: str) -> FakeRefund:
-        refund = self.ledger.refund(gateway_refund_id)
-        if refund is None:
-            raise GatewayRejectedError(f"No such refund: {gateway_refund_id}", param="id")
-        return refund
+        return found(self.ledger.refund(gateway_refund_id), f"No such refund: {gateway_refund_id}")
 
     def emit(self, event_type: str, obj: dict[str, Any]) -> None:
         self.ledger.append_event(new_event(self.next_id("evt"), event_type, obj, self.now))
@@ -423,9 +420,7 @@ class FakeBank:
         return dispute
 
     def close_dispute(self, dispute_id: str, won: bool) -> FakeDispute:
-        dispute = self.ledger.dispute(dispute_id)
-        if dispute is None:
-            raise GatewayRejectedError(f"No such dispute: {dispute_id}", param="id")
+        dispute = found(self.ledger.dispute(dispute_id), f"No such dispute: {dispute_id}")
         dispute.status = "won" if won else "lost"
         self.emit("charge.dispute.closed", dispute_object(dispute))
         return dispute

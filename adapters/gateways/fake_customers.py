@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.gateways.fake_state import FakeCustomer, FakeLedger, SavedCard
+from adapters.gateways.fake_state import FakeCustomer, FakeLedger, SavedCard, found
 from application.errors import GatewayRejectedError
 from domain.gateway_results import GatewayPaymentMethod
 
@@ -51,10 +51,8 @@ class FakeCustomerBook:
         return customer.id
 
     def customer(self, customer_id: str) -> FakeCustomer:
-        customer = self._ledger.customer(customer_id)
-        if customer is None:
-            raise GatewayRejectedError(f"No such customer: '{customer_id}'", param="customer")
-        return customer
+        unknown = f"No such customer: '{customer_id}'"
+        return found(self._ledger.customer(customer_id), unknown, param="customer")
 
     def behaves_like(self, payment_method: str) -> str:
         """The test card a payment method (test token or saved card) stands for."""

@@ -5,12 +5,23 @@ shaped after Stripe's, and the ledger it keeps them in: in memory, or in the dat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from application.errors import GatewayRejectedError
 from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayPaymentMethod
 from domain.money import Money
 from domain.statuses import PaymentStatus, RefundState
+
+T = TypeVar("T")
+
+
+def found(kept: T | None, unknown: str, param: str = "id") -> T:
+    """What the ledger keeps under an id, or Stripe's refusal of an id it does not know
+    (`unknown`: the message)."""
+    if kept is None:
+        raise GatewayRejectedError(unknown, param=param)
+    return kept
 
 
 @dataclass
