@@ -19,15 +19,20 @@ from prometheus_client import (
 )
 
 from adapters.observability.metrics import inbox_events, inbox_lag
+from entrypoints.http.edge.route_metrics import RouteMetricsMiddleware
 
 METRICS_PATH = "/metrics"
 
 
 def prometheus_config() -> PrometheusConfig:
     """Requests and their latency by route template (`/api/v1/payments/{payment_id}`,
-    never the ids or portal links themselves) and status."""
+    never the ids or portal links themselves) and status, each route's series kept."""
     return PrometheusConfig(
-        app_name="kassa", prefix="kassa", group_path=True, exclude=[METRICS_PATH]
+        app_name="kassa",
+        prefix="kassa",
+        group_path=True,
+        exclude=[METRICS_PATH],
+        middleware_class=RouteMetricsMiddleware,
     )
 
 
