@@ -8,13 +8,13 @@ from contextvars import ContextVar
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.log_context import bind_log_context, bound_ids, log_context
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_HEADER_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
 MAX_LENGTH = 200
 _SCOPE_KEY = "kassa.request_id"
 
@@ -40,7 +40,7 @@ def request_id_of(scope: Scope) -> str:
     chosen = scope.get(_SCOPE_KEY)
     if chosen is None:
         sent = next(
-            (v for k, v in scope.get("headers", ()) if k.lower() == b"x-request-id"),
+            (v for k, v in scope.get("headers", ()) if k.lower() == _HEADER_NAME),
             None,
         )
         text = sent.decode("latin-1").strip() if sent is not None else ""
@@ -63,9 +63,12 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if REQUEST_ID_HEADER not in headers:
-                    headers[REQUEST_ID_HEADER] = request_id
+                # The raw list, not MutableScopeHeaders: its `in` decodes every header and
+                # raises KeyError when the id is not there yet, as it never is.
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == _HEADER_NAME for name, _ in headers):
+                    headers.append((_HEADER_NAME, request_id.encode("latin-1")))
+                    message["headers"] = headers
             await send(message)
 
         token = _current.set(request_id)
