@@ -7,23 +7,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, SkipValidation
 from litestar.response import Redirect, Template
 
 from adapters.gateways.fake_customers import fake_card_for_number
 from application.payments.queries import ListPayments
-from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from application.portal.view import ViewPortalInvoice
 from application.ports.repositories import PaymentFilter
 from entrypoints.http.edge.dependencies import each_from_container
 from entrypoints.http.edge.pagination import page_request
 from entrypoints.http.edge.rate_limits import METHODS, VIEW, bucket
-from entrypoints.http.paypage.forms import MAX_FORM_BYTES, FormError, read_form
-from entrypoints.http.paypage.render import page, settings_of
-from entrypoints.http.paypage.safety import check_csrf
+from entrypoints.http.paypage.forms import MAX_FORM_BYTES, FormError
+from entrypoints.http.paypage.visit import PageVisit
 
 HISTORY_PAGE = 20
 
@@ -52,33 +50,28 @@ class AccountPagesController(Controller):
     @get("/history", opt=bucket(VIEW))
     async def history(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         list_payments: NamedDependency[ListPayments],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
         starting_after: FromQuery[str | None] = None,
     ) -> Template:
+        session = visit.session
         cursor = starting_after[:255] if starting_after else None
-        mine = PaymentFilter(customer_id=portal_session.customer_id)
+        mine = PaymentFilter(customer_id=session.customer_id)
         found = await list_payments.execute(
-            portal_session.tenant_id, mine, page_request(HISTORY_PAGE, cursor, None)
+            session.tenant_id, mine, page_request(HISTORY_PAGE, cursor, None)
         )
-        return page(
-            request,
+        return visit.render(
             "history.html",
-            token=token,
             current="history",
-            merchant_name=await view_portal_invoice.merchant_name(portal_session),
+            merchant_name=await view_portal_invoice.merchant_name(session),
             payments=found.data,
             has_more=found.has_more,
         )
 
     async def _cards_page(
         self,
-        request: Request[Any, Any, Any],
-        token: str,
-        session: PortalSession,
+        visit: PageVisit,
         saved_methods: SavedMethods,
         view_portal_invoice: ViewPortalInvoice,
         *,
@@ -86,14 +79,12 @@ class AccountPagesController(Controller):
         error: FormError | None = None,
         status: int = 200,
     ) -> Template:
-        return page(
-            request,
+        return visit.render(
             "cards.html",
-            token=token,
             status=status,
             current="cards",
-            merchant_name=await view_portal_invoice.merchant_name(session),
-            cards=list(await saved_methods.list(session)),
+            merchant_name=await view_portal_invoice.merchant_name(visit.session),
+            cards=list(await saved_methods.list(visit.session)),
             notice=_NOTICES.get(notice, ""),
             error=error,
         )
@@ -101,31 +92,23 @@ class AccountPagesController(Controller):
     @get("/cards", opt=bucket(VIEW))
     async def cards(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         saved_methods: NamedDependency[SavedMethods],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
         done: FromQuery[str] = "",
     ) -> Template:
-        return await self._cards_page(
-            request, token, portal_session, saved_methods, view_portal_invoice, notice=done
-        )
+        return await self._cards_page(visit, saved_methods, view_portal_invoice, notice=done)
 
     @post("/cards", opt=bucket(METHODS), request_max_body_size=MAX_FORM_BYTES, status_code=303)
     async def add_card(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         saved_methods: NamedDependency[SavedMethods],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
     ) -> Response[Any]:
         """A test card by its number (fake gateway), or the payment method Stripe.js made."""
-        settings = settings_of(request)
-        form = await read_form(request)
-        check_csrf(request, settings, token, form)
-        if settings.gateway == "fake":
+        form = await visit.form()
+        if visit.settings.gateway == "fake":
             method = fake_card_for_number(form.get("card_number", ""))
         else:
             given = form.get("gateway_payment_method_id", "")
@@ -133,11 +116,10 @@ class AccountPagesController(Controller):
         if method is None:
             error = FormError("Enter one of the test cards listed below.", "card_number")
             return await self._cards_page(
-                request, token, portal_session, saved_methods, view_portal_invoice,
-                error=error, status=400,
-            )  # fmt: skip
-        await saved_methods.add(portal_session, method, bool(form.get("make_default")))
-        return Redirect(f"/pay/{token}/cards?done=added", status_code=303)
+                visit, saved_methods, view_portal_invoice, error=error, status=400
+            )
+        await saved_methods.add(visit.session, method, bool(form.get("make_default")))
+        return Redirect(f"/pay/{visit.token}/cards?done=added", status_code=303)
 
     @post(
         "/cards/{method_id:str}/{action:str}",
@@ -147,17 +129,15 @@ class AccountPagesController(Controller):
     )
     async def change_card(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         method_id: FromPath[str],
         action: FromPath[CardAction],
-        portal_session: NamedDependency[PortalSession],
         saved_methods: NamedDependency[SavedMethods],
     ) -> Redirect:
         """`default` makes the card the default, `remove` removes it (forms can only POST)."""
-        check_csrf(request, settings_of(request), token, await read_form(request))
+        await visit.form()
         if action is CardAction.DEFAULT:
-            await saved_methods.set_default(portal_session, method_id)
+            await saved_methods.set_default(visit.session, method_id)
         else:
-            await saved_methods.remove(portal_session, method_id)
-        return Redirect(f"/pay/{token}/cards?done={action.done}", status_code=303)
+            await saved_methods.remove(visit.session, method_id)
+        return Redirect(f"/pay/{visit.token}/cards?done={action.done}", status_code=303)

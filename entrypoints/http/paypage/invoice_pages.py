@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, SkipValidation
 from litestar.response import Redirect, Template
 
 from adapters.documents.receipts import FpdfReceiptRenderer
@@ -33,14 +33,12 @@ from entrypoints.http.paypage.forms import (
     chosen_card,
     format_money,
     parse_amount,
-    read_form,
 )
-from entrypoints.http.paypage.render import page, settings_of
 from entrypoints.http.paypage.safety import (
-    check_csrf,
     content_security_policy,
     with_inline_style,
 )
+from entrypoints.http.paypage.visit import PageVisit
 
 
 async def _view(
@@ -76,14 +74,15 @@ def _payment_path(token: str, payment: Payment) -> str:
     return f"/pay/{token}/payments/{payment.id}"
 
 
-def _next_step(request: Request[Any, Any, Any], token: str, payment: Payment) -> str:
+def _next_step(visit: PageVisit, payment: Payment) -> str:
     """Where the browser goes after a confirmation: the bank's page while 3-D Secure
     waits (the fake gateway's comes back to `/return`), else the outcome."""
+    token = visit.token
     action = payment.next_action or {}
     redirect = action.get("redirect_to_url") if action.get("type") == "redirect_to_url" else None
     url = redirect.get("url") if isinstance(redirect, dict) else None
     if payment.status is PaymentStatus.REQUIRES_ACTION and isinstance(url, str):
-        if settings_of(request).gateway == "fake":
+        if visit.settings.gateway == "fake":
             joiner = "&" if "?" in url else "?"
             return f"{url}{joiner}{urlencode({'return_url': f'/pay/{token}/return'})}"
         return url
@@ -105,9 +104,7 @@ class InvoicePagesController(Controller):
 
     async def _invoice_page(
         self,
-        request: Request[Any, Any, Any],
-        token: str,
-        session: PortalSession,
+        visit: PageVisit,
         view_portal_invoice: ViewPortalInvoice,
         saved_methods: SavedMethods,
         *,
@@ -115,13 +112,12 @@ class InvoicePagesController(Controller):
         error: FormError | None = None,
         form: dict[str, str] | None = None,
     ) -> Template:
+        session = visit.session
         view = await _view(session, view_portal_invoice)
         merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
         cards = list(await saved_methods.list(session)) if view else []
-        return page(
-            request,
+        return visit.render(
             "invoice.html",
-            token=token,
             status=status,
             current="invoice",
             merchant_name=merchant,
@@ -135,22 +131,16 @@ class InvoicePagesController(Controller):
     @get("/", opt=bucket(VIEW))
     async def invoice(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
         saved_methods: NamedDependency[SavedMethods],
     ) -> Template:
-        return await self._invoice_page(
-            request, token, portal_session, view_portal_invoice, saved_methods
-        )
+        return await self._invoice_page(visit, view_portal_invoice, saved_methods)
 
     @post("/pay", opt=bucket(PAY), request_max_body_size=MAX_FORM_BYTES, status_code=303)
     async def pay(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
         create_portal_intent: NamedDependency[CreatePortalIntent],
         pay_by_card: NamedDependency[PayByCard],
@@ -158,73 +148,58 @@ class InvoicePagesController(Controller):
     ) -> Response[Any]:
         """Pay all or part of what is due. A refused amount or card is shown next to the
         form, which keeps what the customer typed; a decline, on the outcome page."""
-        settings = settings_of(request)
-        form = await read_form(request)
-        check_csrf(request, settings, token, form)
-        view = await _view(portal_session, view_portal_invoice)
+        form = await visit.form()
+        session = visit.session
+        view = await _view(session, view_portal_invoice)
         if view is None:
             raise NotFoundError("There is no open invoice.", param="invoice")
         try:
-            card = chosen_card(settings, form)
+            card = chosen_card(visit.settings, form)
             amount = parse_amount(form.get("amount", ""), view.invoice.currency)
             if card is None:  # Stripe: the card goes into Stripe's Payment Element
-                intent = await create_portal_intent.execute(
-                    PortalPaymentCommand(portal_session, amount)
-                )
+                intent = await create_portal_intent.execute(PortalPaymentCommand(session, amount))
             else:
-                command = PayByCardCommand(portal_session, amount, card, bool(form.get("save")))
+                command = PayByCardCommand(session, amount, card, bool(form.get("save")))
                 payment = await pay_by_card.execute(command)
         except (FormError, *_AMOUNT_REFUSALS) as exc:
             error = exc if isinstance(exc, FormError) else _amount_error(exc, view)
             return await self._invoice_page(
-                request, token, portal_session, view_portal_invoice, saved_methods,
-                status=400, error=error, form=form,
-            )  # fmt: skip
-        if card is None:
-            return page(
-                request,
-                "stripe_pay.html",
-                token=token,
-                current="invoice",
-                merchant_name=view.merchant_name,
-                payment=intent,
+                visit, view_portal_invoice, saved_methods, status=400, error=error, form=form
             )
-        return Redirect(_next_step(request, token, payment), status_code=303)
+        if card is None:
+            return visit.render(
+                "stripe_pay.html", current="invoice", merchant_name=view.merchant_name,
+                payment=intent,
+            )  # fmt: skip
+        return Redirect(_next_step(visit, payment), status_code=303)
 
     @get("/return", opt=bucket(PAY))
     async def back_from_the_bank(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         confirm_portal_payment: NamedDependency[ConfirmPortalPayment],
         payment_intent: FromQuery[str],
     ) -> Redirect:
         """Where 3-D Secure (and Stripe.js) send the customer back: Kassa asks the gateway
         how the payment ended, as `confirm` does, and shows it."""
-        payment = await confirm_portal_payment.execute(portal_session, payment_intent, None)
-        return Redirect(_next_step(request, token, payment), status_code=303)
+        payment = await confirm_portal_payment.execute(visit.session, payment_intent, None)
+        return Redirect(_next_step(visit, payment), status_code=303)
 
     @get("/payments/{payment_id:str}", opt=bucket(VIEW))
     async def payment(
         self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
+        visit: NamedDependency[SkipValidation[PageVisit]],
         payment_id: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
         portal_payments: NamedDependency[PortalPayments],
         view_portal_invoice: NamedDependency[ViewPortalInvoice],
     ) -> Template:
-        payment = await portal_payments.get(portal_session, payment_id)
-        view = await _view(portal_session, view_portal_invoice)
-        merchant = (
-            view.merchant_name if view else await view_portal_invoice.merchant_name(portal_session)
-        )
+        session = visit.session
+        payment = await portal_payments.get(session, payment_id)
+        view = await _view(session, view_portal_invoice)
+        merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
         declined = payment.status is PaymentStatus.FAILED
-        return page(
-            request,
+        return visit.render(
             "payment.html",
-            token=token,
             status=402 if declined else 200,
             current="invoice",
             merchant_name=merchant,
@@ -235,18 +210,17 @@ class InvoicePagesController(Controller):
     @get("/payments/{payment_id:str}/receipt", opt=bucket(VIEW))
     async def receipt(
         self,
+        visit: NamedDependency[SkipValidation[PageVisit]],
         payment_id: FromPath[str],
-        portal_session: NamedDependency[PortalSession],
         portal_payments: NamedDependency[PortalPayments],
         receipt_renderer: NamedDependency[FpdfReceiptRenderer],
-        request: Request[Any, Any, Any],
         format: FromQuery[ReceiptFormat] = ReceiptFormat.HTML,
     ) -> Response[Any]:
         """The customer's own receipt, as the merchant's API renders it (HTML or PDF)."""
         if format not in (ReceiptFormat.HTML, ReceiptFormat.PDF):
             raise NotFoundError("A receipt is HTML or PDF.", param="format")
-        document = await portal_payments.receipt(portal_session, payment_id)
-        policy = content_security_policy(settings_of(request))
+        document = await portal_payments.receipt(visit.session, payment_id)
+        policy = content_security_policy(visit.settings)
         return await receipt_response(
             document, format, receipt_renderer, lambda html: with_inline_style(policy, html)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, Router
+from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.types import ExceptionHandlersMap
 
@@ -18,6 +19,7 @@ from entrypoints.http.paypage.account_pages import AccountPagesController
 from entrypoints.http.paypage.invoice_pages import InvoicePagesController
 from entrypoints.http.paypage.render import STATIC, page
 from entrypoints.http.paypage.safety import ASSETS_PATH, FormExpiredError
+from entrypoints.http.paypage.visit import provide_visit
 from entrypoints.http.portal.session import portal_dependencies, portal_refusal
 from entrypoints.settings import Settings
 
@@ -70,7 +72,7 @@ def pay_page_router(settings: Settings) -> Router:
         path=PAGE_PATH,
         route_handlers=[InvoicePagesController, AccountPagesController],
         middleware=portal_rate_limits(settings),
-        dependencies=portal_dependencies(),
+        dependencies={**portal_dependencies(), "visit": Provide(provide_visit)},
         exception_handlers=page_exception_handlers(),
         include_in_schema=False,
         security=[],
