@@ -53,6 +53,15 @@ async def _view(
         return None
 
 
+async def _view_and_merchant(
+    session: PortalSession, view_portal_invoice: ViewPortalInvoice
+) -> tuple[PortalInvoiceView | None, str]:
+    """`_view`, and the merchant's name for the page, read apart when there is no view."""
+    view = await _view(session, view_portal_invoice)
+    merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
+    return view, merchant
+
+
 # What the customer can correct in the amount field; any other refusal gets its page.
 _AMOUNT_REFUSALS = (AmountExceedsDueError, AmountTooSmallError, InvalidAmountError)
 
@@ -113,8 +122,7 @@ class InvoicePagesController(Controller):
         form: dict[str, str] | None = None,
     ) -> Template:
         session = visit.session
-        view = await _view(session, view_portal_invoice)
-        merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
+        view, merchant = await _view_and_merchant(session, view_portal_invoice)
         cards = list(await saved_methods.list(session)) if view else []
         return visit.render(
             "invoice.html",
@@ -195,8 +203,7 @@ class InvoicePagesController(Controller):
     ) -> Template:
         session = visit.session
         payment = await portal_payments.get(session, payment_id)
-        view = await _view(session, view_portal_invoice)
-        merchant = view.merchant_name if view else await view_portal_invoice.merchant_name(session)
+        view, merchant = await _view_and_merchant(session, view_portal_invoice)
         declined = payment.status is PaymentStatus.FAILED
         return visit.render(
             "payment.html",
