@@ -251,14 +251,7 @@ async def test_the_inbox_health_counts_events_and_measures_the_lag(api: Api) -> 
     assert (empty["lag_seconds"], empty["dead"]) == (None, 0)
 
     informational = event_body("evt_info", "payment_intent.created")
-    unknown_payment = json.dumps(
-        {
-            "id": "evt_orphan",
-            "object": "event",
-            "type": "payment_intent.succeeded",
-            "data": {"object": _intent("pi_nobody_knows")},
-        }
-    ).encode()
+    unknown_payment = _intent_succeeded("evt_orphan", "pi_nobody_knows")
     for body in (informational, unknown_payment, event_body("evt_other")):
         assert (await deliver(api, body, sign(body, FAKE_SECRET, ts))).status_code == 200
     clock.advance(timedelta(seconds=90))
@@ -283,8 +276,9 @@ async def test_the_inbox_health_counts_events_and_measures_the_lag(api: Api) -> 
     assert dead["lag_seconds"] is None
 
 
-def _intent(intent_id: str) -> dict[str, Any]:
-    return {
+def _intent_succeeded(event_id: str, intent_id: str) -> bytes:
+    """A payment_intent.succeeded event (10.00 USD received) as its gateway sends it."""
+    intent = {
         "id": intent_id,
         "object": "payment_intent",
         "amount": 1000,
@@ -293,6 +287,13 @@ def _intent(intent_id: str) -> dict[str, Any]:
         "amount_capturable": 0,
         "amount_received": 1000,
     }
+    event = {
+        "id": event_id,
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "data": {"object": intent},
+    }
+    return json.dumps(event).encode()
 
 
 @pytest.fixture
@@ -317,14 +318,7 @@ async def test_with_stripe_configured_the_fake_gateways_endpoint_does_not_exist(
     stripe_api: Api,
 ) -> None:
     """A forged event signed with the fake gateway's public default secret finds no door."""
-    forged = json.dumps(
-        {
-            "id": "evt_forged",
-            "object": "event",
-            "type": "payment_intent.succeeded",
-            "data": {"object": _intent("pi_real_stripe_payment")},
-        }
-    ).encode()
+    forged = _intent_succeeded("evt_forged", "pi_real_stripe_payment")
 
     response = await deliver(stripe_api, forged, sign(forged, FAKE_SECRET, now_ts()), "fake")
 
