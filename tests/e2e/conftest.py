@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,13 @@ class Api:
     client: AsyncTestClient[Any]
     container: Container
     settings: Settings
+
+    @classmethod
+    @asynccontextmanager
+    async def serving(cls, container: Container) -> AsyncIterator[Api]:
+        """Kassa's app over `container`, spoken to through a test client."""
+        async with AsyncTestClient(app=create_app(container)) as client:
+            yield cls(client, container, container.settings())
 
     def token(
         self,
@@ -154,5 +162,5 @@ async def container(store_kind: str, tmp_path: Path) -> AsyncIterator[Container]
 
 @pytest.fixture
 async def api(container: Container) -> AsyncIterator[Api]:
-    async with AsyncTestClient(app=create_app(container)) as client:
-        yield Api(client, container, container.settings())
+    async with Api.serving(container) as api:
+        yield api

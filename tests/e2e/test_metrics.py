@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.gateways.stripe_signature import sign
@@ -128,8 +127,8 @@ async def mailing_api(tmp_path: Path, smtp_port: int) -> AsyncIterator[Api]:
     kassa = await kassa_container(
         "memory", tmp_path, {TENANT: "Acme"}, smtp_url=f"smtp://127.0.0.1:{smtp_port}"
     )
-    async with AsyncTestClient(app=create_app(kassa)) as client:
-        yield Api(client, kassa, kassa.settings())
+    async with Api.serving(kassa) as api:
+        yield api
     await close_container(kassa)
 
 

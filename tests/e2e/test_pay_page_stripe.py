@@ -16,10 +16,8 @@ from typing import Any
 
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 
 from adapters.gateways.fake import FakePaymentGateway
-from entrypoints.http.app import create_app
 from tests.e2e.conftest import TENANT, Api, close_container, kassa_container
 from tests.e2e.portal_fixtures import Portal
 from tests.e2e.test_pay_page import assert_page_headers, csrf_of
@@ -48,8 +46,8 @@ async def portal(stand_in: FakePaymentGateway, tmp_path: Path) -> AsyncIterator[
         bcrypt_rounds=4,
     )
     kassa.gateway.override(providers.Object(stand_in))
-    async with AsyncTestClient(app=create_app(kassa)) as client:
-        yield Portal(Api(client, kassa, kassa.settings()))
+    async with Api.serving(kassa) as api:
+        yield Portal(api)
         kassa.gateway.reset_override()  # shutting down closes the Stripe client
 
 

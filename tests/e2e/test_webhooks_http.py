@@ -16,14 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 
 from adapters.gateways.stripe_signature import sign
 from adapters.system.clock import FixedClock
 from application.errors import SignatureError
 from domain.webhook_event import WebhookStatus
 from entrypoints.container import Container
-from entrypoints.http.app import create_app
 from tests.e2e.conftest import TENANT, Api, close_container, kassa_container
 
 FAKE_SECRET = "whsec_fake_kassa"
@@ -308,8 +306,8 @@ async def stripe_api(store_kind: str, tmp_path: Path) -> AsyncIterator[Api]:
         stripe_webhook_secret=STRIPE_SECRET,
     )
     try:
-        async with AsyncTestClient(app=create_app(kassa)) as client:
-            yield Api(client, kassa, kassa.settings())
+        async with Api.serving(kassa) as api:
+            yield api
     finally:
         await close_container(kassa)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 
 from adapters.persistence.sql.migrate import upgrade
@@ -21,7 +20,6 @@ from application.tenants.create_tenant import CreateTenantCommand
 from domain.mail import MailKind, MailStatus, OutboxMail
 from entrypoints.cli.mail import mail_json
 from entrypoints.container import Container, build_container
-from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.e2e.conftest import TENANT, Api, close_container, payment_body
 from tests.support.ports import free_port
@@ -61,8 +59,8 @@ async def container(
 
 @pytest.fixture
 async def api(container: Container) -> AsyncIterator[Api]:
-    async with AsyncTestClient(app=create_app(container)) as client:
-        yield Api(client, container, container.settings())
+    async with Api.serving(container) as api:
+        yield api
 
 
 async def paid_by_a_customer(api: Api) -> str:
