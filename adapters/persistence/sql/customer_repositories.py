@@ -47,9 +47,8 @@ class SqlCustomerRepository:
         conn = await self._source.connection()
         await update_versioned(
             conn, customers, [customers.c.id == customer.id], CUSTOMER.to_row(customer),
-            customer.version, f"Customer {customer.id}",
+            customer, f"Customer {customer.id}",
         )  # fmt: skip
-        customer.version += 1
 
     async def list(self, tenant_id: str, page: PageRequest) -> Page[Customer]:
         conn = await self._source.connection()
@@ -109,9 +108,8 @@ class SqlInvoiceRepository:
         conn = await self._source.connection()
         await update_versioned(
             conn, invoices, [invoices.c.id == invoice.id], INVOICE.to_row(invoice),
-            invoice.version, f"Invoice {invoice.id}",
+            invoice, f"Invoice {invoice.id}",
         )  # fmt: skip
-        invoice.version += 1
         self._seen.append(invoice)
 
     async def for_portal(
@@ -171,9 +169,8 @@ class SqlSavedPaymentMethodRepository:
         conn = await self._source.connection()
         await update_versioned(
             conn, saved_payment_methods, [_methods.id == method.id],
-            SAVED_PAYMENT_METHOD.to_row(method), method.version, f"Payment method {method.id}",
+            SAVED_PAYMENT_METHOD.to_row(method), method, f"Payment method {method.id}",
         )  # fmt: skip
-        method.version += 1
 
     async def for_customer(self, tenant_id: str, customer_id: str) -> Sequence[SavedPaymentMethod]:
         conn = await self._source.connection()

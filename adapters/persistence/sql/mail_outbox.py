@@ -50,9 +50,8 @@ class SqlMailOutbox:
         row = OUTBOX_MAIL.to_row(mail)
         progress = {name: row[name] for name in OUTBOX_MAIL_PROGRESS}
         await update_versioned(
-            conn, mail_outbox, [_mail.id == mail.id], progress, mail.version, f"Mail {mail.id}"
+            conn, mail_outbox, [_mail.id == mail.id], progress, mail, f"Mail {mail.id}"
         )
-        mail.version += 1
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> Sequence[OutboxMail]:
         conn = await self._source.connection()

@@ -138,10 +138,9 @@ class SqlWebhookEndpointRepository:
         conn = await self._source.connection()
         row = WEBHOOK_ENDPOINT.to_row(endpoint)
         await update_versioned(
-            conn, webhook_endpoints, [_ep.id == endpoint.id], row, endpoint.version,
+            conn, webhook_endpoints, [_ep.id == endpoint.id], row, endpoint,
             f"Webhook endpoint {endpoint.id}",
         )  # fmt: skip
-        endpoint.version += 1
 
     async def delete(self, tenant_id: str, endpoint_id: str) -> bool:
         conn = await self._source.connection()
@@ -183,10 +182,9 @@ class SqlEventDeliveryRepository:
         row = EVENT_DELIVERY.to_row(delivery)
         progress = {name: row[name] for name in EVENT_DELIVERY_PROGRESS}
         await update_versioned(
-            conn, event_deliveries, [_dl.id == delivery.id], progress, delivery.version,
+            conn, event_deliveries, [_dl.id == delivery.id], progress, delivery,
             f"Delivery {delivery.id}",
         )  # fmt: skip
-        delivery.version += 1
 
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int

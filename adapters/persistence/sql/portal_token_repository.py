@@ -72,10 +72,9 @@ class SqlPortalTokenRepository:
         for name in PORTAL_TOKEN_USE:
             del row[name]
         await update_versioned(
-            conn, portal_tokens, [_tokens.id == token.id], row, token.version,
+            conn, portal_tokens, [_tokens.id == token.id], row, token,
             f"Portal token {token.id}",
         )  # fmt: skip
-        token.version += 1
 
     async def record_use(
         self, token_id: str, now: datetime, ip: str | None, user_agent: str | None

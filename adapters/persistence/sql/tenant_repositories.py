@@ -46,9 +46,8 @@ class SqlTenantRepository:
         conn = await self._source.connection()
         await update_versioned(
             conn, tenants, [tenants.c.id == tenant.id], TENANT.to_row(tenant),
-            tenant.version, f"Tenant {tenant.id}",
+            tenant, f"Tenant {tenant.id}",
         )  # fmt: skip
-        tenant.version += 1
         await announce(conn, f"tenant:{tenant.id}")
 
     async def list(self) -> Sequence[Tenant]:
@@ -77,9 +76,8 @@ class SqlFeeTierRepository:
         conn = await self._source.connection()
         await update_versioned(
             conn, fee_tiers, [fee_tiers.c.code == tier.code], FEE_TIER.to_row(tier),
-            tier.version, f"Fee tier {tier.code}",
+            tier, f"Fee tier {tier.code}",
         )  # fmt: skip
-        tier.version += 1
         await announce(conn, f"tier:{tier.code}")
 
     async def list(self) -> Sequence[FeeTier]:

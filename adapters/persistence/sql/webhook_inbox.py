@@ -74,10 +74,9 @@ class SqlWebhookInbox:
         row = WEBHOOK_EVENT.to_row(event)
         progress = {name: row[name] for name in WEBHOOK_EVENT_PROGRESS}
         await update_versioned(
-            conn, webhook_events, _is(event.key), progress, event.version,
+            conn, webhook_events, _is(event.key), progress, event,
             f"Webhook event {event.id} from {event.gateway}",
         )  # fmt: skip
-        event.version += 1
 
     async def save_all(self, events: Sequence[WebhookEvent]) -> None:
         """One UPDATE per set of equal changes (a consumer's batch: mostly one), each
