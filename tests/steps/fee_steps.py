@@ -21,10 +21,17 @@ def the_platform_keeps(shop: Shop, payment: Payment, amount: Money) -> None:
 
 @then(parsers.parse("the gateway's fee is estimated at {amount:Money}", extra_types=WORDS))
 def the_gateway_fee_is_estimated(shop: Shop, payment: Payment, amount: Money) -> None:
+    assert_gateway_fee(shop, payment, amount, GatewayFeeSource.ESTIMATED)
+
+
+def assert_gateway_fee(
+    shop: Shop, payment: Payment, amount: Money, source: GatewayFeeSource
+) -> None:
+    """The payment's gateway fee is `amount`, estimated by Kassa or reported by the gateway."""
     paid = shop.reload(payment)
     fee = Money(paid.gateway_fee, paid.currency)
-    assert paid.gateway_fee_source is GatewayFeeSource.ESTIMATED, "the gateway reported its fee"
-    assert fee == amount, f"the gateway's fee is estimated at {fee}, not {amount}"
+    assert paid.gateway_fee_source is source, f"the gateway's fee is {paid.gateway_fee_source}"
+    assert fee == amount, f"the gateway's fee ({source}) is {fee}, not {amount}"
 
 
 @then(parsers.parse("the merchant receives {amount:Money}", extra_types=WORDS))

@@ -13,6 +13,7 @@ from domain.payment import Payment
 from domain.payment_fees import GatewayFeeSource
 from domain.statuses import DisputeStatus, PaymentStatus
 from domain.webhook_event import WebhookStatus
+from tests.steps.fee_steps import assert_gateway_fee
 from tests.steps.payment_steps import the_payment_waits_for_the_customer
 from tests.steps.shop import Shop
 from tests.steps.vocabulary import WORDS
@@ -100,10 +101,7 @@ def the_payment_still_waits(shop: Shop, payment: Payment) -> None:
 
 @then(parsers.parse("the gateway reports its fee as {amount:Money}", extra_types=WORDS))
 def the_gateway_reports_its_fee(shop: Shop, payment: Payment, amount: Money) -> None:
-    paid = shop.reload(payment)
-    fee = Money(paid.gateway_fee, paid.currency)
-    assert paid.gateway_fee_source is GatewayFeeSource.ACTUAL, "the fee is still an estimate"
-    assert fee == amount, f"the gateway's fee is {fee}, not {amount}"
+    assert_gateway_fee(shop, payment, amount, GatewayFeeSource.ACTUAL)
 
 
 @then("the payment is disputed and awaits the merchant's answer")
