@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.response.base import ASGIResponse
 
 from application.errors import SignatureError
 from application.webhooks.receive import MalformedEventError
@@ -63,7 +64,7 @@ class WebhooksController(Controller):
         },
         security=[],
     )
-    async def receive(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    async def receive(self, request: Request[Any, Any, Any]) -> ASGIResponse:
         gateway = request.path_params["gateway"]
         state = request.app.state
         if gateway not in receiving(state.container.settings().gateway):
@@ -79,7 +80,8 @@ class WebhooksController(Controller):
             raise invalid_request("event_invalid", str(exc)) from None
         if stored and (wakeup := getattr(state, "inbox_wakeup", None)) is not None:
             wakeup.ring()
-        return Response(_STORED if stored else _DUPLICATE, media_type="application/json")
+        # Already the ASGI answer: a Response would be converted to one on every request.
+        return ASGIResponse(body=_STORED if stored else _DUPLICATE, media_type=MediaType.JSON)
 
     @get(
         "/health",
