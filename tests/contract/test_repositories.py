@@ -63,11 +63,17 @@ async def test_a_payment_for_an_invoice_keeps_its_invoice_id(uow_factory, unique
     assert saved is not None and saved.invoice_id == f"inv_{unique}"
 
 
-async def test_a_captured_payment_keeps_its_refunds_in_every_state(uow_factory, unique):
+def captured_with_every_refund(unique: str) -> Payment:
+    """`pay_<unique>` of `ten_<unique>`, captured, with a refund in every state."""
     payment = new_payment(f"pay_{unique}", f"ten_{unique}")
     authorize(payment, f"pi_{unique}")
     capture(payment)
     with_refunds_in_every_state(payment, unique)
+    return payment
+
+
+async def test_a_captured_payment_keeps_its_refunds_in_every_state(uow_factory, unique):
+    payment = captured_with_every_refund(unique)
     await add(uow_factory, payment)
 
     loaded = await get(uow_factory, payment.tenant_id, payment.id)
@@ -210,10 +216,7 @@ async def test_a_unit_of_work_can_commit_twice(uow_factory, unique):
 
 
 async def test_a_discarded_payment_is_gone_with_its_refunds(uow_factory, unique):
-    payment = new_payment(f"pay_{unique}", f"ten_{unique}")
-    authorize(payment, f"pi_{unique}")
-    capture(payment)
-    with_refunds_in_every_state(payment, unique)
+    payment = captured_with_every_refund(unique)
     await add(uow_factory, payment)
 
     async with uow_factory() as uow:
@@ -223,10 +226,7 @@ async def test_a_discarded_payment_is_gone_with_its_refunds(uow_factory, unique)
         await uow.commit()
 
     assert await get(uow_factory, payment.tenant_id, payment.id) is None
-    reborn = new_payment(f"pay_{unique}", f"ten_{unique}")
-    authorize(reborn, f"pi_{unique}")
-    capture(reborn)
-    with_refunds_in_every_state(reborn, unique)  # same refund ids, same gateway ids
+    reborn = captured_with_every_refund(unique)  # same refund ids, same gateway ids
     await add(uow_factory, reborn)
 
 
