@@ -34,6 +34,22 @@ class PortalSession:
         return self.token.customer_id
 
 
+async def record_portal_act(
+    audit: AuditTrail,
+    uow: UnitOfWork,
+    session: PortalSession,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    **details: object,
+) -> None:
+    """An audit entry for what the customer did through the portal, in `uow`."""
+    await audit.record(
+        uow, session.actor, action, entity_type=entity_type, entity_id=entity_id,
+        tenant_id=session.tenant_id, **details,
+    )  # fmt: skip
+
+
 class PortalAuthenticator:
     def __init__(
         self, uow_factory: UnitOfWorkFactory, hasher: SecretHasher, clock: Clock, audit: AuditTrail

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from application.customers.customers import CustomerGatewayUseCase, load_customer
 from application.errors import NotFoundError
-from application.portal.authenticate import PortalSession
+from application.portal.authenticate import PortalSession, record_portal_act
 from application.ports.unit_of_work import UnitOfWork
 from domain.customer import Customer, SavedPaymentMethod
 from domain.errors import DomainError
@@ -60,16 +60,10 @@ class SavedMethods(CustomerGatewayUseCase):
             if make_default:
                 await self._unset_other_defaults(uow, session, method.id)
             await uow.payment_methods.add(method)
-            await self._record(
-                uow,
-                session,
-                "portal.method_added",
-                "payment_method",
-                method.id,
-                brand=method.brand,
-                last4=method.last4,
-                default=make_default,
-            )
+            await record_portal_act(
+                self._audit, uow, session, "portal.method_added", "payment_method", method.id,
+                brand=method.brand, last4=method.last4, default=make_default,
+            )  # fmt: skip
             await uow.commit()
         return method
 
@@ -80,7 +74,9 @@ class SavedMethods(CustomerGatewayUseCase):
             method = await self._load_in(uow, session, method_id)
             method.remove(self._clock.now())
             await uow.payment_methods.save(method)
-            await self._record(uow, session, "portal.method_removed", "payment_method", method.id)
+            await record_portal_act(
+                self._audit, uow, session, "portal.method_removed", "payment_method", method.id
+            )
             await uow.commit()
         return method
 
@@ -96,8 +92,8 @@ class SavedMethods(CustomerGatewayUseCase):
             if not method.is_default:
                 method.is_default = True
                 await uow.payment_methods.save(method)
-            await self._record(
-                uow, session, "portal.method_default_set", "payment_method", method.id
+            await record_portal_act(
+                self._audit, uow, session, "portal.method_default_set", "payment_method", method.id
             )
             await uow.commit()
         return method
@@ -106,8 +102,8 @@ class SavedMethods(CustomerGatewayUseCase):
         customer = await self._customer(session)
         url = await self._gateway.create_portal_session(_gateway_customer(customer), return_url)
         async with self._uow_factory() as uow:
-            await self._record(
-                uow, session, "portal.billing_portal_opened", "customer", customer.id
+            await record_portal_act(
+                self._audit, uow, session, "portal.billing_portal_opened", "customer", customer.id
             )
             await uow.commit()
         return url
@@ -115,26 +111,6 @@ class SavedMethods(CustomerGatewayUseCase):
     async def _customer(self, session: PortalSession) -> Customer:
         async with self._uow_factory() as uow:
             return await load_customer(uow, session.tenant_id, session.customer_id)
-
-    async def _record(
-        self,
-        uow: UnitOfWork,
-        session: PortalSession,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        **details: object,
-    ) -> None:
-        """An audit entry for what the customer did through the portal, in `uow`."""
-        await self._audit.record(
-            uow,
-            session.actor,
-            action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            tenant_id=session.tenant_id,
-            **details,
-        )
 
     @staticmethod
     async def _unset_other_defaults(uow: UnitOfWork, session: PortalSession, keep_id: str) -> None:

@@ -11,7 +11,7 @@ from application.errors import NotFoundError
 from application.fees.terms import FeeTermsResolver
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.create_payment import CreatePayment, CreatePaymentCommand
-from application.portal.authenticate import PortalSession
+from application.portal.authenticate import PortalSession, record_portal_act
 from application.portal.invoice_payments import record_on_invoice
 from application.portal.view import portal_invoice
 from application.ports.gateway import PaymentGateway
@@ -65,17 +65,10 @@ class CreatePortalIntent:
             )
         )
         async with self._uow_factory() as uow:
-            await self._audit.record(
-                uow,
-                session.actor,
-                "portal.intent_created",
-                entity_type="payment",
-                entity_id=payment.id,
-                tenant_id=session.tenant_id,
-                invoice_id=invoice.id,
-                amount=amount.amount,
-                currency=amount.currency,
-            )
+            await record_portal_act(
+                self._audit, uow, session, "portal.intent_created", "payment", payment.id,
+                invoice_id=invoice.id, amount=amount.amount, currency=amount.currency,
+            )  # fmt: skip
             await uow.commit()
         return payment
 
@@ -135,15 +128,10 @@ class ConfirmPortalPayment:
                 current.sync(intent, fees.terms, self._clock.now())
                 await uow.payments.save(current)
                 await record_on_invoice(uow, current)
-                await self._audit.record(
-                    uow,
-                    session.actor,
-                    "portal.payment_confirmed",
-                    entity_type="payment",
-                    entity_id=current.id,
-                    tenant_id=session.tenant_id,
+                await record_portal_act(
+                    self._audit, uow, session, "portal.payment_confirmed", "payment", current.id,
                     status=current.status.value,
-                )
+                )  # fmt: skip
                 await uow.commit()
                 return current
 
