@@ -22,7 +22,8 @@ Respond = Callable[[Any], tuple[int, bytes] | None]
 
 
 class KeyTakenError(Exception):
-    """A deferred claim found its key taken: the request must begin the full way."""
+    """A deferred claim found its key taken, or could not tell (its transaction was
+    refused): the request must begin the full way."""
 
 
 @dataclass(slots=True)
@@ -58,7 +59,8 @@ def claim_committed(ctx: IdempotencyContext | None) -> None:
 async def keep_answer(uow: UnitOfWork, ctx: IdempotencyContext | None, subject: object) -> bool:
     """In the act's last transaction, keep the answer about `subject` with the change it
     reports (one UPDATE, no second transaction). False when it could not: no renderer,
-    an answer not to keep, or the record changed meanwhile (completing later reads it)."""
+    an answer not to keep, or the record changed meanwhile (completing later reads it;
+    a store that batches writes reports that at commit, and the act retries without)."""
     if ctx is None or ctx.respond is None or ctx.record is None or ctx.progress.pending:
         return False
     answer = ctx.respond(subject)
@@ -85,10 +87,7 @@ async def attach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None, paymen
     if ctx.progress.pending:  # the claim itself, already naming the payment
         assert ctx.record is not None
         ctx.record.payment_id = payment_id
-        try:
-            await uow.idempotency.add(ctx.record)
-        except IdempotencyKeyInUseError:
-            raise KeyTakenError(ctx.key) from None
+        await uow.idempotency.add(ctx.record)  # a taken key: the caller goes the full way
         return
 
     def attach(record: IdempotencyRecord) -> None:
@@ -106,7 +105,8 @@ async def attach_payment(uow: UnitOfWork, ctx: IdempotencyContext | None, paymen
 async def _saved(
     uow: UnitOfWork, record: IdempotencyRecord, change: Callable[[IdempotencyRecord], None]
 ) -> bool:
-    """Change and save the request's own copy of its record; False if that copy is stale."""
+    """Change and save the request's own copy of its record; False if that copy is stale
+    (a store that batches its writes says so at commit instead, as StaleAggregateError)."""
     change(record)
     try:
         await uow.idempotency.save(record)
@@ -145,8 +145,9 @@ class IdempotencyService:
     ) -> IdempotencyContext:
         """A request whose act claims the key in its first transaction (`attach_payment`)
         and keeps its answer in its last (`keep_answer`): no transaction of its own. If
-        the key is taken, the act raises KeyTakenError before anything is kept, and the
-        caller begins again the full way (`begin`: replay, refuse or resume)."""
+        the key is taken, or the first transaction is refused, the act raises
+        KeyTakenError with nothing kept, and the caller begins again the full way
+        (`begin`: replay, refuse or resume)."""
         fresh = self._fresh(tenant_id, key, fingerprint)
         return IdempotencyContext(
             tenant_id, key, record=fresh, respond=respond, progress=ClaimProgress(pending=True)
@@ -170,10 +171,12 @@ class IdempotencyService:
         for _ in range(3):
             fresh = self._fresh(tenant_id, key, fingerprint)
             now = fresh.created_at
+            # A new key, the common case, costs one INSERT … ON CONFLICT DO NOTHING.
             async with self._uow_factory() as uow:
-                # A new key, the common case, costs one INSERT … ON CONFLICT DO NOTHING.
                 if await _claimed(uow, fresh):
                     return IdempotencyContext(tenant_id, key, record=fresh)
+            # A store may refuse the key at commit, with its transaction: read in a new one.
+            async with self._uow_factory() as uow:
                 record = await uow.idempotency.get(tenant_id, key)
                 if record is None:
                     continue  # abandoned meanwhile: claim it again
@@ -210,13 +213,20 @@ class IdempotencyService:
         def complete(record: IdempotencyRecord) -> None:
             record.complete(status, body)
 
+        if ctx.record is not None:
+            try:
+                async with self._uow_factory() as uow:
+                    if await _saved(uow, ctx.record, complete):
+                        await uow.commit()
+                        return
+            except StaleAggregateError:
+                pass  # a store that reports it at commit: the record changed meanwhile
         async with self._uow_factory() as uow:
-            if ctx.record is None or not await _saved(uow, ctx.record, complete):
-                record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
-                if record is None:
-                    return
-                complete(record)
-                await uow.idempotency.save(record)
+            record = await uow.idempotency.get(ctx.tenant_id, ctx.key)
+            if record is None:
+                return
+            complete(record)
+            await uow.idempotency.save(record)
             await uow.commit()
 
     async def abandon(self, ctx: IdempotencyContext) -> None:

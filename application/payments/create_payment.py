@@ -9,6 +9,7 @@ from application.errors import DuplicatePaymentError, GatewayRejectedError, NotF
 from application.fees.terms import TenantFees
 from application.idempotency import (
     IdempotencyContext,
+    KeyTakenError,
     attach_payment,
     claim_committed,
     detach_payment,
@@ -16,6 +17,7 @@ from application.idempotency import (
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from application.ports.gateway import IntentRequest
 from domain.capture_method import CaptureMethod
+from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import Payment
 
@@ -58,12 +60,20 @@ class CreatePayment(PaymentUseCase):
         return await self._open_intent(payment, fees, cmd, saved_as_is=True)
 
     async def _create(self, cmd: CreatePaymentCommand) -> tuple[Payment, TenantFees]:
+        try:
+            return await self._save_new(cmd)
+        except DomainError as exc:
+            if cmd.idempotency is not None and cmd.idempotency.progress.pending:
+                # A deferred claim is undone with the refused transaction, and a store
+                # may report a taken key only at commit: the full way (`begin`) tells a
+                # key with an answer to replay from a new one, before refusing.
+                raise KeyTakenError(cmd.idempotency.key) from exc
+            raise
+
+    async def _save_new(self, cmd: CreatePaymentCommand) -> tuple[Payment, TenantFees]:
         amount = Money(cmd.amount, cmd.currency)
         payment_id = self._ids.new("pay")
         async with self._uow_factory() as uow:
-            # First, so a known key is replayed or refused before any other refusal, and a
-            # deferred key is claimed here, with the payment, in this one transaction.
-            await attach_payment(uow, cmd.idempotency, payment_id)
             fees = await self._fees.resolve(uow, cmd.tenant_id, amount.currency)
             fees.tenant.ensure_active()
             if cmd.customer_id is not None:  # the tenant's own customer, or 404 before anything
@@ -93,6 +103,9 @@ class CreatePayment(PaymentUseCase):
             )
             if cmd.confirm:
                 payment.claim_order()  # the store refuses a second claim: 409 before the gateway
+            # A deferred key is claimed here, with the payment, in this one transaction;
+            # a refusal above sends a deferred key the full way first (see `_create`).
+            await attach_payment(uow, cmd.idempotency, payment_id)
             await uow.payments.add(payment)
             await uow.commit()
         claim_committed(cmd.idempotency)

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from application.audit import AuditTrail
-from application.errors import GatewayOutcomeUnknownError, existing
+from application.errors import GatewayOutcomeUnknownError, StaleAggregateError, existing
 from application.fees.terms import FeeTermsResolver
 from application.idempotency import IdempotencyContext, keep_answer
 from application.ports.gateway import PaymentGateway
@@ -78,7 +78,7 @@ class PaymentUseCase:
         `answering`'s request keeps its answer in it too (see `keep_answer`)."""
 
         async def attempt() -> Payment:
-            nonlocal known
+            nonlocal known, answering
             async with self._uow_factory() as uow:
                 payment, known = known, None
                 if payment is None:
@@ -91,7 +91,14 @@ class PaymentUseCase:
                 if audited is not None:
                     await self._record_act(uow, audited[0], audited[1], payment)
                 kept = await keep_answer(uow, answering, payment)
-                await uow.commit()
+                try:
+                    await uow.commit()
+                except StaleAggregateError:
+                    # A store may report at commit which of the two changed meanwhile,
+                    # the payment or the request's record: the retry keeps no answer
+                    # (the request completes its record afterwards, reading it).
+                    answering = None
+                    raise
                 if kept and answering is not None:
                     answering.progress.completed = True
                 return payment

@@ -9,7 +9,8 @@ from domain.receipt import Receipt, ReceiptDocument
 
 class ReceiptRepository(Protocol):
     async def add(self, receipt: Receipt) -> None:
-        """Store a new receipt; a second receipt for one payment is refused by the store."""
+        """Store a new receipt; a second receipt for one payment is refused by the store
+        (StaleAggregateError, here or at commit)."""
         ...
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
@@ -18,10 +19,11 @@ class ReceiptRepository(Protocol):
 
     async def get(self, receipt_id: str) -> Receipt | None: ...
 
-    async def next_sequence(self, tenant_id: str, year: int) -> int:
-        """The next number of the tenant's receipts of `year`, taken in the caller's
-        transaction: the counter stays held until it ends, and a rollback gives the
-        number back, so the numbers have no gap even with several processes."""
+    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
+        """The next number of the tenant's receipts of `year` for the payment's receipt,
+        taken in the caller's transaction: the counter stays held until it ends, and a
+        rollback gives the number back, so the numbers have no gap even with several
+        processes. None, and no number taken, when the payment has its receipt already."""
         ...
 
 

@@ -38,8 +38,6 @@ class IssueReceiptOnCapture:
                     await self._issue(uow, aggregate, event)
 
     async def _issue(self, uow: UnitOfWork, payment: Payment, event: PaymentCaptured) -> None:
-        if await uow.receipts.for_payment(payment.tenant_id, payment.id) is not None:
-            return
         tenant = await self._tenant(uow, payment.tenant_id)
         customer = (
             await uow.customers.get(payment.tenant_id, payment.customer_id)
@@ -49,7 +47,10 @@ class IssueReceiptOnCapture:
         brand, last4 = await self._card(uow, payment)
         lines, invoice_number = await self._lines(uow, payment, event)
         year = event.occurred_at.year
-        sequence = await uow.receipts.next_sequence(payment.tenant_id, year)
+        # Last, so the counter is held for as short as can be; None: issued already.
+        sequence = await uow.receipts.next_sequence(payment.tenant_id, year, payment.id)
+        if sequence is None:
+            return
         receipt = Receipt(
             id=self._ids.new("rcpt"),
             tenant_id=payment.tenant_id,

@@ -50,18 +50,19 @@ async def test_a_taken_key_is_in_use_for_its_tenant_only(uow_factory, unique):
     await add(uow_factory, record(f"ten_other_{unique}", "k"))
 
 
-async def test_the_unit_of_work_goes_on_after_a_taken_key(uow_factory, unique):
+async def test_a_taken_key_is_refused_with_its_unit_of_work(uow_factory, unique):
+    """A store may send its writes together: the taken key is refused by add() or at
+    commit, and nothing the unit of work wrote is kept."""
     await add(uow_factory, record(f"ten_{unique}", "k"))
 
-    async with uow_factory() as uow:
-        with pytest.raises(IdempotencyKeyInUseError):
+    with pytest.raises(IdempotencyKeyInUseError):
+        async with uow_factory() as uow:
+            await uow.idempotency.add(record(f"ten_{unique}", "k2"))
             await uow.idempotency.add(record(f"ten_{unique}", "k"))
-        existing = await uow.idempotency.get(f"ten_{unique}", "k")
-        await uow.idempotency.add(record(f"ten_{unique}", "k2"))
-        await uow.commit()
+            await uow.commit()
 
-    assert existing is not None
-    assert await get(uow_factory, f"ten_{unique}", "k2") is not None
+    assert await get(uow_factory, f"ten_{unique}", "k2") is None
+    assert await get(uow_factory, f"ten_{unique}", "k") is not None
 
 
 async def test_save_checks_the_version(uow_factory, unique):
@@ -75,9 +76,10 @@ async def test_save_checks_the_version(uow_factory, unique):
         await uow.idempotency.save(first)
         await uow.commit()
     second.complete(200, b"{}")
-    async with uow_factory() as uow:
-        with pytest.raises(StaleAggregateError):
+    with pytest.raises(StaleAggregateError):  # by save() or at commit
+        async with uow_factory() as uow:
             await uow.idempotency.save(second)
+            await uow.commit()
 
     stored = await get(uow_factory, f"ten_{unique}", "k")
     assert stored is not None and first.version == 1

@@ -171,9 +171,10 @@ async def test_the_second_of_two_concurrent_saves_is_stale(uow_factory, unique):
         await uow.payments.save(first)
         await uow.commit()
     second.record_cancellation("abandoned", T0)
-    async with uow_factory() as uow:
-        with pytest.raises(StaleAggregateError):
+    with pytest.raises(StaleAggregateError):  # by save() or at commit
+        async with uow_factory() as uow:
             await uow.payments.save(second)
+            await uow.commit()
 
     stored = await get(uow_factory, payment.tenant_id, payment.id)
     assert stored is not None

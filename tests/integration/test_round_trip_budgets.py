@@ -3,10 +3,11 @@ PostgreSQL, in process, per request, after a warm-up. Not timed, so it does not 
 change that adds a round trip to one of these paths fails here and must say why.
 
 Why each budget is what it is (see ARCHITECTURE.md, "Round trips"):
-- charge with a key: the key is claimed with the payment in the first transaction and the
-  answer kept with the gateway's in the second; each transaction also carries its merchant
-  event (outbox) and the second the receipt (counter and row);
-- charge without a key: the same without the key's two writes;
+- charge, with a key or without: the first unit of work reads the order's payments (the
+  duplicate rule) and then sends the key, the payment and its merchant event as one
+  statement in autocommit (2); the second, after the gateway, sends the payment's change
+  and the kept answer, takes the receipt number (a row lock, so in a transaction), and
+  sends the receipt and the merchant events: BEGIN, 3 statements, COMMIT (5);
 - portal warm view: one transaction authenticates, counts the use and reads the invoices.
 """
 
@@ -29,10 +30,9 @@ from tests.perf.round_trips import RoundTrips, count_round_trips
 
 pytestmark = pytest.mark.postgres
 
-KEYED_CHARGE = 14
-PLAIN_CHARGE = 12
+KEYED_CHARGE = 7
+PLAIN_CHARGE = 7
 PORTAL_WARM_VIEW = 4
-OUTBOX_EXTRA = 2  # one INSERT per transaction that records payment events
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ async def test_keyed_charge(setup: KassaSetup) -> None:
         build_container(setup.settings), "keyed", kassa_charge(setup, "b_key", idempotent=True)
     )
     assert found.total <= KEYED_CHARGE, found.describe()
-    assert found.begins == found.commits == 2, found.describe()
+    assert found.begins == found.commits == 1, found.describe()
 
 
 async def test_plain_charge(setup: KassaSetup) -> None:
@@ -71,7 +71,8 @@ async def test_plain_charge(setup: KassaSetup) -> None:
 
 
 async def test_charge_outbox_rides_along(setup: KassaSetup) -> None:
-    """The merchant-event outbox costs one INSERT per transaction, no transaction of its own."""
+    """The merchant-event outbox rides in the statements that send each change: it costs
+    no round trip and no transaction of its own."""
     with_outbox = await trips(
         build_container(setup.settings), "outbox", kassa_charge(setup, "b_ev", idempotent=True)
     )
@@ -80,8 +81,9 @@ async def test_charge_outbox_rides_along(setup: KassaSetup) -> None:
         providers.List(providers.Singleton(IssueReceiptOnCapture, clock=bare.clock, ids=bare.ids))
     )
     without = await trips(bare, "no outbox", kassa_charge(setup, "b_noev", idempotent=True))
-    assert dict(with_outbox.by_statement).get("INSERT merchant_events") == OUTBOX_EXTRA
-    assert with_outbox.total - without.total <= OUTBOX_EXTRA, with_outbox.describe()
+    carrying = [name for name, _ in with_outbox.by_statement if "merchant_events" in name]
+    assert carrying and all(name.startswith("WITH (") for name in carrying), carrying
+    assert with_outbox.total <= without.total, with_outbox.describe()
     assert with_outbox.begins == without.begins
 
 

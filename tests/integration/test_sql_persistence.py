@@ -96,9 +96,10 @@ async def test_a_gateway_refund_id_belongs_to_one_refund_only(uow, unique):
         refund_id=f"re_{unique}_9", amount=100, reason=None, now=T0, window=timedelta(days=90)
     )
     clash.refunds[0].gateway_refund_id = f"gre_{unique}_1"
-    async with uow() as work:
-        with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError):  # by add() or at commit
+        async with uow() as work:
             await work.payments.add(clash)
+            await work.commit()
 
 
 async def test_an_idle_unit_of_work_holds_no_connection(uow, unique):
@@ -131,6 +132,9 @@ async def test_overlapping_saves_of_one_payment_let_only_the_first_win(uow, uniq
 
     async with uow() as work:
         await work.payments.save(mine)
+        # A store may hold a write back until it sends the next statement: this locking
+        # read sends it, and the row stays held until the commit.
+        await work.payments.get(payment.tenant_id, payment.id, for_update=True)
         first_saved.set()
         racing = asyncio.create_task(rival())
         await asyncio.sleep(0.05)

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.perf.harness import BenchError, MakeCall
 
 _TABLE = re.compile(r"^\s*(SELECT\b.*?\bFROM|INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.I | re.S)
+# A unit of work's batch of writes (adapters/persistence/sql/write_batch.py): WITH w0 AS (…)
+_BATCHED = re.compile(r"\bw\d+ AS \((INSERT INTO|UPDATE) (\w+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,10 @@ class _Tally:
         return count
 
     def _statement(self, _conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        batched = [f"{verb.split()[0]} {table}" for verb, table in _BATCHED.findall(sql)]
+        if batched:  # named by what it writes: "WITH (INSERT payments + INSERT …)"
+            self.statements[f"WITH ({' + '.join(batched)})"] += 1
+            return
         found = _TABLE.match(sql)
         verb = found.group(1).split()[0].upper() if found else sql.split(None, 1)[0].upper()
         self.statements[f"{verb} {found.group(2)}" if found else verb] += 1

@@ -47,7 +47,8 @@ async def test_counters_taken_by_several_engines_leave_no_gap_when_one_rolls_bac
             uow = SqlUnitOfWork(engines[engine_index], RecordingEventPublisher())
             async with uow:
                 await started.wait()
-                sequence = await uow.receipts.next_sequence(TENANT, 2026)
+                sequence = await uow.receipts.next_sequence(TENANT, 2026, f"pay_{engine_index}")
+                assert sequence is not None
                 await asyncio.sleep(0.05)  # hold the counter while the others wait
                 if keep:
                     await uow.commit()
@@ -59,8 +60,8 @@ async def test_counters_taken_by_several_engines_leave_no_gap_when_one_rolls_bac
             await asyncio.gather(*tasks)
             uow = SqlUnitOfWork(engines[0], RecordingEventPublisher())
             async with uow:
-                following = await uow.receipts.next_sequence(TENANT, 2026)
-                other_year = await uow.receipts.next_sequence(TENANT, 2027)
+                following = await uow.receipts.next_sequence(TENANT, 2026, "pay_next")
+                other_year = await uow.receipts.next_sequence(TENANT, 2027, "pay_next")
         finally:
             for engine in engines:
                 await engine.dispose()

@@ -7,7 +7,6 @@ import pytest
 from application.errors import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from application.idempotency import (
     IdempotencyContext,
-    KeyTakenError,
     Replay,
     attach_payment,
     claim_committed,
@@ -88,13 +87,13 @@ async def test_a_deferred_key_is_claimed_with_the_payment_and_answered_in_one_go
     assert await service.begin("ten_1", "k", "fp") == Replay(201, b'{"id": "pay_1"}')
 
 
-async def test_a_deferred_key_already_taken_is_left_to_begin() -> None:
+async def test_a_deferred_key_already_taken_is_refused_by_the_store() -> None:
     world = World()
     service = world.idempotency()
     await service.begin("ten_1", "k", "fp")
     ctx = service.deferred("ten_1", "k", "fp", lambda _: (201, b"{}"))
     async with world.uow() as uow:
-        with pytest.raises(KeyTakenError):
+        with pytest.raises(IdempotencyKeyInUseError):
             await attach_payment(uow, ctx, "pay_1")
     assert ctx.progress.pending
     assert world.store.idempotency[("ten_1", "k")].payment_id is None

@@ -37,9 +37,11 @@ class InMemoryReceiptRepository:
     async def get(self, receipt_id: str) -> Receipt | None:
         return fresh_copy(self._table.get(receipt_id))
 
-    async def next_sequence(self, tenant_id: str, year: int) -> int:
+    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
         key = (tenant_id, year)
         await self._s.hold(f"receipt-counter:{tenant_id}:{year}")
+        if any(r.payment_id == payment_id for r in self._table.values()):
+            return None
         counters = self._s.store.receipt_counters
         sequence = self._taken.get(key, counters.get(key, 0)) + 1
         self._taken[key] = sequence

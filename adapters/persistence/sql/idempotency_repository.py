@@ -7,40 +7,41 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, select
 
 from adapters.persistence.sql.mapping import IDEMPOTENCY_RECORD
-from adapters.persistence.sql.statements import (
-    ConnectionSource,
-    insert_if_absent,
-    update_versioned_by_key,
-)
+from adapters.persistence.sql.statements import WriteSource, new_row, versioned_update
 from adapters.persistence.sql.tables import idempotency_keys
 from application.errors import IdempotencyKeyInUseError
 from domain.idempotency import IdempotencyRecord
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     def _key(self, tenant_id: str, key: str) -> list[ColumnElement[bool]]:
         return [idempotency_keys.c.tenant_id == tenant_id, idempotency_keys.c.key == key]
 
     async def add(self, record: IdempotencyRecord) -> None:
-        conn = await self._source.connection()
         row = IDEMPOTENCY_RECORD.to_row(record)
-        if not await insert_if_absent(conn, idempotency_keys, row, ["tenant_id", "key"]):
-            raise IdempotencyKeyInUseError("This Idempotency-Key is taken.")
+        await self._source.write(
+            new_row(
+                self._source.dialect, idempotency_keys, row, ["tenant_id", "key"],
+                lambda: IdempotencyKeyInUseError("This Idempotency-Key is taken."),
+            )
+        )  # fmt: skip
 
     async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None:
-        conn = await self._source.connection()
+        conn = await self._source.reader()
         rows = await conn.execute(select(idempotency_keys).where(*self._key(tenant_id, key)))
         found = rows.mappings().one_or_none()
         return IDEMPOTENCY_RECORD.from_row(found) if found is not None else None
 
     async def save(self, record: IdempotencyRecord) -> None:
-        conn = await self._source.connection()
-        await update_versioned_by_key(
-            conn, idempotency_keys, {"tenant_id": record.tenant_id, "key": record.key},
-            IDEMPOTENCY_RECORD.to_row(record), record.version, f"Idempotency key {record.key!r}",
+        await self._source.write(
+            versioned_update(
+                idempotency_keys, {"tenant_id": record.tenant_id, "key": record.key},
+                IDEMPOTENCY_RECORD.to_row(record), record.version,
+                f"Idempotency key {record.key!r}",
+            )
         )  # fmt: skip
         record.version += 1
 

@@ -19,6 +19,7 @@ from adapters.persistence.sql.mapping import (
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     ConnectionSource,
+    WriteSource,
     hold_sqlite_write_lock,
     update_versioned,
 )
@@ -28,6 +29,7 @@ from adapters.persistence.sql.tables import (
     merchant_events,
     webhook_endpoints,
 )
+from adapters.persistence.sql.write_batch import Write
 from application.ports.repositories import Page, PageRequest
 from domain.event_delivery import DeliveryAttempt, DeliveryStatus, EventDelivery
 from domain.merchant_event import MerchantEvent
@@ -39,17 +41,18 @@ _dl = event_deliveries.c
 _at = delivery_attempts.c
 
 
+_INSERT_EVENT = merchant_events.insert()
+
+
 class SqlMerchantEventOutbox:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     async def add_many(self, events: Sequence[MerchantEvent]) -> None:
-        if not events:
-            return
-        conn = await self._source.connection()
-        rows = [MERCHANT_EVENT.to_row(e, dispatched_at=None) for e in events]
-        # One multi-row INSERT … VALUES: one round trip whatever the number of events.
-        await conn.execute(merchant_events.insert().values(rows))
+        """Written with the change they tell of: on PostgreSQL in the same statement."""
+        for event in events:
+            row = MERCHANT_EVENT.to_row(event, dispatched_at=None)
+            await self._source.write(Write(_INSERT_EVENT, row))
 
     async def get(self, tenant_id: str | None, event_id: str) -> MerchantEvent | None:
         conn = await self._source.connection()

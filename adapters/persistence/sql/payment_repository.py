@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
-    insert,
     or_,
     select,
 )
@@ -26,11 +24,11 @@ from adapters.persistence.sql.mapping import PAYMENT, payment_from_row, refund_r
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.payment_totals import payment_totals
 from adapters.persistence.sql.statements import (
-    ConnectionSource,
+    WriteSource,
     hold_sqlite_write_lock,
-    insert_if_absent,
-    update_versioned_by_key,
-    upsert,
+    new_row,
+    upserted_row,
+    versioned_update,
 )
 from adapters.persistence.sql.tables import payments, refunds
 from application.errors import DuplicatePaymentError, StaleAggregateError
@@ -59,17 +57,19 @@ _FOR_ORDER = (
 
 
 class SqlPaymentRepository:
-    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
+    def __init__(self, source: WriteSource, seen: list[Any]) -> None:
         self._source = source
         self._seen = seen  # aggregates whose events flow after commit
 
     async def add(self, payment: Payment) -> None:
-        conn = await self._source.connection()
-        async with _order_claim_guard(payment):
-            inserted = await insert_if_absent(conn, payments, PAYMENT.to_row(payment), ["id"])
-        if not inserted:
-            raise StaleAggregateError(f"Payment {payment.id} exists already.")
-        await self._insert_refunds(conn, payment)
+        await self._source.write(
+            new_row(
+                self._source.dialect, payments, PAYMENT.to_row(payment), ["id"],
+                lambda: StaleAggregateError(f"Payment {payment.id} exists already."),
+                _order_claim(payment),
+            )
+        )  # fmt: skip
+        await self._write_refunds(payment)
         self._seen.append(payment)
 
     async def get(
@@ -99,15 +99,14 @@ class SqlPaymentRepository:
         return await self._load(query, for_update=True)
 
     async def save(self, payment: Payment) -> None:
-        conn = await self._source.connection()
-        async with _order_claim_guard(payment):
-            await update_versioned_by_key(
-                conn, payments, {"id": payment.id}, PAYMENT.to_row(payment),
-                payment.version, f"Payment {payment.id}",
-            )  # fmt: skip
+        await self._source.write(
+            versioned_update(
+                payments, {"id": payment.id}, PAYMENT.to_row(payment), payment.version,
+                f"Payment {payment.id}", _order_claim(payment),
+            )
+        )  # fmt: skip
         payment.version += 1
-        # A refund is never removed: each row is written in place or added, one statement.
-        await upsert(conn, refunds, refund_rows(payment), ["id"])
+        await self._write_refunds(payment)
         self._seen.append(payment)
 
     async def discard(self, payment: Payment) -> None:
@@ -116,7 +115,7 @@ class SqlPaymentRepository:
         await conn.execute(delete(payments).where(payments.c.id == payment.id))
 
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]:
-        conn = await self._source.connection()
+        conn = await self._source.reader()
         found = await conn.execute(_FOR_ORDER, {"tenant_id": tenant_id, "order_id": order_id})
         return await self._with_refunds(conn, found.mappings().all())
 
@@ -140,10 +139,12 @@ class SqlPaymentRepository:
         return Page(await self._with_refunds(conn, found.data), found.has_more)
 
     async def _load(self, query: Select[Any], *, for_update: bool = False) -> Sequence[Payment]:
-        conn = await self._source.connection()
         if for_update:
+            conn = await self._source.connection()
             await hold_sqlite_write_lock(conn)
             query = query.with_for_update(of=payments)
+        else:
+            conn = await self._source.reader()
         rows = (await conn.execute(query)).mappings().all()
         return await self._with_refunds(conn, rows)
 
@@ -166,20 +167,21 @@ class SqlPaymentRepository:
             by_payment[refund["payment_id"]].append(refund)
         return [payment_from_row(row, by_payment[row["id"]]) for row in rows]
 
-    async def _insert_refunds(self, conn: AsyncConnection, payment: Payment) -> None:
-        if payment.refunds:
-            await conn.execute(insert(refunds), refund_rows(payment))
+    async def _write_refunds(self, payment: Payment) -> None:
+        """A refund is never removed: each row is written in place or added."""
+        for row in refund_rows(payment):
+            await self._source.write(upserted_row(self._source.dialect, refunds, row, ["id"]))
 
 
-@asynccontextmanager
-async def _order_claim_guard(payment: Payment) -> AsyncIterator[None]:
+def _order_claim(payment: Payment) -> Callable[[IntegrityError], Exception | None]:
     """The unique index on claimed orders, spoken as the application's error."""
-    try:
-        yield
-    except IntegrityError as exc:
+
+    def spoken(exc: IntegrityError) -> Exception | None:
         if payment.order_claim and any(name in str(exc.orig) for name in _ORDER_CLAIM_VIOLATIONS):
-            raise DuplicatePaymentError.order_claimed(payment.order_id) from None
-        raise
+            return DuplicatePaymentError.order_claimed(payment.order_id)
+        return None
+
+    return spoken
 
 
 def _drifting(cutoffs: DriftCutoffs) -> ColumnElement[bool]:

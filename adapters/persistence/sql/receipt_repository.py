@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.persistence.sql.mapping import RECEIPT
-from adapters.persistence.sql.statements import ConnectionSource, insert_if_absent
+from adapters.persistence.sql.statements import WriteSource, new_row
 from adapters.persistence.sql.tables import receipt_counters, receipts
 from application.errors import StaleAggregateError
 from domain.receipt import Receipt
@@ -18,10 +18,16 @@ _counter = receipt_counters.c
 
 
 def _bump(dialect: str) -> object:
-    """Take the next number: the row is created at 1 or incremented, and stays locked by
-    this transaction until it ends (PostgreSQL's row lock; SQLite's one write lock)."""
+    """Take the next number unless the payment has its receipt: the row is created at 1
+    or incremented, and stays locked by this transaction until it ends (PostgreSQL's row
+    lock; SQLite's one write lock). No row comes back when the receipt exists."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(receipt_counters)
+    first = select(
+        bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
+    ).where(~exists().where(receipts.c.payment_id == bindparam("payment_id", type_=String)))
+    stmt = insert(receipt_counters).from_select(
+        [_counter.tenant_id, _counter.year, _counter.last_sequence], first
+    )
     return stmt.on_conflict_do_update(
         index_elements=["tenant_id", "year"],
         set_={"last_sequence": _counter.last_sequence + 1},
@@ -32,18 +38,21 @@ _BUMP = {name: _bump(name) for name in ("postgresql", "sqlite")}
 
 
 class SqlReceiptRepository:
-    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
+    def __init__(self, source: WriteSource, seen: list[Any]) -> None:
         self._source = source
         self._seen = seen  # aggregates whose events flow after commit
 
     async def add(self, receipt: Receipt) -> None:
-        conn = await self._source.connection()
-        if not await insert_if_absent(conn, receipts, RECEIPT.to_row(receipt), ["payment_id"]):
-            raise StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already.")
+        await self._source.write(
+            new_row(
+                self._source.dialect, receipts, RECEIPT.to_row(receipt), ["payment_id"],
+                lambda: StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already."),
+            )
+        )  # fmt: skip
         self._seen.append(receipt)
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
-        conn = await self._source.connection()
+        conn = await self._source.reader()
         query = select(receipts).where(
             receipts.c.tenant_id == tenant_id, receipts.c.payment_id == payment_id
         )
@@ -59,10 +68,11 @@ class SqlReceiptRepository:
         )
         return RECEIPT.from_row(row) if row is not None else None
 
-    async def next_sequence(self, tenant_id: str, year: int) -> int:
+    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
         conn = await self._source.connection()
         result = await conn.execute(
             _BUMP[conn.dialect.name],  # type: ignore[call-overload]
-            {"tenant_id": tenant_id, "year": year, "last_sequence": 1},
+            {"tenant_id": tenant_id, "year": year, "payment_id": payment_id},
         )
-        return int(result.scalar_one())
+        taken = result.scalar_one_or_none()
+        return int(taken) if taken is not None else None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.persistence.sql.write_batch import Write
 from application.errors import StaleAggregateError
 
 
@@ -21,6 +23,74 @@ class ConnectionSource(Protocol):
     """Hands out the unit of work's connection, checked out on first use."""
 
     async def connection(self) -> AsyncConnection: ...
+
+
+class WriteSource(ConnectionSource, Protocol):
+    """A unit of work that also reads outside its transaction and batches writes (see
+    `SqlUnitOfWork`): a repository on it reports a write's conflict now or at the next
+    statement the unit of work sends, its commit at the latest."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    async def reader(self) -> AsyncConnection: ...
+
+    async def write(self, write: Write) -> None: ...
+
+
+def new_row(
+    dialect: str,
+    table: Table,
+    row: dict[str, Any],
+    key: Sequence[str],
+    taken: Callable[[], Exception],
+    violation: Callable[[IntegrityError], Exception | None] | None = None,
+) -> Write:
+    """INSERT … ON CONFLICT (key) DO NOTHING that must insert: `taken()` is raised when
+    the key is taken; `violation` speaks another unique index's violation."""
+    return Write(
+        _insert_if_absent(table, tuple(key), dialect),
+        row,
+        expect=1,
+        conflict=taken,
+        violation=violation,
+        row=(table.name, *(row[name] for name in key)),
+    )
+
+
+def upserted_row(dialect: str, table: Table, row: dict[str, Any], key: Sequence[str]) -> Write:
+    """INSERT … ON CONFLICT (key) DO UPDATE every other column: the row written in place,
+    or added."""
+    return Write(
+        _upsert(table, tuple(key), dialect), row, row=(table.name, *(row[name] for name in key))
+    )
+
+
+def versioned_update(
+    table: Table,
+    key: dict[str, Any],
+    row: dict[str, Any],
+    version: int,
+    what: str,
+    violation: Callable[[IntegrityError], Exception | None] | None = None,
+) -> Write:
+    """UPDATE … SET …, version = version + 1 WHERE <key> AND version = :version, as a
+    write: StaleAggregateError (`what` changed concurrently) unless it changes one row.
+    The statement is built once per table and key columns; the values, the key and the
+    expected version go as parameters, so a save builds and cache-keys nothing (the hot
+    paths save a payment and an idempotency record on every charge)."""
+    keys = set(table.primary_key.columns.keys()) | set(key) | {"version"}
+    values = {name: value for name, value in row.items() if name not in keys}
+    values |= {f"key_{name}": value for name, value in key.items()}
+    values["expected_version"] = version
+    return Write(
+        _update_versioned(table, tuple(key)),
+        values,
+        expect=1,
+        conflict=lambda: StaleAggregateError(f"{what} changed concurrently (or is gone)."),
+        violation=violation,
+        row=(table.name, *key.values()),
+    )
 
 
 async def insert_if_absent(
@@ -41,15 +111,6 @@ async def insert_if_absent(
 def _insert_if_absent(table: Table, key: tuple[str, ...], dialect: str) -> Any:
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
-
-
-async def upsert(
-    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
-) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE every other column: rows written in place,
-    new ones added, in one statement (built once per table and key, rows as parameters)."""
-    if rows:
-        await conn.execute(_upsert(table, tuple(key), conn.dialect.name), list(rows))
 
 
 @functools.cache
@@ -84,28 +145,6 @@ async def update_versioned(
     if result.rowcount != 1:
         raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
     saved.version += 1
-
-
-async def update_versioned_by_key(
-    conn: AsyncConnection,
-    table: Table,
-    key: dict[str, Any],
-    row: dict[str, Any],
-    version: int,
-    what: str,
-) -> None:
-    """`update_versioned` where the row is named by equal columns (`key`: column → value):
-    the statement is built once per table and key columns and takes the key and the
-    expected version as parameters too, so a save builds and cache-keys nothing (the hot
-    paths save a payment and an idempotency record on every charge)."""
-    stmt = _update_versioned(table, tuple(key))
-    keys = set(table.primary_key.columns.keys()) | set(key) | {"version"}
-    values = {name: value for name, value in row.items() if name not in keys}
-    values |= {f"key_{name}": value for name, value in key.items()}
-    values["expected_version"] = version
-    result = await conn.execute(stmt, values)
-    if result.rowcount != 1:
-        raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
 
 
 @functools.cache

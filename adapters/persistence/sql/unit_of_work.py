@@ -1,4 +1,10 @@
-"""The SQL unit of work: one transaction on one connection, events published after commit."""
+"""The SQL unit of work: one transaction on one connection, events published after commit.
+
+On PostgreSQL the transaction begins only when something needs it: plain reads before
+it run in autocommit (under READ COMMITTED each statement has its own snapshot inside a
+transaction too), writes wait in a `WriteBatch`, and a unit of work that only read and
+then wrote is one statement at commit, with no BEGIN or COMMIT.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from adapters.persistence.sql.portal_token_repository import SqlPortalTokenRepos
 from adapters.persistence.sql.receipt_repository import SqlReceiptRepository
 from adapters.persistence.sql.tenant_repositories import SqlFeeTierRepository, SqlTenantRepository
 from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox
+from adapters.persistence.sql.write_batch import Write, WriteBatch, run_now
 from adapters.persistence.unit_of_work_scope import RollbackUnlessCommitted
 from application.ports.system import EventPublisher
 from application.ports.unit_of_work import TransactionalHandler
@@ -36,6 +43,8 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
 
     With SQLite's single pooled connection a unit of work that is open but idle
     (waiting on a gateway) then blocks no one; commit and rollback end the transaction.
+    Repositories ask for `connection()` (in the transaction, every waiting write sent),
+    `reader()` (a plain read) or hand over a `write()`.
     """
 
     def __init__(
@@ -48,6 +57,9 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         self._publisher = publisher
         self._handlers = tuple(handlers)
         self._conn: AsyncConnection | None = None
+        # PostgreSQL: writes wait here, and the transaction begins when first needed.
+        self._batch = WriteBatch() if engine.dialect.name == "postgresql" else None
+        self._in_transaction = self._batch is None
         self._seen: list[Any] = []
         self.payments = SqlPaymentRepository(self, self._seen)
         self.tenants = SqlTenantRepository(self)
@@ -65,14 +77,51 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         self.webhook_endpoints = SqlWebhookEndpointRepository(self)
         self.event_deliveries = SqlEventDeliveryRepository(self)
 
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
     async def connection(self) -> AsyncConnection:
+        """The connection in the transaction, every waiting write sent."""
+        conn = await self._checked_out()
+        if not self._in_transaction:
+            if conn.in_transaction():  # SQLAlchemy's own, over autocommit: nothing to end
+                await conn.commit()
+            await conn.execution_options(isolation_level=conn.default_isolation_level)
+            self._in_transaction = True
+        if self._batch:
+            await self._batch.send(conn)
+        return conn
+
+    async def reader(self) -> AsyncConnection:
+        """A connection for a plain read (no lock, no snapshot shared with other reads):
+        outside a transaction until the unit of work writes or locks."""
+        if self._in_transaction or self._batch:
+            return await self.connection()
+        return await self._checked_out()
+
+    async def write(self, write: Write) -> None:
+        """Run `write` now (SQLite), or queue it to go with the next statement (PostgreSQL).
+        Its error (a conflict, a unique violation) is raised now or at that statement."""
+        if self._batch is None:
+            await run_now(await self.connection(), write)
+            return
+        if self._batch.changes(write):  # one row twice: the first must go before
+            await self.connection()
+        self._batch.add(write)
+
+    async def _checked_out(self) -> AsyncConnection:
         if self._conn is None:
             self._conn = await self._engine.connect()
+            if not self._in_transaction:
+                await self._conn.execution_options(isolation_level="AUTOCOMMIT")
         return self._conn
 
     async def commit(self) -> None:
         for handler in self._handlers:  # inside the transaction: they commit with it
             await handler.handle(self, list(self._seen))
+        if self._batch:  # in the transaction, or alone: one statement is atomic
+            await self._batch.send(await self._checked_out())
         await self._release(commit=True)
         events: list[DomainEvent] = []
         for aggregate in self._seen:
@@ -84,10 +133,13 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
 
     async def rollback(self) -> None:
         self._seen.clear()
+        if self._batch is not None:
+            self._batch.clear()
         await self._release(commit=False)
 
     async def _release(self, *, commit: bool) -> None:
         conn, self._conn = self._conn, None
+        self._in_transaction = self._batch is None
         if conn is None:
             return
         try:

@@ -1,0 +1,165 @@
+"""Writes a unit of work sends together: on PostgreSQL, one statement at the end.
+
+A repository hands its INSERTs and UPDATEs to the unit of work as `Write`s (a statement
+built once, its parameters, the rows it must change). On SQLite each runs at once. On
+PostgreSQL they wait, and are sent when the unit of work needs the database anyway (a
+read, a statement whose answer it needs, the commit) as the data-modifying CTEs of one
+statement: `WITH w0 AS (INSERT … RETURNING 1), w1 AS (UPDATE … RETURNING 1) SELECT
+kassa_expect((SELECT count(*) FROM w0), 1, 0), …`. kassa_expect (migration 0011) raises
+when a write changed another number of rows than it must, so the statement either lands
+whole or not at all, also in autocommit where it is its own transaction: a charge's
+first transaction (key, payment, merchant event) is then one round trip.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import UpdateBase
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+_FAILED_CHECK = re.compile(r"kassa_expect: write (\d+) ")
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One INSERT or UPDATE: a statement built once, with its parameters."""
+
+    statement: UpdateBase
+    params: Mapping[str, Any]
+    expect: int | None = None  # the rows it must change; None: any number
+    conflict: Callable[[], Exception] | None = None  # raised when `expect` is not met
+    # Speaks a unique violation as the application's error (None: not this write's).
+    violation: Callable[[IntegrityError], Exception | None] | None = None
+    # The row it changes: a second write to the same row is not sent in the same
+    # statement (PostgreSQL would apply only one of them).
+    row: Hashable | None = None
+
+    def failed(self) -> Exception:
+        if self.conflict is None:
+            return RuntimeError(f"A write changed an unexpected number of rows: {self.statement}")
+        return self.conflict()
+
+
+async def run_now(conn: AsyncConnection, write: Write) -> None:
+    """Run one write at once and check it (SQLite, and writes that cannot wait)."""
+    try:
+        result = await conn.execute(write.statement, dict(write.params))
+    except IntegrityError as exc:
+        if (spoken := _spoken(exc, [write])) is None:
+            raise
+        raise spoken from None
+    if write.expect is not None and result.rowcount != write.expect:
+        raise write.failed()
+
+
+@dataclass(slots=True)
+class WriteBatch:
+    """The writes a PostgreSQL unit of work has not sent yet, in order."""
+
+    _writes: list[Write] = field(default_factory=list)
+    _rows: set[Hashable] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self._writes)
+
+    def changes(self, write: Write) -> bool:
+        """Whether a waiting write already changes the row `write` changes."""
+        return write.row is not None and write.row in self._rows
+
+    def add(self, write: Write) -> None:
+        self._writes.append(write)
+        if write.row is not None:
+            self._rows.add(write.row)
+
+    def clear(self) -> None:
+        self._writes.clear()
+        self._rows.clear()
+
+    async def send(self, conn: AsyncConnection) -> None:
+        """Send every waiting write as one statement, or raise the error of the one that
+        failed (nothing of the statement is kept then)."""
+        writes = list(self._writes)
+        self.clear()
+        if not writes:
+            return
+        templates = [_template(w.statement, tuple(w.params), conn.dialect) for w in writes]
+        sql = _statement(tuple(templates), tuple(w.expect for w in writes))
+        values = [v for t, w in zip(templates, writes, strict=True) for v in t.values(w.params)]
+        try:
+            await conn.exec_driver_sql(sql, tuple(values))
+        except IntegrityError as exc:
+            if (spoken := _spoken(exc, writes)) is None:
+                raise
+            raise spoken from None
+        except DBAPIError as exc:
+            failed = _FAILED_CHECK.search(str(exc.orig))
+            if failed is None:
+                raise
+            raise writes[int(failed.group(1))].failed() from None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Template:
+    """A statement compiled once for PostgreSQL: its SQL cut at each `$n`, and how each
+    parameter is bound (SQLAlchemy's own processors, so values go as they would)."""
+
+    parts: tuple[str, ...]  # text, number, text, number, …, text
+    names: tuple[str, ...]  # the parameter of $1, $2, …
+    processors: Mapping[str, Callable[[Any], Any]]
+    fixed: Mapping[str, Any]  # parameters the statement carries itself (`version + 1`)
+
+    def render(self, offset: int) -> str:
+        return "".join(
+            part if i % 2 == 0 else f"${int(part) + offset}" for i, part in enumerate(self.parts)
+        )
+
+    def values(self, params: Mapping[str, Any]) -> list[Any]:
+        found = []
+        for name in self.names:
+            value = params[name] if name in params else self.fixed[name]
+            process = self.processors.get(name)
+            found.append(process(value) if process is not None else value)
+        return found
+
+
+@functools.lru_cache(maxsize=512)
+def _template(statement: UpdateBase, keys: tuple[str, ...], dialect: Dialect) -> _Template:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    processors: dict[str, Callable[[Any], Any]] = {}
+    fixed: dict[str, Any] = {}
+    for bind, name in compiled.bind_names.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+        if name not in keys:
+            fixed[name] = bind.effective_value
+    sql = f"{compiled.string} RETURNING 1"
+    return _Template(tuple(_PLACEHOLDER.split(sql)), names, processors, fixed)
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(templates: tuple[_Template, ...], expects: tuple[int | None, ...]) -> str:
+    ctes, checks, offset = [], [], 0
+    for i, (template, expect) in enumerate(zip(templates, expects, strict=True)):
+        ctes.append(f"w{i} AS ({template.render(offset)})")
+        offset += len(template.names)
+        count = f"(SELECT count(*) FROM w{i})"
+        checks.append(count if expect is None else f"kassa_expect({count}, {expect}, {i})")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(checks)}"
+
+
+def _spoken(exc: IntegrityError, writes: Sequence[Write]) -> Exception | None:
+    """The application's error for a unique violation, from the write it names."""
+    for write in writes:
+        if write.violation is not None and (spoken := write.violation(exc)) is not None:
+            return spoken
+    return None
