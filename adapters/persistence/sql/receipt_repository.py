@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, exists, literal, select
+from sqlalchemy import Integer, String, bindparam, exists, literal, select, table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import UpdateBase
 
 from adapters.persistence.sql.mapping import RECEIPT
 from adapters.persistence.sql.statements import WriteSource, new_row
 from adapters.persistence.sql.tables import receipt_counters, receipts
+from adapters.persistence.sql.write_batch import Write
 from application.errors import StaleAggregateError
 from domain.receipt import Receipt
 
 _counter = receipt_counters.c
 
 
-def _bump(dialect: str) -> object:
+def _bump(dialect: str) -> UpdateBase:
     """Take the next number unless the payment has its receipt: the row is created at 1
     or incremented, and stays locked by this transaction until it ends (PostgreSQL's row
     lock; SQLite's one write lock). No row comes back when the receipt exists."""
@@ -25,6 +27,8 @@ def _bump(dialect: str) -> object:
     first = select(
         bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
     ).where(~exists().where(receipts.c.payment_id == bindparam("payment_id", type_=String)))
+    if dialect == "postgresql":  # after the unit of work's waiting writes, in one statement
+        first = first.select_from(table("kassa_sent"))
     stmt = insert(receipt_counters).from_select(
         [_counter.tenant_id, _counter.year, _counter.last_sequence], first
     )
@@ -69,10 +73,7 @@ class SqlReceiptRepository:
         return RECEIPT.from_row(row) if row is not None else None
 
     async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
-        conn = await self._source.connection()
-        result = await conn.execute(
-            _BUMP[conn.dialect.name],  # type: ignore[call-overload]
-            {"tenant_id": tenant_id, "year": year, "payment_id": payment_id},
-        )
+        params = {"tenant_id": tenant_id, "year": year, "payment_id": payment_id}
+        result = await self._source.after_writes(Write(_BUMP[self._source.dialect], params))
         taken = result.scalar_one_or_none()
         return int(taken) if taken is not None else None

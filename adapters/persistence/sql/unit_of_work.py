@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.sql.audit_repository import SqlAuditRepository
@@ -83,14 +84,26 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
 
     async def connection(self) -> AsyncConnection:
         """The connection in the transaction, every waiting write sent."""
+        conn = await self._in_transaction_now()
+        if self._batch:
+            await self._batch.send(conn)
+        return conn
+
+    async def after_writes(self, statement: Write) -> CursorResult[Any]:
+        """Run `statement` in the transaction after every waiting write; on PostgreSQL in
+        the same round trip, where it must select FROM kassa_sent (see `WriteBatch.send`)."""
+        conn = await self._in_transaction_now()
+        if self._batch is None:
+            return await conn.execute(statement.statement, dict(statement.params))
+        return await self._batch.send(conn, then=statement)
+
+    async def _in_transaction_now(self) -> AsyncConnection:
         conn = await self._checked_out()
         if not self._in_transaction:
             if conn.in_transaction():  # SQLAlchemy's own, over autocommit: nothing to end
                 await conn.commit()
             await conn.execution_options(isolation_level=conn.default_isolation_level)
             self._in_transaction = True
-        if self._batch:
-            await self._batch.send(conn)
         return conn
 
     async def reader(self) -> AsyncConnection:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Dialect
+from sqlalchemy import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
@@ -83,18 +83,22 @@ class WriteBatch:
         self._writes.clear()
         self._rows.clear()
 
-    async def send(self, conn: AsyncConnection) -> None:
+    async def send(self, conn: AsyncConnection, then: Write | None = None) -> CursorResult[Any]:
         """Send every waiting write as one statement, or raise the error of the one that
-        failed (nothing of the statement is kept then)."""
+        failed (nothing of the statement is kept then). `then`, a statement that selects
+        FROM kassa_sent (the row that checks the writes), runs after them in the same
+        statement, its result returned: it cannot overtake them, nor their row locks."""
         writes = list(self._writes)
         self.clear()
-        if not writes:
-            return
-        templates = [_template(w.statement, tuple(w.params), conn.dialect) for w in writes]
-        sql = _statement(tuple(templates), tuple(w.expect for w in writes))
+        dialect = conn.dialect
+        templates = tuple(_template(w.statement, tuple(w.params), dialect, True) for w in writes)
+        last = _template(then.statement, tuple(then.params), dialect, False) if then else None
+        sql = _statement(templates, tuple(w.expect for w in writes), last)
         values = [v for t, w in zip(templates, writes, strict=True) for v in t.values(w.params)]
+        if last is not None and then is not None:
+            values += last.values(then.params)
         try:
-            await conn.exec_driver_sql(sql, tuple(values))
+            return await conn.exec_driver_sql(sql, tuple(values))
         except IntegrityError as exc:
             if (spoken := _spoken(exc, writes)) is None:
                 raise
@@ -131,7 +135,10 @@ class _Template:
 
 
 @functools.lru_cache(maxsize=512)
-def _template(statement: UpdateBase, keys: tuple[str, ...], dialect: Dialect) -> _Template:
+def _template(
+    statement: UpdateBase, keys: tuple[str, ...], dialect: Dialect, counted: bool
+) -> _Template:
+    """`counted`: a batched write, which returns a row per row it changed."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
     processors: dict[str, Callable[[Any], Any]] = {}
@@ -142,19 +149,24 @@ def _template(statement: UpdateBase, keys: tuple[str, ...], dialect: Dialect) ->
             processors[name] = process
         if name not in keys:
             fixed[name] = bind.effective_value
-    sql = f"{compiled.string} RETURNING 1"
+    sql = f"{compiled.string} RETURNING 1" if counted else compiled.string
     return _Template(tuple(_PLACEHOLDER.split(sql)), names, processors, fixed)
 
 
 @functools.lru_cache(maxsize=512)
-def _statement(templates: tuple[_Template, ...], expects: tuple[int | None, ...]) -> str:
+def _statement(
+    templates: tuple[_Template, ...], expects: tuple[int | None, ...], then: _Template | None
+) -> str:
     ctes, checks, offset = [], [], 0
     for i, (template, expect) in enumerate(zip(templates, expects, strict=True)):
         ctes.append(f"w{i} AS ({template.render(offset)})")
         offset += len(template.names)
         count = f"(SELECT count(*) FROM w{i})"
         checks.append(count if expect is None else f"kassa_expect({count}, {expect}, {i})")
-    return f"WITH {', '.join(ctes)} SELECT {', '.join(checks)}"
+    if then is None:
+        return f"WITH {', '.join(ctes)} SELECT {', '.join(checks)}"
+    sent = f"kassa_sent AS (SELECT {', '.join(checks) or 1})"
+    return f"WITH {', '.join([*ctes, sent])} {then.render(offset)}"
 
 
 def _spoken(exc: IntegrityError, writes: Sequence[Write]) -> Exception | None:
