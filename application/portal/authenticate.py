@@ -116,10 +116,11 @@ class PortalAuthenticator:
         user_agent: str | None,
         request_id: str | None,
     ) -> PortalSession | None:
-        """The warm path inside the caller's transaction: a link whose verifier was proven
-        within CACHE_SECONDS is read and its use counted in one statement. None when it is
-        not that simple (unknown to the cache, malformed, not viewable): the caller rolls
-        back, so no use is counted, and calls `authenticate`, which decides."""
+        """The warm path in the caller's unit of work: a link whose verifier was proven
+        within CACHE_SECONDS is read and its use counted in one statement, which counts
+        nothing of a link not viewable (expired, revoked) and stands on its own. None when
+        it is not that simple (unknown to the cache, malformed, not viewable): the caller
+        calls `prove`, which decides."""
         key = hashlib.sha256(secret.encode()).hexdigest()
         token_id = self._verified.get(key)
         if token_id is None:

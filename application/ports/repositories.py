@@ -251,9 +251,11 @@ class PortalTokenRepository(Protocol):
     async def use_by_selector(
         self, selector: str, now: datetime, ip: str | None, user_agent: str | None
     ) -> PortalToken | None:
-        """`record_use` on the token with this selector, returning it as it is then: the
-        read and the count in one statement (the portal's warm path). The caller rolls
-        back if the token turns out not to be usable."""
+        """`record_use` on the viewable token (`PortalToken.is_viewable` at `now`) with this
+        selector, returning it as it is then; None, and no use counted, when there is
+        none. The read and the count are one statement (the portal's warm path), and the
+        use stands on its own: a store may keep it even if the unit of work then rolls
+        back (PostgreSQL does, when it is the unit of work's first statement)."""
         ...
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]: ...

@@ -282,13 +282,18 @@ async def test_use_by_selector_counts_the_use_and_returns_the_token_as_it_is_the
     assert stored is not None and (stored.usage_count, stored.version) == (2, 0)
 
 
-async def test_use_by_selector_rolled_back_counts_nothing(uow_factory, unique):
-    made = token(f"ptk_{unique}", f"ten_{unique}")
-    await add(uow_factory, made)
+async def test_use_by_selector_neither_returns_nor_counts_a_link_not_viewable(uow_factory, unique):
+    revoked = token(f"ptk_{unique}_r", f"ten_{unique}")
+    revoked.revoke(at(0))
+    expiring = token(f"ptk_{unique}_e", f"ten_{unique}")
+    await add(uow_factory, revoked, expiring)
 
     async with uow_factory() as uow:
-        assert await uow.portal_tokens.use_by_selector(made.selector, at(3), None, None)
-        await uow.rollback()
+        assert await uow.portal_tokens.use_by_selector(revoked.selector, at(1), None, None) is None
+        late = expiring.expires_at
+        assert await uow.portal_tokens.use_by_selector(expiring.selector, late, None, None) is None
+        await uow.commit()
 
-    stored = await get(uow_factory, made.tenant_id, made.id)
-    assert stored is not None and stored.usage_count == 0
+    for made in (revoked, expiring):
+        stored = await get(uow_factory, made.tenant_id, made.id)
+        assert stored is not None and stored.usage_count == 0

@@ -179,9 +179,10 @@ class InMemoryPortalTokenRepository:
         self, selector: str, now: datetime, ip: str | None, user_agent: str | None
     ) -> PortalToken | None:
         found = await self.by_selector(selector)
-        if found is not None:
-            await self.record_use(found.id, now, ip, user_agent)
-            found.record_use(now, ip, user_agent)
+        if found is None or not found.is_viewable(now):
+            return None
+        await self.record_use(found.id, now, ip, user_agent)
+        found.record_use(now, ip, user_agent)
         return found
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]:

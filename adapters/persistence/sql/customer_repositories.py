@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.persistence.sql.mapping import CUSTOMER, INVOICE, SAVED_PAYMENT_METHOD
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
-    ConnectionSource,
+    WriteSource,
     insert_if_absent,
     update_versioned,
 )
@@ -25,7 +25,7 @@ _methods = saved_payment_methods.c
 
 
 class SqlCustomerRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     async def add(self, customer: Customer) -> None:
@@ -34,7 +34,7 @@ class SqlCustomerRepository:
             raise StaleAggregateError(f"Customer {customer.id} exists already.")
 
     async def get(self, tenant_id: str, customer_id: str) -> Customer | None:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         rows = await conn.execute(
             select(customers).where(
                 customers.c.id == customer_id, customers.c.tenant_id == tenant_id
@@ -51,7 +51,7 @@ class SqlCustomerRepository:
         )  # fmt: skip
 
     async def list(self, tenant_id: str, page: PageRequest) -> Page[Customer]:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         scope = [customers.c.tenant_id == tenant_id]
         found = await newest_first_page(conn, customers, scope, customers.c.created_at, page)
         return Page([CUSTOMER.from_row(row) for row in found.data], found.has_more)
@@ -75,7 +75,7 @@ _FOR_PORTAL = (
 
 
 class SqlInvoiceRepository:
-    def __init__(self, source: ConnectionSource, seen: list[Any]) -> None:
+    def __init__(self, source: WriteSource, seen: list[Any]) -> None:
         self._source = source
         self._seen = seen  # aggregates whose events flow after commit
 
@@ -97,7 +97,7 @@ class SqlInvoiceRepository:
         raise StaleAggregateError(f"Invoice {invoice.id} exists already.")
 
     async def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         rows = await conn.execute(
             select(invoices).where(invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id)
         )
@@ -115,13 +115,13 @@ class SqlInvoiceRepository:
     async def for_portal(
         self, tenant_id: str, customer_id: str, invoice_id: str | None
     ) -> Sequence[Invoice]:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         params = {"tenant_id": tenant_id, "customer_id": customer_id, "invoice_id": invoice_id}
         rows = await conn.execute(_FOR_PORTAL, params)
         return [INVOICE.from_row(row) for row in rows.mappings()]
 
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         rows = await conn.execute(
             select(invoices)
             .where(
@@ -138,7 +138,7 @@ class SqlInvoiceRepository:
     ) -> Page[Invoice]:
         owner = [invoices.c.tenant_id == tenant_id]
         scope = owner if customer_id is None else [*owner, invoices.c.customer_id == customer_id]
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         found = await newest_first_page(
             conn, invoices, scope, invoices.c.created_at, page, owner=owner
         )
@@ -146,7 +146,7 @@ class SqlInvoiceRepository:
 
 
 class SqlSavedPaymentMethodRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     async def add(self, method: SavedPaymentMethod) -> None:
@@ -156,7 +156,7 @@ class SqlSavedPaymentMethodRepository:
             raise StaleAggregateError(f"Payment method {method.id} exists already.")
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         rows = await conn.execute(
             select(saved_payment_methods).where(
                 _methods.id == method_id, _methods.tenant_id == tenant_id
@@ -173,7 +173,7 @@ class SqlSavedPaymentMethodRepository:
         )  # fmt: skip
 
     async def for_customer(self, tenant_id: str, customer_id: str) -> Sequence[SavedPaymentMethod]:
-        conn = await self._source.connection()
+        conn = await self._source.single_statement()
         rows = await conn.execute(
             select(saved_payment_methods)
             .where(

@@ -30,7 +30,7 @@ class SqlIdempotencyRepository:
         )  # fmt: skip
 
     async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None:
-        conn = await self._source.reader()
+        conn = await self._source.single_statement()
         rows = await conn.execute(select(idempotency_keys).where(*self._key(tenant_id, key)))
         found = rows.mappings().one_or_none()
         return IDEMPOTENCY_RECORD.from_row(found) if found is not None else None

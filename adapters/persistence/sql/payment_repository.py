@@ -115,7 +115,7 @@ class SqlPaymentRepository:
         await conn.execute(delete(payments).where(payments.c.id == payment.id))
 
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]:
-        conn = await self._source.reader()
+        conn = await self._source.single_statement()
         found = await conn.execute(_FOR_ORDER, {"tenant_id": tenant_id, "order_id": order_id})
         return await self._with_refunds(conn, found.mappings().all())
 
@@ -144,7 +144,7 @@ class SqlPaymentRepository:
             await hold_sqlite_write_lock(conn)
             query = query.with_for_update(of=payments)
         else:
-            conn = await self._source.reader()
+            conn = await self._source.single_statement()
         rows = (await conn.execute(query)).mappings().all()
         return await self._with_refunds(conn, rows)
 

@@ -11,14 +11,14 @@ from sqlalchemy import ColumnElement, bindparam, select, update
 from adapters.persistence.sql.mapping import PORTAL_TOKEN, PORTAL_TOKEN_USE
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
-    ConnectionSource,
+    WriteSource,
     insert_if_absent,
     update_versioned,
 )
 from adapters.persistence.sql.tables import portal_tokens
 from application.errors import StaleAggregateError
 from application.ports.repositories import Page, PageRequest
-from domain.portal_token import PortalToken
+from domain.portal_token import PortalToken, PortalTokenStatus
 
 _tokens = portal_tokens.c
 
@@ -33,9 +33,14 @@ _USE_VALUES = {
     "last_user_agent": bindparam("used_agent"),
 }
 _RECORD_USE = update(portal_tokens).where(_tokens.id == bindparam("token_id")).values(_USE_VALUES)
+# PortalToken.is_viewable as SQL: active or used, and not expired.
+_VIEWABLE = (
+    _tokens.status.in_([PortalTokenStatus.ACTIVE.value, PortalTokenStatus.USED.value]),
+    _tokens.expires_at > bindparam("used_at"),
+)
 _USE_BY_SELECTOR = (
     update(portal_tokens)
-    .where(_tokens.selector == bindparam("sel"))
+    .where(_tokens.selector == bindparam("sel"), *_VIEWABLE)
     .values(_USE_VALUES)
     .returning(*portal_tokens.c)
 )
@@ -50,7 +55,7 @@ def _use(now: datetime, ip: str | None, user_agent: str | None) -> dict[str, Any
 
 
 class SqlPortalTokenRepository:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     async def add(self, token: PortalToken) -> None:
@@ -87,8 +92,9 @@ class SqlPortalTokenRepository:
     async def use_by_selector(
         self, selector: str, now: datetime, ip: str | None, user_agent: str | None
     ) -> PortalToken | None:
-        """`record_use` by selector, RETURNING the row: the warm path's one statement."""
-        conn = await self._source.connection()
+        """`record_use` of a viewable link by selector, RETURNING the row: the warm path's
+        one statement, which stands on its own (see the port)."""
+        conn = await self._source.single_statement()
         rows = await conn.execute(_USE_BY_SELECTOR, _use(now, ip, user_agent) | {"sel": selector})
         found = rows.mappings().one_or_none()
         return PORTAL_TOKEN.from_row(found) if found is not None else None

@@ -56,7 +56,7 @@ class SqlReceiptRepository:
         self._seen.append(receipt)
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:
-        conn = await self._source.reader()
+        conn = await self._source.single_statement()
         query = select(receipts).where(
             receipts.c.tenant_id == tenant_id, receipts.c.payment_id == payment_id
         )

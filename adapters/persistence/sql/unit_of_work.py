@@ -45,7 +45,8 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
     With SQLite's single pooled connection a unit of work that is open but idle
     (waiting on a gateway) then blocks no one; commit and rollback end the transaction.
     Repositories ask for `connection()` (in the transaction, every waiting write sent),
-    `reader()` (a plain read) or hand over a `write()`.
+    `single_statement()` (a plain read, or a write that stands on its own) or hand
+    over a `write()`.
     """
 
     def __init__(
@@ -106,9 +107,11 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
             self._in_transaction = True
         return conn
 
-    async def reader(self) -> AsyncConnection:
-        """A connection for a plain read (no lock, no snapshot shared with other reads):
-        outside a transaction until the unit of work writes or locks."""
+    async def single_statement(self) -> AsyncConnection:
+        """A connection for a statement that needs no transaction around it: a plain
+        read (no lock, no snapshot shared with other reads), or a write that stands on
+        its own. Outside a transaction (autocommit: such a write is kept at once, whatever
+        the unit of work does next) until the unit of work writes or locks."""
         if self._in_transaction or self._batch:
             return await self.connection()
         return await self._checked_out()
