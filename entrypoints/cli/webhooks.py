@@ -176,15 +176,16 @@ def consume(
             reconcile_every=reconcile_every or None,
         )
         try:
-            return await run_until_signalled(runner, once=once)
+            return await run_until_signalled(runner, once=once, ready=None if once else ready)
         finally:
             await wakeup.close()
 
-    if not once:
+    def ready() -> None:
         click.echo(
             f"Consuming webhook events with {concurrency} worker(s); SIGTERM or Ctrl-C stops.",
             err=True,
         )
+
     tally = run(state, work)
     click.echo(("Applied: " if once else "Stopped after: ") + tally.summary())
 

@@ -273,6 +273,8 @@ async def _consumers(
     processes = [await _launch(args, env) for _ in range(count)]
     if until is not None:
         _APPLIED_ALL.append(await _wait_applied(*until))
+        for process in processes:  # SIGTERM stops a consumer cleanly once it said so
+            await asyncio.wait_for(_said_ready(process), DRAIN_MAX_S)
         for process in processes:
             process.send_signal(signal.SIGTERM)
     for process in processes:
@@ -302,6 +304,13 @@ async def _wait_applied(kassa: Container, ids: list[str]) -> datetime:
             await conn.rollback()
             await asyncio.sleep(0.01)
     raise BenchError(f"the consumers did not apply {len(ids)} events in {DRAIN_MAX_S:g} s")
+
+
+async def _said_ready(process: asyncio.subprocess.Process) -> None:
+    assert process.stderr is not None
+    while b"SIGTERM or Ctrl-C stops" not in await process.stderr.readline():
+        if process.stderr.at_eof():
+            return  # it ended: communicate() reports how
 
 
 async def _launch(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
