@@ -7,8 +7,8 @@ another. Requests are built (and signed) before the clock starts, so only the ap
 and the driver's (asyncpg, the event loop) are counted: `time.process_time` over N
 requests (the least of R runs is the nearest to the cost on a shared machine), then N
 more under cProfile, timed by CPU, for a top list.
-`python -m tests.perf.profile_path [receipt|bare ...] [--requests N] [--repeat R] [--top K]
-[--dump PREFIX]`.
+`python -m tests.perf.profile_path [receipt|bare|keyed|plain ...] [--requests N]
+[--repeat R] [--top K] [--dump PREFIX]`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import io
 import pstats
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
+
+import msgspec
 
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
@@ -30,6 +33,7 @@ from tests.perf.bare_app import create_bare_app, create_bare_table
 from tests.perf.clients import encode_call
 from tests.perf.harness import MakeCall, load_average, postgres_database
 from tests.perf.kassa import prepare_kassa
+from tests.perf.payments_bench import kassa_charge
 from tests.perf.webhook_bench import bare_charge, signed_event
 
 ASGIApp = Callable[..., Any]
@@ -151,13 +155,30 @@ async def receipt(options: argparse.Namespace) -> None:
         await measure("receipt", app, signed_event, options)
 
 
+async def charge(options: argparse.Namespace, *, idempotent: bool) -> None:
+    """The benchmark's charge: a new order each time, the fake gateway in memory."""
+    async with postgres_database() as url:
+        setup = await prepare_kassa(url)
+        settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
+        app = create_app(build_container(settings))
+        label = "keyed charge" if idempotent else "plain charge"
+        await measure(
+            label, app, lambda tag: kassa_charge(setup, tag, idempotent=idempotent), options
+        )
+
+
 async def bare(options: argparse.Namespace) -> None:
     async with postgres_database() as url:
         await create_bare_table(url)
         await measure("bare", create_bare_app(url), lambda _: bare_charge, options)
 
 
-TARGETS = {"receipt": receipt, "bare": bare}
+TARGETS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
+    "receipt": receipt,
+    "bare": bare,
+    "keyed": functools.partial(charge, idempotent=True),
+    "plain": functools.partial(charge, idempotent=False),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,6 +8,7 @@ time: every column must be written and every field read."""
 from __future__ import annotations
 
 import dataclasses
+import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -42,6 +43,9 @@ class RowMapper(Generic[E]):
         columns = set(table.columns.keys())
         self._plain = sorted((columns & fields.keys()) - self._to_columns.keys())
         self._readers = {name: _reader(hints[name]) for name in self._plain}
+        # One C-level read of every plain field; enums then become their values.
+        self._plain_values = _getter(self._plain)
+        self._enums = tuple(name for name in self._plain if _enum(hints[name]) is not None)
         unwritten = columns - set(self._plain) - self._to_columns.keys() - set(supplied)
         required = {
             name for name, f in fields.items()
@@ -56,7 +60,10 @@ class RowMapper(Generic[E]):
             )
 
     def to_row(self, entity: E, **supplied: Any) -> dict[str, Any]:
-        row = {name: _plain(getattr(entity, name)) for name in self._plain}
+        row = dict(zip(self._plain, self._plain_values(entity), strict=True))
+        for name in self._enums:  # drivers want `str`, not a subclass
+            if (value := row[name]) is not None:
+                row[name] = value.value
         row.update({name: value(entity) for name, value in self._to_columns.items()})
         row.update(supplied)
         return row
@@ -68,20 +75,33 @@ class RowMapper(Generic[E]):
         return self._entity(**values)
 
 
-def _plain(value: Any) -> Any:
-    """Enums as their plain string values: drivers want `str`, not a subclass."""
-    return value.value if isinstance(value, Enum) else value
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of `names` of an object, as a tuple, however many they are."""
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda entity: (one(entity),)
+    if not names:
+        return lambda _: ()
+    return operator.attrgetter(*names)
+
+
+def _kind(hint: Any) -> Any:
+    """The one type a field holds, None aside (None when it may hold several)."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    kinds = [t for t in options if t is not type(None)]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _enum(hint: Any) -> type[Enum] | None:
+    kind = _kind(hint)
+    return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
 
 def _reader(hint: Any) -> Callable[[Any], Any]:
     """How a column's value becomes the field's type: enums and bytes need a hand."""
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    kinds = [t for t in options if t is not type(None)]
-    kind = kinds[0] if len(kinds) == 1 else None
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        enum = kind
+    if (enum := _enum(hint)) is not None:
         return lambda value: None if value is None else enum(value)
-    if kind is bytes:
+    if _kind(hint) is bytes:
         return lambda value: None if value is None else bytes(value)
     return _same
 

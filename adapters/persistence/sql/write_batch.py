@@ -110,15 +110,18 @@ class WriteBatch:
             raise writes[int(failed.group(1))].failed() from None
 
 
+_OWN = object()  # in a binding: the value comes from the write's parameters
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class _Template:
     """A statement compiled once for PostgreSQL: its SQL cut at each `$n`, and how each
     parameter is bound (SQLAlchemy's own processors, so values go as they would)."""
 
     parts: tuple[str, ...]  # text, number, text, number, …, text
-    names: tuple[str, ...]  # the parameter of $1, $2, …
-    processors: Mapping[str, Callable[[Any], Any]]
-    fixed: Mapping[str, Any]  # parameters the statement carries itself (`version + 1`)
+    # Per $1, $2, …: its parameter, its processor (or None), and its value when the
+    # statement carries it itself (`version + 1`), else _OWN.
+    bindings: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
 
     def render(self, offset: int) -> str:
         return "".join(
@@ -127,10 +130,9 @@ class _Template:
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
         found = []
-        for name in self.names:
-            value = params[name] if name in params else self.fixed[name]
-            process = self.processors.get(name)
-            found.append(process(value) if process is not None else value)
+        for name, process, fixed in self.bindings:
+            value = params[name] if fixed is _OWN else fixed
+            found.append(value if process is None else process(value))
         return found
 
 
@@ -140,17 +142,17 @@ def _template(
 ) -> _Template:
     """`counted`: a batched write, which returns a row per row it changed."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    names = tuple(compiled.positiontup or ())
-    processors: dict[str, Callable[[Any], Any]] = {}
-    fixed: dict[str, Any] = {}
-    for bind, name in compiled.bind_names.items():
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors[name] = process
-        if name not in keys:
-            fixed[name] = bind.effective_value
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    bindings = tuple(
+        (
+            name,
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+            _OWN if name in keys else binds[name].effective_value,
+        )
+        for name in compiled.positiontup or ()
+    )
     sql = f"{compiled.string} RETURNING 1" if counted else compiled.string
-    return _Template(tuple(_PLACEHOLDER.split(sql)), names, processors, fixed)
+    return _Template(tuple(_PLACEHOLDER.split(sql)), bindings)
 
 
 @functools.lru_cache(maxsize=512)
@@ -160,7 +162,7 @@ def _statement(
     ctes, checks, offset = [], [], 0
     for i, (template, expect) in enumerate(zip(templates, expects, strict=True)):
         ctes.append(f"w{i} AS ({template.render(offset)})")
-        offset += len(template.names)
+        offset += len(template.bindings)
         count = f"(SELECT count(*) FROM w{i})"
         checks.append(count if expect is None else f"kassa_expect({count}, {expect}, {i})")
     if then is None:
