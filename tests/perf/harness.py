@@ -16,7 +16,7 @@ from tests.perf.load import (
     run_load,
     run_main,
 )
-from tests.perf.report import format_table, load_average, verdict
+from tests.perf.report import churn_line, format_table, load_average, verdict
 from tests.perf.servers import (
     LOOPBACK,
     REPO_ROOT,
@@ -42,6 +42,7 @@ __all__ = [
     "LoadResult",
     "MakeCall",
     "Server",
+    "churn_line",
     "cpu_probe",
     "cpu_seconds",
     "format_table",

@@ -94,6 +94,7 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     cpu_ms: dict[str, float] = field(default_factory=dict)  # name → CPU ms per request
     new_backends: int | None = None  # PostgreSQL sessions opened while recording
+    churned_backends: int | None = None  # … and closed again before it ended
 
     @property
     def requests(self) -> int:
@@ -150,7 +151,8 @@ async def run_load(
     `make_call` can make them unique across phases. The CPU time this process spends in
     the recorded phase is reported as `client`; with `cpu`, that of its processes too
     (steadier than req/s on a busy machine). With `database_url` (PostgreSQL), the new
-    backends opened to it during the recorded phase are counted (`new_backends`).
+    backends opened to it during the recorded phase are counted (`new_backends`), and
+    those of them closed again before it ended (`churned_backends`).
     """
     url = httpx.URL(base_url)
     if url.host not in _LOOPBACK_HOSTS:
@@ -164,13 +166,15 @@ async def run_load(
         )
         if plan.warmup > 0:
             await _phase(senders, make_call, first, plan.warmup, plan, label)
-        sessions = await backends.sessions() if backends else 0
+        sessions = await backends.sessions() if backends else (0, 0)
         pids = {"client": [os.getpid()], **(await cpu() if cpu is not None else {})}
         before = {name: cpu_seconds(ids) for name, ids in pids.items()}
         result = await _phase(senders, make_call, first + plan.warmup, plan.requests, plan, label)
         after = {name: cpu_seconds(ids) for name, ids in pids.items()}
         if backends is not None:
-            result.new_backends = await backends.sessions() - sessions
+            made, open_now = await backends.sessions()
+            result.new_backends = made - sessions[0]
+            result.churned_backends = result.new_backends - (open_now - sessions[1])
     for name in pids:
         spent = sum(after[name].get(pid, 0.0) - was for pid, was in before[name].items())
         result.cpu_ms[name] = spent * 1000 / max(result.requests, 1)

@@ -21,6 +21,7 @@ from tests.perf.harness import (
     LoadPlan,
     LoadResult,
     MakeCall,
+    churn_line,
     cpu_probe,
     format_table,
     load_average,
@@ -122,8 +123,7 @@ async def main() -> None:
         f"(×{two.throughput / one.throughput if one.throughput else 0:.2f}), server CPU/req "
         f"{two.cpu_ms.get('server', 0):.2f} vs {one.cpu_ms.get('server', 0):.2f} ms"
     )
-    churned = sum(r.new_backends or 0 for r in [bare_result, *closed, *opened, two])
-    print(f"  new PostgreSQL backends while recording: {churned} {verdict(churned == 0)}")
+    print(churn_line([bare_result, *closed, *opened, two]))
     print()
     print("PostgreSQL round trips per request (in process, sequential, statement cache warm):")
     for trip in trips:

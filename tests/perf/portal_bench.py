@@ -39,6 +39,7 @@ from tests.perf.harness import (
     LoadResult,
     MakeCall,
     Server,
+    churn_line,
     cpu_probe,
     format_table,
     load_average,
@@ -236,8 +237,7 @@ async def main() -> None:
         f"  warm view open loop at {OPEN_LOOP_RATE:g}/s: p99 {paced.p99:.1f} ms < "
         f"{MAX_OPEN_P99_MS:g} ms: {verdict(paced.p99 < MAX_OPEN_P99_MS and paced.errors == 0)}"
     )
-    churned = (saturated.new_backends or 0) + (paced.new_backends or 0)
-    print(f"  new PostgreSQL backends while recording: {churned} {verdict(churned == 0)}")
+    print(churn_line([saturated, paced]))
     print()
     print("PostgreSQL round trips per request (in process, sequential):")
     print("  " + trips.describe())

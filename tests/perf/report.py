@@ -18,7 +18,7 @@ def format_table(results: Sequence[LoadResult]) -> str:
         f"{'target':<{width}}  {'requests':>8}  {'req/s':>8}  {'p50 ms':>8}  "
         f"{'p90 ms':>8}  {'p99 ms':>8}  {'errors':>6}"
         + "".join(f"  {name + ' CPU ms/req':>{len(name) + 11}}" for name in cpu_names)
-        + f"  {'new backends':>12}"
+        + f"  {'new backends (closed again)':>27}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
@@ -31,7 +31,7 @@ def format_table(results: Sequence[LoadResult]) -> str:
                 else f"  {'-':>{len(name) + 11}}"
                 for name in cpu_names
             )
-            + f"  {'-' if r.new_backends is None else r.new_backends:>12}"
+            + f"  {_backends(r):>27}"
         )
     for r in results:
         if r.errors:
@@ -48,3 +48,19 @@ def verdict(met: bool) -> str:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def _backends(result: LoadResult) -> str:
+    """New PostgreSQL backends while recording, and of them those closed again (churn)."""
+    if result.new_backends is None:
+        return "-"
+    return f"{result.new_backends} ({result.churned_backends})"
+
+
+def churn_line(results: Sequence[LoadResult]) -> str:
+    """The pool's verdict: backends opened and closed again while recording (0: no churn;
+    a backend opened and kept is the pool growing to its size)."""
+    churned = sum(r.churned_backends or 0 for r in results)
+    return f"  PostgreSQL backends opened and closed again while recording: {churned} " + verdict(
+        churned == 0
+    )

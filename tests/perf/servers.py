@@ -201,9 +201,11 @@ STATS_SETTLE_S = 1.2
 
 
 class BackendCounter:
-    """New PostgreSQL backends (sessions) made to one database between two readings, from
-    pg_stat_database.sessions over a connection of its own opened first (so it does not
-    count itself): 0 during a recorded phase means the pool did not churn."""
+    """PostgreSQL backends (sessions) made to one database between two readings, from
+    pg_stat_database.sessions, and how many of them are still open then (pg_stat_activity),
+    over a connection of its own opened first (so it does not count itself). A new backend
+    still open at the end is the pool growing to its size; one closed again is churn:
+    0 during a recorded phase means the pool did not churn."""
 
     def __init__(self, database_url: str) -> None:
         self._dsn = libpq_dsn(database_url)
@@ -218,11 +220,15 @@ class BackendCounter:
         if self._conn is not None:
             await self._conn.close()
 
-    async def sessions(self) -> int:
-        """Sessions ever made to the database, once pending statistics are flushed."""
+    async def sessions(self) -> tuple[int, int]:
+        """Sessions ever made to the database, once pending statistics are flushed, and
+        the sessions open now."""
         assert self._conn is not None
         await asyncio.sleep(STATS_SETTLE_S)
-        found = await self._conn.fetchval(
+        made = await self._conn.fetchval(
             "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
         )
-        return int(found or 0)
+        open_now = await self._conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        return int(made or 0), int(open_now or 0)
