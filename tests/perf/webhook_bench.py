@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import signal
 import sys
 import time
@@ -30,6 +29,7 @@ from adapters.gateways.fake import FakePaymentGateway
 from adapters.gateways.fake_console import FakeGatewayConsole
 from adapters.gateways.fake_events import SignedDelivery
 from adapters.gateways.stripe_signature import sign
+from adapters.persistence.inbox_wakeup import CHANNEL as WAKEUP_CHANNEL
 from application.payments.create_payment import CreatePaymentCommand
 from application.tenants.create_tenant import CreateTenantCommand
 from domain.capture_method import CaptureMethod
@@ -46,6 +46,7 @@ from tests.perf.harness import (
     LoadResult,
     MakeCall,
     cpu_probe,
+    cpu_seconds,
     format_table,
     load_average,
     postgres_database,
@@ -141,7 +142,7 @@ class Drain:
     backlog: int
     measured: int
     span_s: float  # first measured event begun to the last applied (start-up excluded)
-    cpu_ms_per_event: float  # the consumers' CPU over all they applied, start-up taken out
+    cpu_ms_per_event: float  # the consumers' CPU from the events coming due to all applied
     outcomes: dict[str, int]  # of the measured events
 
     @property
@@ -160,11 +161,11 @@ async def drain(backlog: int) -> Drain:
         )
         try:
             deliveries = await _gateway_news(kassa, MEASURED)
-            started_alone = await _consumers(url, 1)  # start-up cost of one, nothing to do
             waiting = await _store(kassa, deliveries)
             pending = len(waiting)
+            await _park(kassa, "+")  # not due until both consumers are up (see _consumers)
             await _fill_backlog(kassa, backlog - pending)
-            cpu_s = await _consumers(url, CONSUMERS, until=(kassa, waiting))
+            cpu_s = await _consumers(url, CONSUMERS, kassa, waiting)
             rows = await _rows(
                 kassa,
                 "SELECT status, processed_at FROM webhook_events"
@@ -178,10 +179,9 @@ async def drain(backlog: int) -> Drain:
     # to the moment the last one was seen committed.
     first, last = measured[0][1], _APPLIED_ALL[-1]
     assert isinstance(first, datetime)
-    work_cpu = max(cpu_s - CONSUMERS * started_alone, 0.0)
     return Drain(
         backlog, len(measured), (last - first).total_seconds(),
-        work_cpu * 1000 / max(len(rows), 1), outcomes,
+        cpu_s * 1000 / max(len(rows), 1), outcomes,
     )  # fmt: skip
 
 
@@ -258,30 +258,31 @@ async def _store(kassa: Container, deliveries: list[SignedDelivery]) -> list[str
     return pending
 
 
-async def _consumers(
-    url: str, count: int, until: tuple[Container, list[str]] | None = None
-) -> float:
-    """Run `count` × `kassa webhooks consume --once` to the end; or, `until` (kassa, ids),
-    `kassa webhooks consume` until those events are applied, then SIGTERM. Their CPU
-    seconds."""
+async def _consumers(url: str, count: int, kassa: Container, ids: list[str]) -> float:
+    """`count` × `kassa webhooks consume` until the events `ids` are applied, then SIGTERM.
+    The CPU seconds they spent from the moment the events came due (start-up left out)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KASSA_")}
     env |= {"KASSA_DATABASE_URL": url, "KASSA_LOG_LEVEL": "WARNING"}
     args = ["webhooks", "consume", "--concurrency", str(CONSUMER_CONCURRENCY)]
     args += ["--batch", CONSUMER_BATCH] if CONSUMER_BATCH else []
-    args += ["--reconcile-every", "0"] if until else ["--once"]
-    before = _children_cpu()
+    args += ["--reconcile-every", "0"]
     processes = [await _launch(args, env) for _ in range(count)]
-    if until is not None:
-        _APPLIED_ALL.append(await _wait_applied(*until))
-        for process in processes:  # SIGTERM stops a consumer cleanly once it said so
-            await asyncio.wait_for(_said_ready(process), DRAIN_MAX_S)
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
+    # Both up (a start-up takes seconds, a drain of 1,000 under one), then the measured
+    # events come due at once and the consumers are rung: they drain them together.
+    for process in processes:
+        await asyncio.wait_for(_said_ready(process), DRAIN_MAX_S)
+    pids = [process.pid for process in processes]
+    before = sum(cpu_seconds(pids).values())
+    await _park(kassa, "-", ids)
+    _APPLIED_ALL.append(await _wait_applied(kassa, ids))
+    spent = sum(cpu_seconds(pids).values()) - before
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
     for process in processes:
         _, err = await process.communicate()
         if process.returncode != 0:
             raise RuntimeError(f"a consumer failed ({process.returncode}): {err.decode()[-2000:]}")
-    return _children_cpu() - before
+    return spent
 
 
 _APPLIED = "processed_at IS NOT NULL AND attempts > 0"  # not those settled on receipt
@@ -306,6 +307,21 @@ async def _wait_applied(kassa: Container, ids: list[str]) -> datetime:
     raise BenchError(f"the consumers did not apply {len(ids)} events in {DRAIN_MAX_S:g} s")
 
 
+async def _park(kassa: Container, sign: str, ids: list[str] | None = None) -> None:
+    """Move the pending events (or `ids`) an hour later ("+") or back ("-"), and ring the
+    consumers. Parked events stay pending, in the claim's index behind the due ones."""
+    which = "id = ANY(:ids) AND gateway = 'fake'" if ids is not None else "status = 'pending'"
+    async with kassa.engine().begin() as conn:
+        await conn.execute(
+            text(
+                f"UPDATE webhook_events SET next_attempt_at = next_attempt_at {sign}"
+                f" interval '1 hour' WHERE {which}"
+            ),
+            {"ids": ids} if ids is not None else {},
+        )
+        await conn.execute(text(f"NOTIFY {WAKEUP_CHANNEL}"))
+
+
 async def _said_ready(process: asyncio.subprocess.Process) -> None:
     assert process.stderr is not None
     while b"SIGTERM or Ctrl-C stops" not in await process.stderr.readline():
@@ -318,11 +334,6 @@ async def _launch(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Pr
         KASSA, *args, cwd=REPO_ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def _rows(kassa: Container, sql: str) -> list[tuple[Any, ...]]:
