@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fpdf import FPDF
-
 from domain.receipt import ReceiptDocument
 
 _FONT = "Helvetica"  # a PDF core font: nothing to embed or find on the host
@@ -15,6 +13,10 @@ def _text(value: str) -> str:
 
 
 def render_receipt_pdf(document: ReceiptDocument) -> bytes:
+    # Imported here, not with the module: fpdf takes ~1.5 s to import, which every
+    # `kassa` command and every server start paid for a PDF most of them never draw.
+    from fpdf import FPDF
+
     receipt = document.receipt
     show = document.display
     pdf = FPDF(format="A4")
