@@ -15,6 +15,8 @@ _IDS = ("tenant_id", "payment_id", "refund_id", "order_id", "customer_id", "invo
 
 class LoggingEventPublisher:
     async def publish(self, events: Sequence[DomainEvent]) -> None:
+        if not log.isEnabledFor(logging.INFO):  # no line to write: nothing to build
+            return
         for event in events:
             fields = {f.name: str(getattr(event, f.name)) for f in dataclasses.fields(event)}
             ids = {name: value for name, value in fields.items() if name in _IDS}
