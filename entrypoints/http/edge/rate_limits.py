@@ -1,8 +1,8 @@
 """The portal's rate limits (SPEC §7) on Litestar's RateLimitMiddleware and stores.
 
 Three budgets per link and minute — viewing, paying, changing saved methods — each a
-RateLimitConfig whose middleware counts only the handlers tagged with its bucket
-(`opt={RATE_LIMIT_OPT: bucket}`). A fourth, per client address, counts failed link
+RateLimitConfig, counted by one middleware (`PortalRateLimits`) for the handlers tagged
+with its bucket (`opt={RATE_LIMIT_OPT: bucket}`). A fourth, per client address, counts failed link
 checks (FailedCheckBudget). Counters live in one Litestar store: in memory, or in
 Redis (KASSA_REDIS_URL) so that every Kassa process spends the same budget.
 """
@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import (
@@ -26,7 +27,7 @@ from litestar.middleware.rate_limit import (
 )
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from domain.portal_token import InvalidTokenError, split_token
 from entrypoints.http.edge.counting_stores import (
@@ -94,15 +95,6 @@ def _identifier(name: str) -> Any:
     return identify
 
 
-def _in_bucket(name: str) -> Any:
-    # Async on purpose: Litestar runs a sync check in a worker thread, on every request.
-    async def check(request: Request[Any, Any, Any]) -> bool:
-        return bool(request.route_handler.opt.get(RATE_LIMIT_OPT) == name)
-
-    check.__name__ = f"in_{name}_bucket"
-    return check
-
-
 def client_address(request: Request[Any, Any, Any]) -> str:
     """Whom failed checks count against: the connecting address, as the ASGI server gives
     it. X-Forwarded-For is never read here (anyone can write it); behind a proxy,
@@ -161,23 +153,40 @@ def failed_check_budget(request: Request[Any, Any, Any]) -> FailedCheckBudget:
     return FailedCheckBudget(store, settings.portal_failed_auth_rate_limit)
 
 
+class PortalRateLimits:
+    """The three budgets as one middleware: a request is counted by its handler's bucket
+    alone (`opt={RATE_LIMIT_OPT: bucket}`), and a handler in none passes straight on,
+    rather than three middlewares each building a Request to ask whether it is theirs."""
+
+    def __init__(self, app: ASGIApp, budgets: dict[str, int]) -> None:
+        self._app = app
+        self._limits = {
+            name: PortalRateLimitMiddleware(
+                app,
+                RateLimitConfig(
+                    rate_limit=("minute", per_minute),
+                    identifier_for_request=_identifier(name),
+                    store=STORE_NAME,
+                ),
+            )
+            for name, per_minute in budgets.items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        name = handler.opt.get(RATE_LIMIT_OPT) if handler is not None else None
+        limit = self._limits.get(name) if scope["type"] == ScopeType.HTTP and name else None
+        await (limit or self._app)(scope, receive, send)
+
+
 def portal_rate_limits(settings: Settings) -> list[DefineMiddleware]:
-    """The three budgets, as middleware for the portal's router."""
+    """The three budgets, as middleware for the portal's routers."""
     budgets = {
         VIEW: settings.portal_view_rate_limit,
         PAY: settings.portal_pay_rate_limit,
         METHODS: settings.portal_methods_rate_limit,
     }
-    return [
-        RateLimitConfig(
-            rate_limit=("minute", per_minute),
-            identifier_for_request=_identifier(name),
-            check_throttle_handler=_in_bucket(name),
-            middleware_class=PortalRateLimitMiddleware,
-            store=STORE_NAME,
-        ).middleware
-        for name, per_minute in budgets.items()
-    ]
+    return [DefineMiddleware(PortalRateLimits, budgets=budgets)]
 
 
 def rate_limit_stores(settings: Settings) -> dict[str, Store]:
