@@ -52,7 +52,7 @@ class ViewPortalInvoice:
     async def for_link(
         self, secret: str, ip: str | None, user_agent: str | None, request_id: str | None
     ) -> PortalInvoiceView:
-        """Check the link and show its invoice: a warm link in one transaction (the use
+        """Check the link and show its invoice: a warm link in two statements (the use
         counted, one invoice read), any other through `PortalAuthenticator.prove`,
         which refuses or proves it, then `execute`. A view refused (no open invoice)
         still counts the use, as an authenticated request does."""

@@ -69,7 +69,7 @@ async def provide_portal_view(
     request: Request[Any, Any, Any], token: FromPath[str]
 ) -> PortalInvoiceView:
     """The `portal_view` dependency: the link checked and its invoice read together, a
-    warm link in one transaction (`ViewPortalInvoice.for_link`)."""
+    warm link in two statements (`ViewPortalInvoice.for_link`)."""
     view: ViewPortalInvoice = request.app.state.container.view_portal_invoice()
     found = await checked_link(request, token, view.for_link)
     invoice = found.invoice
