@@ -153,8 +153,9 @@ class Drain:
 async def drain(backlog: int) -> Drain:
     """MEASURED events of real news (the fake gateway's, ten a payment) stored first; the
     backlog filled up to `backlog` with copies of them behind, by one INSERT … SELECT
-    over generate_series (seconds for 100,000, no HTTP). Two `kassa webhooks consume`
-    run until the measured events are applied, then are stopped."""
+    over generate_series (seconds for 100,000, no HTTP), all parked an hour ahead. Two
+    `kassa webhooks consume` start; once both are up the measured events come due, and
+    they run until those are applied, then are stopped."""
     async with postgres_database() as url:
         kassa = build_container(
             Settings(database_url=url, consumer_in_process=False, fake_gateway_state="memory")
