@@ -11,8 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
+from adapters.persistence.sql.engine import normalize_url
 from adapters.persistence.sql.migrate import upgrade
 from adapters.security.jwt_tokens import JwtAccessTokens
 from application.ports.repositories import PageRequest, PaymentFilter
@@ -21,6 +25,12 @@ from application.tenants.create_tenant import CreateTenantCommand
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.support.databases import (
+    PostgresUnavailableError,
+    drop_postgres_database,
+    fresh_postgres_url,
+    skip_or_fail,
+)
 
 TENANT = "ten_acme"
 OTHER_TENANT = "ten_other"
@@ -131,7 +141,8 @@ def store_kind() -> str:
 async def kassa_container(
     store_kind: str, tmp_path: Path, tenants: Mapping[str, str], **settings: Any
 ) -> Container:
-    """Kassa on `store_kind` (`memory`, or SQLite migrated in `tmp_path`), with `tenants`.
+    """Kassa on `store_kind` (`memory`; SQLite migrated in `tmp_path`; `postgresql`, a
+    fresh database of its own, dropped by `close_container`), with `tenants`.
 
     No in-process consumer: it is tested on its own (test_webhooks_in_process.py), and here
     it would share SQLite's single connection with the test's own reads on another loop.
@@ -140,17 +151,30 @@ async def kassa_container(
     if store_kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'kassa.db'}"
         await upgrade(url)  # the migrations seed the fee tiers, as the memory store does
+    elif store_kind == "postgresql":
+        try:
+            url = await fresh_postgres_url()
+        except PostgresUnavailableError as exc:
+            skip_or_fail(str(exc))
     container = build_container(
         Settings(env="test", database_url=url, consumer_in_process=False, **settings)
     )
+    if store_kind == "postgresql":
+        # The test client runs the app on a loop of its own: no pooled connection may pass
+        # from one loop to the other, so each unit of work connects afresh.
+        engine = create_async_engine(normalize_url(url), poolclass=NullPool)
+        container.engine.override(providers.Object(engine))
     for tenant_id, name in tenants.items():
         await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
     return container
 
 
 async def close_container(container: Container) -> None:
-    if container.settings().store == "sql":
+    settings = container.settings()
+    if settings.store == "sql":
         await container.engine().dispose()
+    if settings.database_url.startswith("postgresql"):
+        await drop_postgres_database(settings.database_url)
 
 
 @pytest.fixture

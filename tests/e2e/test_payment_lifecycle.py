@@ -11,7 +11,9 @@ from tests.e2e.conftest import Api, payment_body
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
-@pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
+@pytest.mark.parametrize(
+    "store_kind", ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 async def test_authorize_capture_refund_and_the_refusals_that_follow(api: Api) -> None:
     created = await api.post("/payments/authorize", payment_body("ord_life", 10_000))
     assert created.status_code == 201, created.text

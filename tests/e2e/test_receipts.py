@@ -10,7 +10,9 @@ from pypdf import PdfReader
 
 from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 
-pytestmark = pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
+pytestmark = pytest.mark.parametrize(
+    "store_kind", ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 
 
 async def charge(api: Api, order_id: str, amount: int = 113_000, **extra: object) -> str:
