@@ -12,7 +12,7 @@ from adapters.persistence.sql.mapping import CUSTOMER, INVOICE, SAVED_PAYMENT_ME
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     WriteSource,
-    insert_if_absent,
+    insert_new,
     update_versioned,
 )
 from adapters.persistence.sql.tables import customers, invoices, saved_payment_methods
@@ -30,8 +30,8 @@ class SqlCustomerRepository:
 
     async def add(self, customer: Customer) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, customers, CUSTOMER.to_row(customer), ["id"]):
-            raise StaleAggregateError(f"Customer {customer.id} exists already.")
+        row = CUSTOMER.to_row(customer)
+        await insert_new(conn, customers, row, ["id"], f"Customer {customer.id}")
 
     async def get(self, tenant_id: str, customer_id: str) -> Customer | None:
         conn = await self._source.single_statement()
@@ -46,7 +46,7 @@ class SqlCustomerRepository:
     async def save(self, customer: Customer) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, customers, [customers.c.id == customer.id], CUSTOMER.to_row(customer),
+            conn, customers, {"id": customer.id}, CUSTOMER.to_row(customer),
             customer, f"Customer {customer.id}",
         )  # fmt: skip
 
@@ -107,7 +107,7 @@ class SqlInvoiceRepository:
     async def save(self, invoice: Invoice) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, invoices, [invoices.c.id == invoice.id], INVOICE.to_row(invoice),
+            conn, invoices, {"id": invoice.id}, INVOICE.to_row(invoice),
             invoice, f"Invoice {invoice.id}",
         )  # fmt: skip
         self._seen.append(invoice)
@@ -152,8 +152,8 @@ class SqlSavedPaymentMethodRepository:
     async def add(self, method: SavedPaymentMethod) -> None:
         conn = await self._source.connection()
         row = SAVED_PAYMENT_METHOD.to_row(method)
-        if not await insert_if_absent(conn, saved_payment_methods, row, ["id"]):
-            raise StaleAggregateError(f"Payment method {method.id} exists already.")
+        what = f"Payment method {method.id}"
+        await insert_new(conn, saved_payment_methods, row, ["id"], what)
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
         conn = await self._source.single_statement()
@@ -168,7 +168,7 @@ class SqlSavedPaymentMethodRepository:
     async def save(self, method: SavedPaymentMethod) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, saved_payment_methods, [_methods.id == method.id],
+            conn, saved_payment_methods, {"id": method.id},
             SAVED_PAYMENT_METHOD.to_row(method), method, f"Payment method {method.id}",
         )  # fmt: skip
 

@@ -24,8 +24,8 @@ class SqlIdempotencyRepository:
         row = IDEMPOTENCY_RECORD.to_row(record)
         await self._source.write(
             new_row(
-                self._source.dialect, idempotency_keys, row, ["tenant_id", "key"],
-                lambda: IdempotencyKeyInUseError("This Idempotency-Key is taken."),
+                self._source.dialect, idempotency_keys, row, ["tenant_id", "key"], "",
+                taken=lambda: IdempotencyKeyInUseError("This Idempotency-Key is taken."),
             )
         )  # fmt: skip
 

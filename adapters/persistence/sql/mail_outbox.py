@@ -50,7 +50,7 @@ class SqlMailOutbox:
         row = OUTBOX_MAIL.to_row(mail)
         progress = {name: row[name] for name in OUTBOX_MAIL_PROGRESS}
         await update_versioned(
-            conn, mail_outbox, [_mail.id == mail.id], progress, mail, f"Mail {mail.id}"
+            conn, mail_outbox, {"id": mail.id}, progress, mail, f"Mail {mail.id}"
         )
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> Sequence[OutboxMail]:

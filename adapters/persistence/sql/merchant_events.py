@@ -141,7 +141,7 @@ class SqlWebhookEndpointRepository:
         conn = await self._source.connection()
         row = WEBHOOK_ENDPOINT.to_row(endpoint)
         await update_versioned(
-            conn, webhook_endpoints, [_ep.id == endpoint.id], row, endpoint,
+            conn, webhook_endpoints, {"id": endpoint.id}, row, endpoint,
             f"Webhook endpoint {endpoint.id}",
         )  # fmt: skip
 
@@ -185,7 +185,7 @@ class SqlEventDeliveryRepository:
         row = EVENT_DELIVERY.to_row(delivery)
         progress = {name: row[name] for name in EVENT_DELIVERY_PROGRESS}
         await update_versioned(
-            conn, event_deliveries, [_dl.id == delivery.id], progress, delivery,
+            conn, event_deliveries, {"id": delivery.id}, progress, delivery,
             f"Delivery {delivery.id}",
         )  # fmt: skip
 

@@ -31,7 +31,7 @@ from adapters.persistence.sql.statements import (
     versioned_update,
 )
 from adapters.persistence.sql.tables import payments, refunds
-from application.errors import DuplicatePaymentError, StaleAggregateError
+from application.errors import DuplicatePaymentError
 from application.ports.repositories import (
     DriftCutoffs,
     Page,
@@ -65,8 +65,7 @@ class SqlPaymentRepository:
         await self._source.write(
             new_row(
                 self._source.dialect, payments, PAYMENT.to_row(payment), ["id"],
-                lambda: StaleAggregateError(f"Payment {payment.id} exists already."),
-                _order_claim(payment),
+                f"Payment {payment.id}", violation=_order_claim(payment),
             )
         )  # fmt: skip
         await self._write_refunds(payment)

@@ -12,11 +12,10 @@ from adapters.persistence.sql.mapping import PORTAL_TOKEN, PORTAL_TOKEN_USE
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     WriteSource,
-    insert_if_absent,
+    insert_new,
     update_versioned,
 )
 from adapters.persistence.sql.tables import portal_tokens
-from application.errors import StaleAggregateError
 from application.ports.repositories import Page, PageRequest
 from domain.portal_token import PortalToken, PortalTokenStatus
 
@@ -60,8 +59,8 @@ class SqlPortalTokenRepository:
 
     async def add(self, token: PortalToken) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, portal_tokens, PORTAL_TOKEN.to_row(token), ["id"]):
-            raise StaleAggregateError(f"Portal token {token.id} exists already.")
+        row, what = PORTAL_TOKEN.to_row(token), f"Portal token {token.id}"
+        await insert_new(conn, portal_tokens, row, ["id"], what)
 
     async def get(self, tenant_id: str, token_id: str) -> PortalToken | None:
         return await self._one(_tokens.id == token_id, _tokens.tenant_id == tenant_id)
@@ -77,7 +76,7 @@ class SqlPortalTokenRepository:
         for name in PORTAL_TOKEN_USE:
             del row[name]
         await update_versioned(
-            conn, portal_tokens, [_tokens.id == token.id], row, token,
+            conn, portal_tokens, {"id": token.id}, row, token,
             f"Portal token {token.id}",
         )  # fmt: skip
 

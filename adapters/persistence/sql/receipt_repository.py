@@ -49,8 +49,10 @@ class SqlReceiptRepository:
     async def add(self, receipt: Receipt) -> None:
         await self._source.write(
             new_row(
-                self._source.dialect, receipts, RECEIPT.to_row(receipt), ["payment_id"],
-                lambda: StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already."),
+                self._source.dialect, receipts, RECEIPT.to_row(receipt), ["payment_id"], "",
+                taken=lambda: StaleAggregateError(
+                    f"Payment {receipt.payment_id} has a receipt already."
+                ),
             )
         )  # fmt: skip
         self._seen.append(receipt)

@@ -6,12 +6,12 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, update
+from sqlalchemy import CursorResult, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sql.write_batch import Write
+from adapters.persistence.sql.write_batch import Write, run_now
 from application.errors import StaleAggregateError
 
 
@@ -45,19 +45,31 @@ def new_row(
     table: Table,
     row: dict[str, Any],
     key: Sequence[str],
-    taken: Callable[[], Exception],
+    what: str,
+    *,
+    taken: Callable[[], Exception] | None = None,
     violation: Callable[[IntegrityError], Exception | None] | None = None,
 ) -> Write:
-    """INSERT … ON CONFLICT (key) DO NOTHING that must insert: `taken()` is raised when
-    the key is taken; `violation` speaks another unique index's violation."""
+    """INSERT … ON CONFLICT (key) DO NOTHING that must insert: StaleAggregateError (`what`
+    exists already), or `taken()`, when the key is taken; `violation` speaks another
+    unique index's violation. A failed plain INSERT would abort the whole PostgreSQL
+    transaction; this does not. The statement is built once per table and key."""
     return Write(
         _insert_if_absent(table, tuple(key), dialect),
         row,
         expect=1,
-        conflict=taken,
+        conflict=taken or (lambda: StaleAggregateError(f"{what} exists already.")),
         violation=violation,
         row=(table.name, *(row[name] for name in key)),
     )
+
+
+async def insert_new(
+    conn: AsyncConnection, table: Table, row: dict[str, Any], key: Sequence[str], what: str
+) -> None:
+    """`new_row` run at once: StaleAggregateError (`what` exists already) when the key is
+    taken, and the transaction goes on."""
+    await run_now(conn, new_row(conn.dialect.name, table, row, key, what))
 
 
 def upserted_row(dialect: str, table: Table, row: dict[str, Any], key: Sequence[str]) -> Write:
@@ -95,20 +107,6 @@ def versioned_update(
     )
 
 
-async def insert_if_absent(
-    conn: AsyncConnection, table: Table, row: dict[str, Any], key: Sequence[str]
-) -> bool:
-    """INSERT … ON CONFLICT (key) DO NOTHING: False when the key exists.
-
-    A failed plain INSERT would abort the whole PostgreSQL transaction; this does not.
-    The row goes as execution parameters to a statement built once per table and key, so
-    SQLAlchemy neither rebuilds it nor recomputes its cache key on every call.
-    """
-    stmt = _insert_if_absent(table, tuple(key), conn.dialect.name)
-    result = await conn.execute(stmt, row)
-    return result.rowcount == 1
-
-
 @functools.cache
 def _insert_if_absent(table: Table, key: tuple[str, ...], dialect: str) -> Any:
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -125,27 +123,14 @@ def _upsert(table: Table, key: tuple[str, ...], dialect: str) -> Any:
 async def update_versioned(
     conn: AsyncConnection,
     table: Table,
-    where: Sequence[ColumnElement[bool]],
+    key: dict[str, Any],
     row: dict[str, Any],
     saved: Versioned,
     what: str,
 ) -> None:
-    """UPDATE … SET …, version = version + 1 WHERE <key> AND version = :version, the
-    version `saved` was read at; `saved.version` then moves on with the row's.
-
-    The new values go as execution parameters, not `.values(...)`: building and
-    cache-keying a 35-column VALUES clause on every save cost more CPU than the round trip.
-    """
-    keys = set(table.primary_key.columns.keys()) | {"version"}
-    values = {name: value for name, value in row.items() if name not in keys}
-    stmt = (
-        update(table)
-        .where(*where, table.c.version == saved.version)
-        .values(version=table.c.version + 1)
-    )
-    result = await conn.execute(stmt, values)
-    if result.rowcount != 1:
-        raise StaleAggregateError(f"{what} changed concurrently (or is gone).")
+    """`versioned_update` run at once, from the version `saved` was read at;
+    `saved.version` then moves on with the row's."""
+    await run_now(conn, versioned_update(table, key, row, saved.version, what))
     saved.version += 1
 
 

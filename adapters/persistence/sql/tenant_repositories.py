@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.persistence.sql.mapping import FEE_TIER, TENANT
 from adapters.persistence.sql.statements import (
     ConnectionSource,
-    insert_if_absent,
+    insert_new,
     update_versioned,
 )
 from adapters.persistence.sql.tables import fee_tiers, tenants
 from adapters.persistence.tenant_config_cache import CHANNEL
-from application.errors import StaleAggregateError
 from domain.fees import FeeTier
 from domain.tenant import Tenant
 
@@ -32,8 +31,8 @@ class SqlTenantRepository:
 
     async def add(self, tenant: Tenant) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, tenants, TENANT.to_row(tenant), ["id"]):
-            raise StaleAggregateError(f"Tenant {tenant.id} exists already.")
+        row = TENANT.to_row(tenant)
+        await insert_new(conn, tenants, row, ["id"], f"Tenant {tenant.id}")
         await announce(conn, f"tenant:{tenant.id}")
 
     async def get(self, tenant_id: str) -> Tenant | None:
@@ -45,7 +44,7 @@ class SqlTenantRepository:
     async def save(self, tenant: Tenant) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, tenants, [tenants.c.id == tenant.id], TENANT.to_row(tenant),
+            conn, tenants, {"id": tenant.id}, TENANT.to_row(tenant),
             tenant, f"Tenant {tenant.id}",
         )  # fmt: skip
         await announce(conn, f"tenant:{tenant.id}")
@@ -62,8 +61,8 @@ class SqlFeeTierRepository:
 
     async def add(self, tier: FeeTier) -> None:
         conn = await self._source.connection()
-        if not await insert_if_absent(conn, fee_tiers, FEE_TIER.to_row(tier), ["code"]):
-            raise StaleAggregateError(f"Fee tier {tier.code} exists already.")
+        row, what = FEE_TIER.to_row(tier), f"Fee tier {tier.code}"
+        await insert_new(conn, fee_tiers, row, ["code"], what)
         await announce(conn, f"tier:{tier.code}")
 
     async def get(self, code: str) -> FeeTier | None:
@@ -75,7 +74,7 @@ class SqlFeeTierRepository:
     async def save(self, tier: FeeTier) -> None:
         conn = await self._source.connection()
         await update_versioned(
-            conn, fee_tiers, [fee_tiers.c.code == tier.code], FEE_TIER.to_row(tier),
+            conn, fee_tiers, {"code": tier.code}, FEE_TIER.to_row(tier),
             tier, f"Fee tier {tier.code}",
         )  # fmt: skip
         await announce(conn, f"tier:{tier.code}")

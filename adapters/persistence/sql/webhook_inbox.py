@@ -74,7 +74,7 @@ class SqlWebhookInbox:
         row = WEBHOOK_EVENT.to_row(event)
         progress = {name: row[name] for name in WEBHOOK_EVENT_PROGRESS}
         await update_versioned(
-            conn, webhook_events, _is(event.key), progress, event,
+            conn, webhook_events, {"id": event.id, "gateway": event.gateway}, progress, event,
             f"Webhook event {event.id} from {event.gateway}",
         )  # fmt: skip
 
