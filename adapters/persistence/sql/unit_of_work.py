@@ -99,7 +99,10 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         return await self._batch.send(conn, then=statement)
 
     async def _in_transaction_now(self) -> AsyncConnection:
-        conn = await self._checked_out()
+        if self._conn is None:  # checked out for the transaction: no autocommit first
+            self._conn = await self._engine.connect()
+            self._in_transaction = True
+        conn = self._conn
         if not self._in_transaction:
             if conn.in_transaction():  # SQLAlchemy's own, over autocommit: nothing to end
                 await conn.commit()
