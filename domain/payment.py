@@ -20,6 +20,10 @@ from domain.refund_ledger import RefundLedger
 from domain.statuses import DisputeStatus, PaymentStatus, RefundStatus
 from domain.sync_result import SyncResult
 
+# A payment in one of these (and not fully refunded) settles its order: another payment
+# for the order is refused unless it says allow_additional (SPEC §3).
+ORDER_SETTLING_STATUSES = (PaymentStatus.REQUIRES_CAPTURE, PaymentStatus.SUCCEEDED)
+
 
 @dataclass(eq=False, slots=True)
 class Payment(PaymentLifecycle, PaymentRefunds):
@@ -177,8 +181,7 @@ class Payment(PaymentLifecycle, PaymentRefunds):
     def is_settled_for_order(self) -> bool:
         """Whether this payment blocks another one for its order (duplicate prevention)."""
         return (
-            self.status in (PaymentStatus.REQUIRES_CAPTURE, PaymentStatus.SUCCEEDED)
-            and self.refund_status is not RefundStatus.FULL
+            self.status in ORDER_SETTLING_STATUSES and self.refund_status is not RefundStatus.FULL
         )
 
     def claim_order(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.errors import DuplicatePaymentError
 from application.payments.payment_use_case import PaymentUseCase, gateway_key, load_payment
 from domain.errors import DomainError
 from domain.payment import Payment
@@ -50,11 +49,8 @@ class ConfirmPayment(PaymentUseCase):
         async with self._uow_factory() as uow:
             current = await load_payment(uow, payment.tenant_id, payment.id, for_update=True)
             current.ensure_confirmable()
-            for other in await uow.payments.for_order(current.tenant_id, current.order_id):
-                if other.id != current.id and other.is_settled_for_order:
-                    raise DuplicatePaymentError(
-                        f"Order {current.order_id} already has payment {other.id}."
-                    )
+            # `current` is confirmable, so it does not settle its order itself.
+            await uow.payments.refuse_settled_order(current.tenant_id, current.order_id)
             current.claim_order()
             await uow.payments.save(current)
             await uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.customers.customers import load_customer
-from application.errors import DuplicatePaymentError, GatewayRejectedError, NotFoundError
+from application.errors import GatewayRejectedError, NotFoundError
 from application.fees.terms import TenantFees
 from application.idempotency import (
     IdempotencyContext,
@@ -78,13 +78,8 @@ class CreatePayment(PaymentUseCase):
             fees.tenant.ensure_active()
             if cmd.customer_id is not None:  # the tenant's own customer, or 404 before anything
                 await load_customer(uow, cmd.tenant_id, cmd.customer_id)
-            if not cmd.allow_additional:
-                for existing in await uow.payments.for_order(cmd.tenant_id, cmd.order_id):
-                    if existing.is_settled_for_order:
-                        raise DuplicatePaymentError(
-                            f"Order {cmd.order_id} already has payment {existing.id}; "
-                            "send allow_additional: true to take another."
-                        )
+            if not cmd.allow_additional:  # checked with the insert: no read first
+                await uow.payments.refuse_settled_order(cmd.tenant_id, cmd.order_id)
             payment = Payment.create(
                 id=payment_id,
                 tenant_id=cmd.tenant_id,

@@ -115,6 +115,13 @@ class PaymentRepository(Protocol):
 
     async def for_order(self, tenant_id: str, order_id: str) -> Sequence[Payment]: ...
 
+    async def refuse_settled_order(self, tenant_id: str, order_id: str) -> None:
+        """DuplicatePaymentError when the tenant's order has a payment that settles it
+        (`Payment.is_settled_for_order`): now, or, where the store sends its writes
+        together, with them (at the unit of work's next statement, its commit at the
+        latest), so taking a payment needs no read of its order's payments first."""
+        ...
+
     async def needing_reconciliation(
         self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None
     ) -> Sequence[Payment]:

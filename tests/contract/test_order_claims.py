@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from application.errors import DuplicatePaymentError
 from domain.capture_method import CaptureMethod
 from domain.money import Money
 from domain.payment import Payment
-from tests.contract.builders import T0, adder, at
+from tests.contract.builders import T0, adder, at, authorize, capture, new_payment
 
 
 def exclusive(pid: str, tenant_id: str, order_id: str = "ord_1", *, claim: bool = True) -> Payment:
@@ -110,3 +111,69 @@ async def test_writers_reading_for_update_never_lose_a_race(uow_factory, unique)
     async with uow_factory() as uow:
         final = await uow.payments.get(tenant, payment.id)
     assert final is not None and final.metadata["count"] == "20"
+
+
+@pytest.mark.parametrize(
+    ("reached", "settles"),
+    [
+        ("open intent", False),
+        ("authorized", True),
+        ("captured", True),
+        ("partly refunded", True),
+        ("fully refunded", False),
+        ("canceled", False),
+    ],
+)
+async def test_an_order_is_refused_exactly_when_a_payment_settles_it(
+    uow_factory, unique, reached, settles
+):
+    """The store's duplicate rule is the domain's (`Payment.is_settled_for_order`), for
+    payments taken with allow_additional too, which hold no claim. A refusal sent with
+    the insert (PostgreSQL) undoes the insert."""
+    tenant = f"ten_{unique}"
+    existing = _reached(new_payment(f"pay_{unique}_1", tenant), reached, unique)
+    assert existing.is_settled_for_order is settles
+    await add(uow_factory, existing)
+
+    second = exclusive(f"pay_{unique}_2", tenant, claim=False)
+    try:
+        async with uow_factory() as uow:
+            await uow.payments.refuse_settled_order(tenant, "ord_1")
+            await uow.payments.add(second)
+            await uow.commit()
+    except DuplicatePaymentError:
+        refused = True
+    else:
+        refused = False
+
+    assert refused is settles
+    async with uow_factory() as uow:
+        stored = {p.id for p in await uow.payments.for_order(tenant, "ord_1")}
+        await uow.payments.refuse_settled_order(tenant, "ord_2")  # another order: free
+        await uow.commit()
+    assert stored == {existing.id} | (set() if settles else {second.id})
+
+
+def _reached(payment: Payment, reached: str, unique: str) -> Payment:
+    if reached == "open intent":
+        return payment
+    if reached == "canceled":
+        payment.record_cancellation("abandoned", at(1))
+        return payment
+    authorize(payment, f"pi_{unique}")
+    if reached == "authorized":
+        return payment
+    capture(payment, at(1))
+    if reached == "partly refunded":
+        _refund(payment, unique, 1_000)
+    elif reached == "fully refunded":
+        _refund(payment, unique, payment.amount_captured)
+    return payment
+
+
+def _refund(payment: Payment, unique: str, amount: int) -> None:
+    refund = payment.request_refund(
+        refund_id=f"re_{unique}", amount=amount, reason="duplicate", now=at(2),
+        window=timedelta(days=90),
+    )  # fmt: skip
+    payment.complete_refund(refund.id, f"gre_{unique}", at(3))

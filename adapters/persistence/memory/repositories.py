@@ -164,6 +164,15 @@ class InMemoryPaymentRepository:
         ]
         return [copy.deepcopy(p) for p in sorted(found, key=_newest_first)]
 
+    async def refuse_settled_order(self, tenant_id: str, order_id: str) -> None:
+        for payment in self._table.values():
+            if (
+                payment.tenant_id == tenant_id
+                and payment.order_id == order_id
+                and payment.is_settled_for_order
+            ):
+                raise DuplicatePaymentError.order_claimed(order_id)
+
     async def needing_reconciliation(
         self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None
     ) -> Sequence[Payment]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    literal,
     or_,
     select,
 )
@@ -31,6 +32,7 @@ from adapters.persistence.sql.statements import (
     versioned_update,
 )
 from adapters.persistence.sql.tables import payments, refunds
+from adapters.persistence.sql.write_batch import Write
 from application.errors import DuplicatePaymentError
 from application.ports.repositories import (
     DriftCutoffs,
@@ -39,8 +41,8 @@ from application.ports.repositories import (
     PaymentFilter,
     PaymentTotals,
 )
-from domain.payment import Payment
-from domain.statuses import PaymentStatus, RefundState
+from domain.payment import ORDER_SETTLING_STATUSES, Payment
+from domain.statuses import PaymentStatus, RefundState, RefundStatus
 
 # How each database names a violation of the one unique index on (tenant_id, order_id).
 _ORDER_CLAIM_VIOLATIONS = ("uq_payments_order_claim", "payments.tenant_id, payments.order_id")
@@ -53,6 +55,17 @@ _FOR_ORDER = (
         payments.c.order_id == bindparam("order_id"),
     )
     .order_by(*_NEWEST_FIRST)
+)
+# `Payment.is_settled_for_order` as SQL: the check a new payment's insert goes with.
+_SETTLING_PAYMENT = (
+    select(literal(1))
+    .where(
+        payments.c.tenant_id == bindparam("tenant_id"),
+        payments.c.order_id == bindparam("order_id"),
+        or_(*(payments.c.status == status.value for status in ORDER_SETTLING_STATUSES)),
+        payments.c.refund_status != RefundStatus.FULL.value,
+    )
+    .limit(1)
 )
 
 
@@ -117,6 +130,16 @@ class SqlPaymentRepository:
         conn = await self._source.single_statement()
         found = await conn.execute(_FOR_ORDER, {"tenant_id": tenant_id, "order_id": order_id})
         return await self._with_refunds(conn, found.mappings().all())
+
+    async def refuse_settled_order(self, tenant_id: str, order_id: str) -> None:
+        await self._source.write(
+            Write(
+                _SETTLING_PAYMENT,
+                {"tenant_id": tenant_id, "order_id": order_id},
+                expect=0,
+                conflict=lambda: DuplicatePaymentError.order_claimed(order_id),
+            )
+        )
 
     async def needing_reconciliation(
         self, cutoffs: DriftCutoffs, limit: int, after_id: str | None = None

@@ -1,7 +1,8 @@
 """Writes a unit of work sends together: on PostgreSQL, one statement at the end.
 
 A repository hands its INSERTs and UPDATEs to the unit of work as `Write`s (a statement
-built once, its parameters, the rows it must change). On SQLite each runs at once. On
+built once, its parameters, the rows it must change), and the checks that must hold with
+them (a SELECT of rows that must not be there). On SQLite each runs at once. On
 PostgreSQL they wait, and are sent when the unit of work needs the database anyway (a
 read, a statement whose answer it needs, the commit) as the data-modifying CTEs of one
 statement: `WITH w0 AS (INSERT … RETURNING 1), w1 AS (UPDATE … RETURNING 1) SELECT
@@ -19,7 +20,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, Dialect
+from sqlalchemy import CursorResult, Dialect, Select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
@@ -30,11 +31,12 @@ _FAILED_CHECK = re.compile(r"kassa_expect: write (\d+) ")
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """One INSERT or UPDATE: a statement built once, with its parameters."""
+    """One INSERT or UPDATE, or a check (a SELECT of the rows that must not be there): a
+    statement built once, with its parameters."""
 
-    statement: UpdateBase
+    statement: UpdateBase | Select[Any]
     params: Mapping[str, Any]
-    expect: int | None = None  # the rows it must change; None: any number
+    expect: int | None = None  # the rows it must change (a check: find); None: any number
     conflict: Callable[[], Exception] | None = None  # raised when `expect` is not met
     # Speaks a unique violation as the application's error (None: not this write's).
     violation: Callable[[IntegrityError], Exception | None] | None = None
@@ -56,7 +58,10 @@ async def run_now(conn: AsyncConnection, write: Write) -> None:
         if (spoken := _spoken(exc, [write])) is None:
             raise
         raise spoken from None
-    if write.expect is not None and result.rowcount != write.expect:
+    if write.expect is None:
+        return
+    found = len(result.all()) if isinstance(write.statement, Select) else result.rowcount
+    if found != write.expect:
         raise write.failed()
 
 
@@ -138,9 +143,10 @@ class _Template:
 
 @functools.lru_cache(maxsize=512)
 def _template(
-    statement: UpdateBase, keys: tuple[str, ...], dialect: Dialect, counted: bool
+    statement: UpdateBase | Select[Any], keys: tuple[str, ...], dialect: Dialect, counted: bool
 ) -> _Template:
-    """`counted`: a batched write, which returns a row per row it changed."""
+    """`counted`: a batched write, which returns a row per row it changed (a check's
+    SELECT returns its rows as it is)."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     binds = {name: bind for bind, name in compiled.bind_names.items()}
     bindings = tuple(
@@ -151,7 +157,8 @@ def _template(
         )
         for name in compiled.positiontup or ()
     )
-    sql = f"{compiled.string} RETURNING 1" if counted else compiled.string
+    returning = counted and isinstance(statement, UpdateBase)
+    sql = f"{compiled.string} RETURNING 1" if returning else compiled.string
     return _Template(tuple(_PLACEHOLDER.split(sql)), bindings)
 
 
