@@ -3,7 +3,6 @@ outbox), so none is lost when a process dies after commit and none invented befo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,7 +57,7 @@ class RecordMerchantEvents:
                     tenant_id=event.tenant_id,
                     type=event_type,
                     created_at=event.occurred_at,
-                    body=json.dumps(body, separators=(",", ":")),
+                    body=self._renderer.encode(body),
                 )
             )
         return made

@@ -108,6 +108,10 @@ class ResourceRenderer(Protocol):
         """As issued: no refunds against it yet."""
         ...
 
+    def encode(self, document: dict[str, Any]) -> str:
+        """A document of these as compact JSON text: an event's body as it is stored."""
+        ...
+
 
 class UnsafeUrlError(DomainError):
     """The URL may not be delivered to (its scheme, or where its host resolves)."""

@@ -5,10 +5,11 @@ change that adds a round trip to one of these paths fails here and must say why.
 Why each budget is what it is (see ARCHITECTURE.md, "Round trips"):
 - charge, with a key or without: the first unit of work sends the order's duplicate
   rule (a check that no payment settles the order), the key, the payment and its
-  merchant event as one statement in autocommit (1); the second, after the gateway, sends the payment's change
-  and the kept answer and takes the receipt number after them in one statement (the
-  counter's row lock must be held to the commit, so this one is a transaction), then
-  sends the receipt and the merchant events: BEGIN, 2 statements, COMMIT (4). The plain
+  merchant event as one statement in autocommit (1); the second, after the gateway,
+  sends the payment's change and the kept answer and takes the receipt number after
+  them in one statement (the counter's row lock must be held to the commit, so this
+  one is a transaction), then sends the receipt and the merchant events: BEGIN,
+  2 statements, COMMIT (4). The plain
   charge costs the same: its two units of work are the keyed one's, whose key rides in
   their statements;
 - portal warm view: one statement authenticates a viewable link and counts its use, one

@@ -53,6 +53,9 @@ class ApiResourceRenderer:
         rendered: dict[str, Any] = msgspec.to_builtins(receipt_resource(ReceiptDocument(receipt)))
         return rendered
 
+    def encode(self, document: dict[str, Any]) -> str:
+        return msgspec.json.encode(document).decode()
+
 
 def event_resource(event: MerchantEvent) -> dict[str, Any]:
     decoded: dict[str, Any] = msgspec.json.decode(event.body)
