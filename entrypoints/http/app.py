@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from adapters.persistence.sql.engine import fill_pool
 from entrypoints.consumer import webhook_consumer_lifespan
 from entrypoints.event_delivery import event_delivery_lifespan
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery_lifespan
@@ -145,10 +146,13 @@ def _openapi() -> OpenAPIConfig:
 
 @asynccontextmanager
 async def _dispose_engine(app: Litestar) -> AsyncIterator[None]:
-    """At start, listen for tenant changes (the tenant cache); on shutdown, stop, and close
-    the SQL engine's pooled connections and the Stripe client."""
+    """At start, listen for tenant changes (the tenant cache) and open the PostgreSQL pool's
+    connections; on shutdown, stop, and close the SQL engine's pooled connections and the
+    Stripe client."""
     container = app.state.container
     await container.tenant_config_cache().start()
+    if container.settings().store == "sql":
+        await fill_pool(container.engine())
     try:
         yield
     finally:

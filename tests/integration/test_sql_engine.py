@@ -9,7 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import QueuePool
 
-from adapters.persistence.sql.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, normalize_url
+from adapters.persistence.sql.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    create_engine,
+    fill_pool,
+    normalize_url,
+)
 from tests.support.databases import sqlite_url
 
 
@@ -83,5 +88,36 @@ async def test_the_postgresql_pool_keeps_its_connections_and_opens_no_overflow(p
             async with engine.connect() as a, engine.connect() as b:
                 again = {await c.scalar(text("SELECT pg_backend_pid()")) for c in (a, b)}
             assert again == pids  # the same two backends, every time
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_filling_the_pool_opens_every_connection_and_keeps_them(postgres_url: str):
+    engine = create_engine(postgres_url, pool_size=4)
+    try:
+        assert await fill_pool(engine) == 4
+        assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]
+        async with engine.connect() as a, engine.connect() as b:  # no new backend for these
+            assert {await c.scalar(text("SELECT 1")) for c in (a, b)} == {1}
+        assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_pool_that_cannot_be_filled_is_opened_on_use(caplog: pytest.LogCaptureFixture):
+    """Best effort: a database not up at start-up is not a reason to refuse to start."""
+    engine = create_engine("postgresql://nobody@127.0.0.1:1/nothing", pool_size=2)
+    try:
+        assert await fill_pool(engine) == 0
+    finally:
+        await engine.dispose()
+    assert "Could not open the connection pool at start-up" in caplog.text
+
+
+async def test_sqlite_has_no_pool_to_fill(tmp_path: Path):
+    engine = create_engine(sqlite_url(tmp_path / "kassa.db"))
+    try:
+        assert await fill_pool(engine) == 0
     finally:
         await engine.dispose()

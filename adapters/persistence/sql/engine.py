@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,9 @@ from sqlalchemy import URL, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+FILL_TIMEOUT_S = 10.0
+
+log = logging.getLogger("kassa.sql")
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -68,6 +73,32 @@ def create_engine(
     engine = create_async_engine(parsed, **(sqlite_options | overrides))
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
+
+
+async def fill_pool(engine: AsyncEngine) -> int:
+    """Open every connection of a PostgreSQL pool now, at start-up, and keep them pooled:
+    otherwise the first bursts of requests wait while backends start (under an open-loop
+    load of 150 charges/s, 17 connections opened while measuring took p99 from 5 to
+    240 ms). Best effort: a database that is not up yet is connected to on first use, as
+    before. How many were opened."""
+    size = getattr(engine.pool, "size", None)
+    if engine.dialect.name != "postgresql" or size is None:
+        return 0  # SQLite's one connection, or a pool without a size (NullPool)
+    try:
+        found = await asyncio.wait_for(
+            asyncio.gather(*(engine.connect() for _ in range(size())), return_exceptions=True),
+            FILL_TIMEOUT_S,
+        )
+    except TimeoutError:
+        found = [TimeoutError(f"no answer in {FILL_TIMEOUT_S:.0f} s")]
+    opened = [conn for conn in found if not isinstance(conn, BaseException)]
+    for conn in opened:
+        await conn.close()  # back to the pool, open
+    if failed := [str(exc) for exc in found if isinstance(exc, BaseException)]:
+        log.warning(
+            "Could not open the connection pool at start-up (%s); opening on use.", failed[0]
+        )
+    return len(opened)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
