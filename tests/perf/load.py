@@ -152,7 +152,9 @@ async def run_load(
     the recorded phase is reported as `client`; with `cpu`, that of its processes too
     (steadier than req/s on a busy machine). With `database_url` (PostgreSQL), the new
     backends opened to it during the recorded phase are counted (`new_backends`), and
-    those of them closed again before it ended (`churned_backends`).
+    those of them closed again before it ended (`churned_backends`); the CPU time of the
+    backends open when it starts is reported as `postgres` (the server's pool is filled
+    at start-up, so these are the ones that serve it).
     """
     url = httpx.URL(base_url)
     if url.host not in _LOOPBACK_HOSTS:
@@ -168,6 +170,8 @@ async def run_load(
             await _phase(senders, make_call, first, plan.warmup, plan, label)
         sessions = await backends.sessions() if backends else (0, 0)
         pids = {"client": [os.getpid()], **(await cpu() if cpu is not None else {})}
+        if backends is not None:  # a backend opened later (a new one) is left out
+            pids["postgres"] = await backends.backend_pids()
         before = {name: cpu_seconds(ids) for name, ids in pids.items()}
         result = await _phase(senders, make_call, first + plan.warmup, plan.requests, plan, label)
         after = {name: cpu_seconds(ids) for name, ids in pids.items()}

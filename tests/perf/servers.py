@@ -183,11 +183,8 @@ def child_pids(pid: int) -> list[int]:
 
 
 def cpu_probe(server: Server) -> CpuProbe:
-    """Charge a phase the server process's CPU time, and its workers' if it has any.
-
-    (PostgreSQL's backends are left out on purpose: the pool closes overflow connections
-    under load, so the backends alive at both ends of a phase miss part of the work.)
-    """
+    """Charge a phase the server process's CPU time, and its workers' if it has any
+    (`run_load` adds PostgreSQL's backends when it counts them)."""
 
     async def probe() -> dict[str, list[int]]:
         return {"server": [server.pid, *child_pids(server.pid)]}
@@ -232,3 +229,12 @@ class BackendCounter:
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
         )
         return int(made or 0), int(open_now or 0)
+
+    async def backend_pids(self) -> list[int]:
+        """The backends connected to the database now, but this counter's own."""
+        assert self._conn is not None
+        rows = await self._conn.fetch(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row["pid"] for row in rows]
