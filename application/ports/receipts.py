@@ -19,11 +19,19 @@ class ReceiptRepository(Protocol):
 
     async def get(self, receipt_id: str) -> Receipt | None: ...
 
-    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
-        """The next number of the tenant's receipts of `year` for the payment's receipt,
-        taken in the caller's transaction: the counter stays held until it ends, and a
-        rollback gives the number back, so the numbers have no gap even with several
-        processes. None, and no number taken, when the payment has its receipt already."""
+    async def next_number(self, tenant_id: str, year: int, payment_id: str) -> str | None:
+        """The number of the payment's receipt, `R-{year}-{sequence:06d}` with the next
+        sequence of the tenant's receipts of `year`, taken in the caller's transaction:
+        the counter stays held until it ends, and a rollback gives the number back, so
+        the numbers have no gap even with several processes. None, and no number taken,
+        when the payment has its receipt already.
+
+        A store that sends its writes together (PostgreSQL) takes the number in the
+        statement that commits them, holding the counter for that statement alone; until
+        then it answers a stand-in, which it writes as the number wherever the unit of
+        work writes it (the receipt, its merchant event, its mail). That the payment had
+        its receipt is then known at commit too: the receipt's `add` fails there
+        (StaleAggregateError), and no number is taken."""
         ...
 
 

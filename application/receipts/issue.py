@@ -12,7 +12,7 @@ from domain.events import PaymentCaptured
 from domain.mail import MailKind, OutboxMail
 from domain.money import format_amount
 from domain.payment import Payment
-from domain.receipt import Receipt, ReceiptLine, receipt_number
+from domain.receipt import Receipt, ReceiptLine
 from domain.tenant import Tenant
 
 
@@ -48,14 +48,14 @@ class IssueReceiptOnCapture:
         lines, invoice_number = await self._lines(uow, payment, event)
         year = event.occurred_at.year
         # Last, so the counter is held for as short as can be; None: issued already.
-        sequence = await uow.receipts.next_sequence(payment.tenant_id, year, payment.id)
-        if sequence is None:
+        number = await uow.receipts.next_number(payment.tenant_id, year, payment.id)
+        if number is None:
             return
         receipt = Receipt(
             id=self._ids.new("rcpt"),
             tenant_id=payment.tenant_id,
             payment_id=payment.id,
-            number=receipt_number(year, sequence),
+            number=number,
             merchant_name=tenant.name if tenant is not None else payment.tenant_id,
             currency=payment.currency,
             lines=lines,

@@ -8,6 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from application.ports.repositories import PageRequest
 from tests.e2e.conftest import OTHER_TENANT, Api, payment_body
 
 pytestmark = pytest.mark.parametrize(
@@ -115,3 +116,27 @@ async def test_the_receipt_is_a_real_pdf_with_its_text(api: Api):
     assert "$1,130.00" in text
     assert "R-" in text and "-000001" in text
     assert "Acme" in text
+
+
+async def test_the_number_is_the_same_in_the_receipt_its_event_and_its_mail(api: Api):
+    """On PostgreSQL the number is taken in the statement that commits the success; the
+    event and the mail written with it carry it too, not what stood in for it."""
+    customer = await api.post(
+        "/customers", {"email": "ada@example.com", "name": "Ada"}, role="merchant_admin"
+    )
+    assert customer.status_code == 201, customer.text
+    await charge(api, "ord_0")
+    paid = await charge(api, "ord_1", customer_id=customer.json()["id"])
+
+    receipt = (await api.get(f"/payments/{paid}/receipt")).json()
+    events = (await api.get("/events", type="receipt.issued")).json()["data"]
+    mails = await api.container.list_mail().execute(None, PageRequest(limit=10))
+
+    year = receipt["issued_at"][:4]
+    assert receipt["number"] == f"R-{year}-000002"
+    assert [e["data"]["object"] for e in events if e["data"]["object"]["payment_id"] == paid] == [
+        receipt
+    ]
+    [mail] = mails.data
+    assert mail.subject == f"Your receipt R-{year}-000002 from Acme"
+    assert f"Your receipt R-{year}-000002 is attached." in mail.body

@@ -25,8 +25,6 @@ from tests.perf.harness import BenchError, MakeCall
 _TABLE = re.compile(r"^\s*(SELECT\b.*?\bFROM|INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.I | re.S)
 # A unit of work's batch of writes (adapters/persistence/sql/write_batch.py): WITH w0 AS (…)
 _BATCHED = re.compile(r"\bw\d+ AS \((INSERT INTO|UPDATE) (\w+)")
-# … and the statement that runs after it (UnitOfWork.after_writes)
-_AFTER = re.compile(r"kassa_sent AS \(SELECT .*?\) (INSERT INTO|UPDATE|DELETE FROM) (\w+)", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +80,6 @@ class _Tally:
 
     def _statement(self, _conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         batched = [f"{verb.split()[0]} {table}" for verb, table in _BATCHED.findall(sql)]
-        batched += [f"then {verb.split()[0]} {table}" for verb, table in _AFTER.findall(sql)]
         if batched:  # named by what it writes: "WITH (INSERT payments + INSERT …)"
             self.statements[f"WITH ({' + '.join(batched)})"] += 1
             return

@@ -39,6 +39,7 @@ class KassaProcess:
     name: str
     process: asyncio.subprocess.Process
     log_path: Path
+    ready_line: str | None = None  # printed once SIGTERM stops it cleanly
 
     @property
     def running(self) -> bool:
@@ -55,10 +56,21 @@ class KassaProcess:
         return await asyncio.wait_for(self.process.wait(), within)
 
     async def terminate(self, within: float = 20) -> int:
-        """SIGTERM, as a process manager stops it; the exit code."""
+        """SIGTERM, as a process manager stops it, once it is up (a process still
+        importing has no handler for it yet and dies of it); the exit code."""
+        if self.ready_line is not None:
+            await self.ready(START_WITHIN_S)
         if self.running:
             self.process.send_signal(signal.SIGTERM)
         return await self.wait(within)
+
+    async def ready(self, within: float) -> None:
+        """Until it prints its ready line, or has ended."""
+        deadline = time.monotonic() + within
+        while self.running and str(self.ready_line) not in self.output():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} did not start within {within:.0f} s")
+            await asyncio.sleep(0.1)
 
 
 async def start(name: str, args: Sequence[str], env: Mapping[str, str], logs: Path) -> KassaProcess:
@@ -105,7 +117,10 @@ async def consume(
 ) -> KassaProcess:
     """`kassa webhooks consume OPTIONS…` in a process of its own."""
     env = kassa_env(database_url, **settings)
-    return await start(name, ["webhooks", "consume", *options], env, logs)
+    started = await start(name, ["webhooks", "consume", *options], env, logs)
+    if "--once" not in options:
+        started.ready_line = "Consuming webhook events"
+    return started
 
 
 async def deliver_events(database_url: str, logs: Path, name: str, **settings: str) -> KassaProcess:

@@ -12,6 +12,8 @@ import pytest
 from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.migrate import upgrade
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from domain.receipt import receipt_number
+from tests.contract.test_receipt_repository import receipt
 from tests.reliability.test_money_safety import TENANT, Kassa, kassa_over_http
 from tests.support.databases import postgres_database
 from tests.support.publishers import RecordingEventPublisher
@@ -43,29 +45,38 @@ async def test_counters_taken_by_several_engines_leave_no_gap_when_one_rolls_bac
         engines = [create_engine(url) for _ in range(4)]
         started = asyncio.Event()
 
-        async def take(engine_index: int, keep: bool) -> int:
-            uow = SqlUnitOfWork(engines[engine_index], RecordingEventPublisher())
+        async def issue(at: int, payment_id: str, *, keep: bool, year: int = 2026) -> None:
+            uow = SqlUnitOfWork(engines[at], RecordingEventPublisher())
             async with uow:
                 await started.wait()
-                sequence = await uow.receipts.next_sequence(TENANT, 2026, f"pay_{engine_index}")
-                assert sequence is not None
-                await asyncio.sleep(0.05)  # hold the counter while the others wait
+                number = await uow.receipts.next_number(TENANT, year, payment_id)
+                assert number is not None
+                await uow.receipts.add(receipt(TENANT, payment_id, number))
+                await asyncio.sleep(0.05)  # the others are at the same point meanwhile
                 if keep:
                     await uow.commit()
-                return sequence
+
+        async def number_of(payment_id: str) -> str:
+            async with SqlUnitOfWork(engines[0], RecordingEventPublisher()) as uow:
+                found = await uow.receipts.for_payment(TENANT, payment_id)
+            assert found is not None
+            return found.number
 
         try:
-            tasks = [asyncio.create_task(take(i % 4, keep=i != 3)) for i in range(8)]
+            paid = [f"pay_{i}" for i in range(8)]
+            tasks = [asyncio.create_task(issue(i % 4, paid[i], keep=i != 3)) for i in range(8)]
             started.set()
             await asyncio.gather(*tasks)
-            uow = SqlUnitOfWork(engines[0], RecordingEventPublisher())
-            async with uow:
-                following = await uow.receipts.next_sequence(TENANT, 2026, "pay_next")
-                other_year = await uow.receipts.next_sequence(TENANT, 2027, "pay_next")
+            kept = [await number_of(p) for p in paid if p != "pay_3"]
+            await issue(0, "pay_next", keep=True)
+            await issue(1, "pay_next_year", keep=True, year=2027)
+            following = await number_of("pay_next")
+            other_year = await number_of("pay_next_year")
         finally:
             for engine in engines:
                 await engine.dispose()
 
-    # Seven kept, one given back: the next number is the eighth, with no hole before it.
-    assert following == 8
-    assert other_year == 1
+    # Seven kept, one given back: 1 to 7, and the next number is the eighth.
+    assert sorted(kept) == [receipt_number(2026, n) for n in range(1, 8)]
+    assert following == receipt_number(2026, 8)
+    assert other_year == receipt_number(2027, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.persistence.memory.repositories import Staging, fresh_copy
 from application.errors import StaleAggregateError
-from domain.receipt import Receipt
+from domain.receipt import Receipt, receipt_number
 
 
 class InMemoryReceiptRepository:
@@ -37,7 +37,7 @@ class InMemoryReceiptRepository:
     async def get(self, receipt_id: str) -> Receipt | None:
         return fresh_copy(self._table.get(receipt_id))
 
-    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
+    async def next_number(self, tenant_id: str, year: int, payment_id: str) -> str | None:
         key = (tenant_id, year)
         await self._s.hold(f"receipt-counter:{tenant_id}:{year}")
         if any(r.payment_id == payment_id for r in self._table.values()):
@@ -46,4 +46,4 @@ class InMemoryReceiptRepository:
         sequence = self._taken.get(key, counters.get(key, 0)) + 1
         self._taken[key] = sequence
         self._s.writes.append(lambda: counters.__setitem__(key, sequence))
-        return sequence
+        return receipt_number(year, sequence)

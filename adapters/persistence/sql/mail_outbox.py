@@ -10,10 +10,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from adapters.persistence.sql.leases import claim_leased
 from adapters.persistence.sql.mapping import OUTBOX_MAIL, OUTBOX_MAIL_PROGRESS
 from adapters.persistence.sql.pagination import newest_first_page
-from adapters.persistence.sql.statements import (
-    ConnectionSource,
-    update_versioned,
-)
+from adapters.persistence.sql.statements import WriteSource, new_row, update_versioned
 from adapters.persistence.sql.tables import mail_outbox
 from application.ports.repositories import Page, PageRequest
 from domain.mail import MailStatus, OutboxMail
@@ -29,12 +26,16 @@ def _is_due(now: datetime) -> ColumnElement[bool]:
 
 
 class SqlMailOutbox:
-    def __init__(self, source: ConnectionSource) -> None:
+    def __init__(self, source: WriteSource) -> None:
         self._source = source
 
     async def add(self, mail: OutboxMail) -> None:
-        conn = await self._source.connection()
-        await conn.execute(mail_outbox.insert(), OUTBOX_MAIL.to_row(mail))
+        """With the unit of work's other writes (a receipt's mail goes in the statement
+        that takes the receipt's number, and carries it)."""
+        row = OUTBOX_MAIL.to_row(mail)
+        await self._source.write(
+            new_row(self._source.dialect, mail_outbox, row, ["id"], f"Mail {mail.id}")
+        )
 
     async def get(self, mail_id: str) -> OutboxMail | None:
         conn = await self._source.connection()

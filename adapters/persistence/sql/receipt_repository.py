@@ -1,11 +1,12 @@
 """The SQL receipts and their counters: one row per tenant and year, bumped in the
-issuing transaction (INSERT … ON CONFLICT DO UPDATE … RETURNING), so numbers are gapless."""
+issuing transaction (INSERT … ON CONFLICT DO UPDATE … RETURNING), so numbers are gapless;
+on PostgreSQL in the very statement that commits it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, exists, literal, select, table
+from sqlalchemy import Integer, String, Text, bindparam, cast, exists, func, literal, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -14,22 +15,21 @@ from adapters.persistence.sql.statements import WriteSource, new_row
 from adapters.persistence.sql.tables import receipt_counters, receipts
 from adapters.persistence.sql.write_batch import Write
 from application.errors import StaleAggregateError
-from domain.receipt import Receipt
+from domain.receipt import Receipt, receipt_number
 
 _counter = receipt_counters.c
+# What a receipt's number reads until its statement takes it (PostgreSQL), + payment id.
+_STAND_IN = "kassa:receipt-number-of:"
 
 
-def _bump(dialect: str) -> UpdateBase:
-    """Take the next number unless the payment has its receipt: the row is created at 1
-    or incremented, and stays locked by this transaction until it ends (PostgreSQL's row
-    lock; SQLite's one write lock). No row comes back when the receipt exists."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _bump_sqlite() -> UpdateBase:
+    """Take the next sequence unless the payment has its receipt: the row is created at 1
+    or incremented, and SQLite's one write lock holds it until the transaction ends. No
+    row comes back when the receipt exists."""
     first = select(
         bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
     ).where(~exists().where(receipts.c.payment_id == bindparam("payment_id", type_=String)))
-    if dialect == "postgresql":  # after the unit of work's waiting writes, in one statement
-        first = first.select_from(table("kassa_sent"))
-    stmt = insert(receipt_counters).from_select(
+    stmt = sqlite.insert(receipt_counters).from_select(
         [_counter.tenant_id, _counter.year, _counter.last_sequence], first
     )
     return stmt.on_conflict_do_update(
@@ -38,7 +38,30 @@ def _bump(dialect: str) -> UpdateBase:
     ).returning(_counter.last_sequence)
 
 
-_BUMP = {name: _bump(name) for name in ("postgresql", "sqlite")}
+def _bump_postgresql() -> UpdateBase:
+    """Take the next number as a batched write (see `Write.stand_in`): after the unit of
+    work's other waiting writes (FROM kassa_sent: the payment's change, so the payment's
+    row lock comes before the counter's, as on every path), in the statement that
+    commits, so the counter's row is held for that statement alone. It RETURNs the number
+    itself, `R-{year}-{sequence:06d}` (`receipt_number`), as `taken`. A payment that has
+    its receipt already is refused by the receipt's insert, which undoes the bump."""
+    first = select(
+        bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
+    ).select_from(table("kassa_sent"))
+    stmt = postgresql.insert(receipt_counters).from_select(
+        [_counter.tenant_id, _counter.year, _counter.last_sequence], first
+    )
+    sequence = cast(_counter.last_sequence, Text)
+    digits = func.lpad(sequence, func.greatest(6, func.length(sequence)), "0")
+    number = literal("R-", Text) + cast(_counter.year, Text) + literal("-", Text) + digits
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "year"],
+        set_={"last_sequence": _counter.last_sequence + 1},
+    ).returning(number.label("taken"))
+
+
+_BUMP_SQLITE = _bump_sqlite()
+_BUMP_POSTGRESQL = _bump_postgresql()
 
 
 class SqlReceiptRepository:
@@ -74,8 +97,17 @@ class SqlReceiptRepository:
         )
         return RECEIPT.from_row(row) if row is not None else None
 
-    async def next_sequence(self, tenant_id: str, year: int, payment_id: str) -> int | None:
+    async def next_number(self, tenant_id: str, year: int, payment_id: str) -> str | None:
         params = {"tenant_id": tenant_id, "year": year, "payment_id": payment_id}
-        result = await self._source.after_writes(Write(_BUMP[self._source.dialect], params))
-        taken = result.scalar_one_or_none()
-        return int(taken) if taken is not None else None
+        if self._source.dialect == "postgresql":
+            stand_in = f"{_STAND_IN}{payment_id}"
+            await self._source.write(
+                Write(
+                    _BUMP_POSTGRESQL, params, expect=1, stand_in=stand_in,
+                    row=(receipt_counters.name, tenant_id, year),
+                )
+            )  # fmt: skip
+            return stand_in
+        conn = await self._source.connection()
+        taken = (await conn.execute(_BUMP_SQLITE, params)).scalar_one_or_none()
+        return receipt_number(year, int(taken)) if taken is not None else None

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, Table, bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,8 +36,6 @@ class WriteSource(ConnectionSource, Protocol):
     async def single_statement(self) -> AsyncConnection: ...
 
     async def write(self, write: Write) -> None: ...
-
-    async def after_writes(self, statement: Write) -> CursorResult[Any]: ...
 
 
 def new_row(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.sql.audit_repository import SqlAuditRepository
@@ -89,14 +88,6 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         if self._batch:
             await self._batch.send(conn)
         return conn
-
-    async def after_writes(self, statement: Write) -> CursorResult[Any]:
-        """Run `statement` in the transaction after every waiting write; on PostgreSQL in
-        the same round trip, where it must select FROM kassa_sent (see `WriteBatch.send`)."""
-        conn = await self._in_transaction_now()
-        if self._batch is None:
-            return await conn.execute(statement.statement, dict(statement.params))
-        return await self._batch.send(conn, then=statement)
 
     async def _in_transaction_now(self) -> AsyncConnection:
         if self._conn is None:  # checked out for the transaction: no autocommit first

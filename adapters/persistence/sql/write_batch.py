@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, Dialect, Select
+from sqlalchemy import Dialect, Select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import UpdateBase
@@ -43,6 +43,12 @@ class Write:
     # The row it changes: a second write to the same row is not sent in the same
     # statement (PostgreSQL would apply only one of them).
     row: Hashable | None = None
+    # A write that takes a value the writes after it need (a receipt's number): its
+    # statement selects FROM kassa_sent, so it runs after the writes before it, and
+    # RETURNs one text column, `taken`; wherever `stand_in` appears in a text parameter
+    # of a later write, the value taken is written instead (so what carries it must be
+    # written through the unit of work's `write`, not run at once).
+    stand_in: str | None = None
 
     def failed(self) -> Exception:
         if self.conflict is None:
@@ -67,17 +73,22 @@ async def run_now(conn: AsyncConnection, write: Write) -> None:
 
 @dataclass(slots=True)
 class WriteBatch:
-    """The writes a PostgreSQL unit of work has not sent yet, in order."""
+    """The writes a PostgreSQL unit of work has not sent yet, in order, and the values its
+    stand-ins took in the statements sent before."""
 
     _writes: list[Write] = field(default_factory=list)
     _rows: set[Hashable] = field(default_factory=set)
+    _taken: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self._writes)
 
     def changes(self, write: Write) -> bool:
-        """Whether a waiting write already changes the row `write` changes."""
-        return write.row is not None and write.row in self._rows
+        """Whether `write` must wait for the waiting writes to go first: one of them
+        changes the same row, or takes a value too (one a statement)."""
+        if write.row is not None and write.row in self._rows:
+            return True
+        return write.stand_in is not None and any(w.stand_in for w in self._writes)
 
     def add(self, write: Write) -> None:
         self._writes.append(write)
@@ -85,25 +96,40 @@ class WriteBatch:
             self._rows.add(write.row)
 
     def clear(self) -> None:
+        """Forget the waiting writes, and what earlier statements took (a rollback)."""
+        self._drop_waiting()
+        self._taken.clear()
+
+    def _drop_waiting(self) -> None:
         self._writes.clear()
         self._rows.clear()
 
-    async def send(self, conn: AsyncConnection, then: Write | None = None) -> CursorResult[Any]:
+    async def send(self, conn: AsyncConnection) -> None:
         """Send every waiting write as one statement, or raise the error of the one that
-        failed (nothing of the statement is kept then). `then`, a statement that selects
-        FROM kassa_sent (the row that checks the writes), runs after them in the same
-        statement, its result returned: it cannot overtake them, nor their row locks."""
+        failed (nothing of the statement is kept then)."""
         writes = list(self._writes)
-        self.clear()
+        self._drop_waiting()
         dialect = conn.dialect
-        templates = tuple(_template(w.statement, tuple(w.params), dialect, True) for w in writes)
-        last = _template(then.statement, tuple(then.params), dialect, False) if then else None
-        sql = _statement(templates, tuple(w.expect for w in writes), last)
+        templates = tuple(
+            _template(w.statement, tuple(w.params), dialect, w.stand_in is None) for w in writes
+        )
         values = [v for t, w in zip(templates, writes, strict=True) for v in t.values(w.params)]
-        if last is not None and then is not None:
-            values += last.values(then.params)
+        if self._taken:  # stand-ins whose values earlier statements took
+            values = [_with_taken(v, self._taken) for v in values]
+        taking = next((i for i, w in enumerate(writes) if w.stand_in is not None), None)
+        wrapped: tuple[int, ...] = ()
+        if taking is not None:
+            stand_in = writes[taking].stand_in
+            first_after = sum(len(t.bindings) for t in templates[: taking + 1])
+            wrapped = tuple(
+                i
+                for i in range(first_after, len(values))
+                if isinstance(values[i], str) and stand_in in values[i]
+            )
+            values.append(stand_in)
+        sql = _statement(templates, tuple(w.expect for w in writes), taking, wrapped)
         try:
-            return await conn.exec_driver_sql(sql, tuple(values))
+            result = await conn.exec_driver_sql(sql, tuple(values))
         except IntegrityError as exc:
             if (spoken := _spoken(exc, writes)) is None:
                 raise
@@ -113,6 +139,16 @@ class WriteBatch:
             if failed is None:
                 raise
             raise writes[int(failed.group(1))].failed() from None
+        if taking is not None:
+            self._taken[str(writes[taking].stand_in)] = result.one()[-1]
+
+
+def _with_taken(value: Any, taken: Mapping[str, str]) -> Any:
+    if not isinstance(value, str):
+        return value
+    for stand_in, found in taken.items():
+        value = value.replace(stand_in, found)
+    return value
 
 
 _OWN = object()  # in a binding: the value comes from the write's parameters
@@ -128,10 +164,17 @@ class _Template:
     # statement carries it itself (`version + 1`), else _OWN.
     bindings: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
 
-    def render(self, offset: int) -> str:
-        return "".join(
-            part if i % 2 == 0 else f"${int(part) + offset}" for i, part in enumerate(self.parts)
-        )
+    def render(self, offset: int, wrap: Callable[[int], str] | None = None) -> str:
+        """The SQL with its parameters numbered from `offset` + 1; `wrap` may write one
+        (by its number) as an expression instead."""
+        found = []
+        for i, part in enumerate(self.parts):
+            if i % 2 == 0:
+                found.append(part)
+            else:
+                number = int(part) + offset
+                found.append(wrap(number) if wrap else f"${number}")
+        return "".join(found)
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
         found = []
@@ -164,18 +207,34 @@ def _template(
 
 @functools.lru_cache(maxsize=512)
 def _statement(
-    templates: tuple[_Template, ...], expects: tuple[int | None, ...], then: _Template | None
+    templates: tuple[_Template, ...],
+    expects: tuple[int | None, ...],
+    taking: int | None,
+    wrapped: tuple[int, ...],
 ) -> str:
-    ctes, checks, offset = [], [], 0
+    """`taking`: the write that takes a value (it selects FROM kassa_sent, the checks of
+    the writes before it); `wrapped`: the parameters (0-based) of later writes that hold
+    its stand-in, which comes last, as the final parameter."""
+    stand_in = f"${sum(len(t.bindings) for t in templates) + 1}"
+
+    def wrap(number: int) -> str:
+        if number - 1 not in wrapped:
+            return f"${number}"
+        return f"replace(${number}, {stand_in}, (SELECT taken FROM w{taking}))"
+
+    ctes: list[str] = []
+    checks: list[str] = []
+    offset = 0
     for i, (template, expect) in enumerate(zip(templates, expects, strict=True)):
-        ctes.append(f"w{i} AS ({template.render(offset)})")
+        if i == taking:
+            ctes.append(f"kassa_sent AS (SELECT {', '.join(checks) or 1})")
+        ctes.append(f"w{i} AS ({template.render(offset, wrap)})")
         offset += len(template.bindings)
         count = f"(SELECT count(*) FROM w{i})"
         checks.append(count if expect is None else f"kassa_expect({count}, {expect}, {i})")
-    if then is None:
-        return f"WITH {', '.join(ctes)} SELECT {', '.join(checks)}"
-    sent = f"kassa_sent AS (SELECT {', '.join(checks) or 1})"
-    return f"WITH {', '.join([*ctes, sent])} {then.render(offset)}"
+    if taking is not None:
+        checks.append(f"(SELECT taken FROM w{taking})")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(checks)}"
 
 
 def _spoken(exc: IntegrityError, writes: Sequence[Write]) -> Exception | None:
