@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
@@ -9,6 +10,7 @@ from dependency_injector import providers
 
 from application.payments.queries import GetPayment
 from domain.payment import Payment
+from entrypoints.container import Container
 from entrypoints.http.edge.request_id import RequestIdLogFilter
 from entrypoints.http.health import RememberedCheck
 from tests.e2e.conftest import Api, payment_body
@@ -152,3 +154,16 @@ async def test_the_gateway_check_is_remembered_for_a_few_seconds_only() -> None:
     now[0] = 5.0
     assert not await check.ok()
     assert asked == [0.0, 5.0]
+
+
+async def test_what_start_up_made_is_kept_out_of_the_collector_while_serving(
+    container: Container,
+) -> None:
+    """gc.freeze once started (the collector's full pauses walk only what requests make),
+    and unfrozen at shutdown."""
+    frozen_before = gc.get_freeze_count()
+    async with Api.serving(container) as api:
+        frozen = gc.get_freeze_count()
+        assert (await api.client.get("/health")).status_code == 200
+    assert frozen > frozen_before
+    assert gc.get_freeze_count() == 0

@@ -3,9 +3,10 @@
 Targets (issue 13), one worker, 32 connections, closed loop: the charge with an
 Idempotency-Key reaches ×0.6 of the bare endpoint's throughput, without one ×0.75; open
 loop at half the bare endpoint's saturated rate, each has p99 under 50 ms. Beside them:
-server CPU per request, round trips per request, new PostgreSQL backends while recording
-(0: the pool does not churn), and the keyed charge again with two workers. A miss is
-printed, not raised.
+server and PostgreSQL CPU per request, round trips per request, new PostgreSQL backends
+while recording (0: the pool does not churn), each charge open loop at half its own
+closed-loop rate (its latency below saturation: not a target), and the keyed charge again
+with two workers. A miss is printed, not raised.
 """
 
 from __future__ import annotations
@@ -78,15 +79,11 @@ async def main() -> None:
             bare_result = await _load(
                 bare.base_url, bare_charge("bare"), plan, BARE, cpu_probe(bare), url
             )
-        half = dataclasses.replace(
-            plan,
-            rate=max(bare_result.throughput / 2, 1.0),
-            requests=max(int(bare_result.throughput / 2 * OPEN_LOOP_SECONDS), 50),
-            warmup=min(plan.warmup, 100),
-        )
+        half = _open_loop(plan, bare_result.throughput / 2)
         setup = await prepare_kassa(url)
         closed: list[LoadResult] = []
         opened: list[LoadResult] = []
+        own: list[LoadResult] = []  # open loop at half the path's own closed-loop rate
         # A server of its own per path: what an open-loop overload leaves behind must not be
         # counted against the next path (on one shared server the second path measured slower).
         for label, keyed in ((KEYED, True), (PLAIN, False)):
@@ -94,6 +91,10 @@ async def main() -> None:
                 cpu = cpu_probe(kassa)
                 charges = _charges(setup, label, keyed)
                 closed.append(await _load(kassa.base_url, charges, plan, label, cpu, url))
+                calm = _open_loop(plan, closed[-1].throughput / 2)  # before the overload,
+                charges = _charges(setup, f"{label} h", keyed)  # whose backlog outlives it
+                named = f"{label}, open loop {calm.rate:.0f}/s (half its own)"
+                own.append(await _load(kassa.base_url, charges, calm, named, cpu, url))
                 charges = _charges(setup, f"{label} o", keyed)
                 named = f"{label}, open loop {half.rate:.0f}/s"
                 opened.append(await _load(kassa.base_url, charges, half, named, cpu, url))
@@ -109,7 +110,7 @@ async def main() -> None:
         trips = await _round_trips(url, await prepare_kassa(url))
 
     print()
-    print(format_table([bare_result, *closed, *opened, two]))
+    print(format_table([bare_result, *closed, *opened, *own, two]))
     print()
     print(
         "Targets (closed loop: Kassa/bare throughput; open loop at half the bare rate: "
@@ -117,17 +118,29 @@ async def main() -> None:
     )
     for result, open_result in zip(closed, opened, strict=True):
         print("  " + _judge(result, bare_result, open_result))
+    for result in own:  # not a target: the latency of the path below its saturation
+        print(f"  {result.label}: p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms")
     one = closed[0]
     print(
         f"  2 workers vs 1 (keyed): {two.throughput:.0f} vs {one.throughput:.0f} req/s "
         f"(×{two.throughput / one.throughput if one.throughput else 0:.2f}), server CPU/req "
         f"{two.cpu_ms.get('server', 0):.2f} vs {one.cpu_ms.get('server', 0):.2f} ms"
     )
-    print(churn_line([bare_result, *closed, *opened, two]))
+    print(churn_line([bare_result, *closed, *opened, *own, two]))
     print()
     print("PostgreSQL round trips per request (in process, sequential, statement cache warm):")
     for trip in trips:
         print("  " + trip.describe())
+
+
+def _open_loop(plan: LoadPlan, rate: float) -> LoadPlan:
+    """`plan` at `rate` requests/s, open loop, for OPEN_LOOP_SECONDS."""
+    return dataclasses.replace(
+        plan,
+        rate=max(rate, 1.0),
+        requests=max(int(rate * OPEN_LOOP_SECONDS), 50),
+        warmup=min(plan.warmup, 100),
+    )
 
 
 def _charges(setup: KassaSetup, label: str, keyed: bool) -> MakeCall:
