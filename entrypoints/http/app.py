@@ -151,7 +151,7 @@ async def _freeze_start_up_heap(_app: Litestar) -> AsyncIterator[None]:
     """Once started, move what start-up made (modules, the app, pools, caches) out of the
     garbage collector's sight (`gc.freeze`): its full collections then walk only what
     requests made since. They paused every request for 117-139 ms under load before (a
-    charge's p99 at a third of its capacity was 124 ms, its p90 4.4 ms), 18-23 ms after.
+    charge's p99 at half its capacity was 124 ms, its p90 4.4 ms), 18-23 ms after.
     (No collection first: a full one costs as much as the pause avoided, at every start.)"""
     gc.freeze()
     try:
