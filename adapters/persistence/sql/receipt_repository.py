@@ -6,9 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, bindparam, cast, exists, func, literal, select, table
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    table,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.expression import Selectable
 
 from adapters.persistence.sql.mapping import RECEIPT
 from adapters.persistence.sql.statements import WriteSource, new_row
@@ -22,46 +34,45 @@ _counter = receipt_counters.c
 _STAND_IN = "kassa:receipt-number-of:"
 
 
-def _bump_sqlite() -> UpdateBase:
-    """Take the next sequence unless the payment has its receipt: the row is created at 1
-    or incremented, and SQLite's one write lock holds it until the transaction ends. No
-    row comes back when the receipt exists."""
-    first = select(
-        bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
-    ).where(~exists().where(receipts.c.payment_id == bindparam("payment_id", type_=String)))
-    stmt = sqlite.insert(receipt_counters).from_select(
+def _bump(insert: Any, first: Selectable, taken: Any) -> UpdateBase:
+    """INSERT the tenant's counter for the year at 1, or increment it, from `first` (its
+    tenant, year and 1), RETURNING `taken`. The row stays held until the transaction
+    ends (PostgreSQL's row lock; SQLite's one write lock)."""
+    stmt = insert(receipt_counters).from_select(
         [_counter.tenant_id, _counter.year, _counter.last_sequence], first
     )
-    return stmt.on_conflict_do_update(
+    bumped: UpdateBase = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "year"],
         set_={"last_sequence": _counter.last_sequence + 1},
-    ).returning(_counter.last_sequence)
+    ).returning(taken)
+    return bumped
 
 
-def _bump_postgresql() -> UpdateBase:
-    """Take the next number as a batched write (see `Write.stand_in`): after the unit of
-    work's other waiting writes (FROM kassa_sent: the payment's change, so the payment's
-    row lock comes before the counter's, as on every path), in the statement that
-    commits, so the counter's row is held for that statement alone. It RETURNs the number
-    itself, `R-{year}-{sequence:06d}` (`receipt_number`), as `taken`. A payment that has
-    its receipt already is refused by the receipt's insert, which undoes the bump."""
-    first = select(
-        bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1)
-    ).select_from(table("kassa_sent"))
-    stmt = postgresql.insert(receipt_counters).from_select(
-        [_counter.tenant_id, _counter.year, _counter.last_sequence], first
-    )
+_FIRST = select(bindparam("tenant_id", type_=String), bindparam("year", type_=Integer), literal(1))
+# SQLite: the next sequence, unless the payment has its receipt (then no row comes back).
+_BUMP_SQLITE = _bump(
+    sqlite.insert,
+    _FIRST.where(~exists().where(receipts.c.payment_id == bindparam("payment_id", type_=String))),
+    _counter.last_sequence,
+)
+
+
+def _number() -> Any:
+    """`receipt_number` in SQL: R-{year}-{sequence:06d}."""
     sequence = cast(_counter.last_sequence, Text)
     digits = func.lpad(sequence, func.greatest(6, func.length(sequence)), "0")
-    number = literal("R-", Text) + cast(_counter.year, Text) + literal("-", Text) + digits
-    return stmt.on_conflict_do_update(
-        index_elements=["tenant_id", "year"],
-        set_={"last_sequence": _counter.last_sequence + 1},
-    ).returning(number.label("taken"))
+    return literal("R-", Text) + cast(_counter.year, Text) + literal("-", Text) + digits
 
 
-_BUMP_SQLITE = _bump_sqlite()
-_BUMP_POSTGRESQL = _bump_postgresql()
+# PostgreSQL: the next number as a batched write (see `Write.stand_in`), after the unit of
+# work's other waiting writes (FROM kassa_sent: the payment's change, so the payment's row
+# lock comes before the counter's, as on every path), in the statement that commits, so
+# the counter's row is held for that statement alone. It RETURNs the number itself as
+# `taken`. A payment that has its receipt already is refused by the receipt's insert,
+# which undoes the bump.
+_BUMP_POSTGRESQL = _bump(
+    postgresql.insert, _FIRST.select_from(table("kassa_sent")), _number().label("taken")
+)
 
 
 class SqlReceiptRepository:
