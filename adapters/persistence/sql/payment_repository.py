@@ -47,7 +47,7 @@ from domain.statuses import PaymentStatus, RefundState, RefundStatus
 # How each database names a violation of the one unique index on (tenant_id, order_id).
 _ORDER_CLAIM_VIOLATIONS = ("uq_payments_order_claim", "payments.tenant_id, payments.order_id")
 _NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
-# Built once, with bind parameters: every charge without allow_additional runs it.
+# Built once, with bind parameters: an order's payments, newest first.
 _FOR_ORDER = (
     select(payments)
     .where(
