@@ -87,7 +87,6 @@ Index(
 )
 Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
 Index("ix_payments_tenant_order", payments.c.tenant_id, payments.c.order_id)
-Index("ix_payments_tenant_invoice", payments.c.tenant_id, payments.c.invoice_id)
 Index("uq_payments_gateway_payment_id", payments.c.gateway_payment_id, unique=True)
 
 refunds = Table(
