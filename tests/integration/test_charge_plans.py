@@ -14,7 +14,7 @@ import dataclasses
 
 import msgspec
 import pytest
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.sql.engine import create_engine
@@ -61,7 +61,7 @@ async def test_what_a_charge_reads_of_payments_does_not_grow_with_the_tenant() -
     assert read / CHARGES <= READ_PER_CHARGE, f"{read / CHARGES:.1f} rows read per charge"
 
 
-async def _settled(engine: AsyncEngine, query: object) -> int:
+async def _settled(engine: AsyncEngine, query: TextClause) -> int:
     """The statistic once the ended backends have reported it (it stops changing)."""
     last = -1
     for _ in range(50):

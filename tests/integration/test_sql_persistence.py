@@ -6,10 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.sql.engine import create_engine
 from adapters.persistence.sql.tables import payments
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError
@@ -146,3 +147,34 @@ async def test_overlapping_saves_of_one_payment_let_only_the_first_win(uow, uniq
         stored = await work.payments.get(payment.tenant_id, payment.id)
     assert stored is not None
     assert (stored.status.value, stored.version) == ("requires_capture", 1)
+
+
+@pytest.mark.postgres
+async def test_a_write_on_a_connection_the_server_closed_fails_once_then_the_next_goes_through(
+    postgres_url: str, publisher: RecordingEventPublisher, unique: str
+):
+    """A unit of work's writes go to the driver directly in autocommit; a connection the
+    server closed is still SQLAlchemy's error, and it is replaced rather than kept."""
+    engine = create_engine(postgres_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            backend = await conn.scalar(text("SELECT pg_backend_pid()"))
+        admin = create_engine(postgres_url, pool_size=1)
+        async with admin.connect() as conn:
+            ended = text("SELECT pg_terminate_backend(:pid, 5000)")
+            assert await conn.scalar(ended, {"pid": backend})
+        await admin.dispose()
+        first = new_payment(f"pay_{unique}_a", f"ten_{unique}")
+        with pytest.raises(DBAPIError):
+            async with SqlUnitOfWork(engine, publisher) as work:
+                await work.payments.add(first)
+                await work.commit()
+        second = new_payment(f"pay_{unique}_b", f"ten_{unique}")
+        async with SqlUnitOfWork(engine, publisher) as work:
+            await work.payments.add(second)
+            await work.commit()
+        async with SqlUnitOfWork(engine, publisher) as work:
+            assert await work.payments.get(second.tenant_id, second.id) is not None
+            assert await work.payments.get(first.tenant_id, first.id) is None
+    finally:
+        await engine.dispose()

@@ -131,7 +131,8 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         for handler in self._handlers:  # inside the transaction: they commit with it
             await handler.handle(self, list(self._seen))
         if self._batch:  # in the transaction, or alone: one statement is atomic
-            await self._batch.send(await self._checked_out())
+            conn = await self._checked_out()
+            await self._batch.send(conn, autocommit=not self._in_transaction)
         await self._release(commit=True)
         events: list[DomainEvent] = []
         for aggregate in self._seen:
