@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
@@ -171,25 +170,6 @@ class ConsumerRunner:
                 continue
             if drifts:
                 log.info("Reconciliation settled %d drift(s)", len(drifts))
-
-
-async def run_until_signalled(
-    runner: ConsumerRunner, once: bool = False, ready: Callable[[], None] | None = None
-) -> Tally:
-    """`runner.run()`, or `runner.drain()` when `once`, until SIGTERM or SIGINT stops it
-    (the events in hand are finished first). `ready` is called once the signals are
-    handled: from then on SIGTERM stops the runner cleanly."""
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for signum in signals:
-        loop.add_signal_handler(signum, runner.stop)
-    if ready is not None:
-        ready()
-    try:
-        return await (runner.drain() if once else runner.run())
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)
 
 
 @asynccontextmanager

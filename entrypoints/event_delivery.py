@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -93,18 +92,6 @@ class EventDeliveryRunner:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-
-
-async def run_until_signalled(runner: EventDeliveryRunner, once: bool = False) -> Counter[str]:
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for signum in signals:
-        loop.add_signal_handler(signum, runner.stop)
-    try:
-        return await runner.run(until_empty=once)
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)
 
 
 @asynccontextmanager

@@ -15,9 +15,10 @@ from entrypoints.cli.context import CliState, pass_state, run
 from entrypoints.cli.payments import json_option, page_options
 from entrypoints.cli.render import echo_json, table, timestamp
 from entrypoints.container import Container
-from entrypoints.event_delivery import EventDeliveryRunner, run_until_signalled
+from entrypoints.event_delivery import EventDeliveryRunner
 from entrypoints.http.events.resources import delivery_resource, endpoint_resource, event_resource
 from entrypoints.log_format import configure_logging
+from entrypoints.signals import run_until_signalled
 
 
 @click.group()
@@ -98,7 +99,8 @@ def deliver(state: CliState, once: bool) -> None:
 
     async def work(c: Container) -> Any:
         try:
-            return await run_until_signalled(EventDeliveryRunner(c), once=once)
+            runner = EventDeliveryRunner(c)
+            return await run_until_signalled(runner.stop, runner.run(until_empty=once))
         finally:
             await c.webhook_sender().aclose()
 

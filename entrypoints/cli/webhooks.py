@@ -24,10 +24,10 @@ from entrypoints.consumer import (
     ConsumerRunner,
     InboxWakeup,
     Tally,
-    run_until_signalled,
 )
 from entrypoints.container import Container
 from entrypoints.log_format import configure_logging
+from entrypoints.signals import run_until_signalled
 
 gateway_option = click.option(
     "--gateway",
@@ -176,7 +176,8 @@ def consume(
             reconcile_every=reconcile_every or None,
         )
         try:
-            return await run_until_signalled(runner, once=once, ready=None if once else ready)
+            work = runner.drain() if once else runner.run()
+            return await run_until_signalled(runner.stop, work, ready=None if once else ready)
         finally:
             await wakeup.close()
 

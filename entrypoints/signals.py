@@ -1,0 +1,34 @@
+"""Running a standalone worker (`kassa webhooks consume`, `kassa events deliver`) until
+SIGTERM or SIGINT asks it to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def run_until_signalled(
+    stop: Callable[[], None], work: Awaitable[T], ready: Callable[[], None] | None = None
+) -> T:
+    """`work` until SIGTERM or SIGINT calls `stop`, which lets it finish what it holds
+    first. `ready` is called once the signals are handled: from then on SIGTERM stops the
+    work cleanly. Meanwhile what start-up made is out of the collector's sight
+    (`gc.freeze`, as the HTTP app does once started)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop)
+    if ready is not None:
+        ready()
+    gc.freeze()
+    try:
+        return await work
+    finally:
+        gc.unfreeze()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
