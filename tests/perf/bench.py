@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Sequence
 
 from tests.perf.harness import BenchError, load_average, run_main
+from tests.perf.report import machine_speed, stolen_share
 
 PARTS = {
     "payments": "tests.perf.payments_bench",
@@ -54,8 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"Unknown part(s): {', '.join(unknown)}; choose from {', '.join(PARTS)}.")
         return 2
-    print(f"Kassa benchmark ({load_average()})\n")
+    print(f"Kassa benchmark ({load_average()}; {machine_speed()})\n")
+    started = stolen_share()
     broken = [name for name in chosen if not run_part(name, PARTS[name])]
+    steal, total = stolen_share(started)
+    print(f"CPU time stolen by the hypervisor during the run: {100 * steal / max(total, 1):.1f} %")
     if broken:
         print(f"The run broke in: {', '.join(broken)}.", file=sys.stderr)
         return 1
