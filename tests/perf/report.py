@@ -52,9 +52,10 @@ def load_average() -> str:
 
 
 def machine_speed() -> str:
-    """How fast this machine runs Python today, to compare runs across machines and days
-    by: the same code ran its bare endpoint at 1,790 req/s on a machine doing this loop in
-    0.53 s, and at 520-680 req/s on one doing it in 1.2-1.3 s."""
+    """How fast this machine runs plain Python right now: a rough yardstick to set beside
+    figures from other runs, not a calibration (the bare endpoint did 1,790 req/s in a
+    run where this took 0.53 s, and 509-677 req/s in runs where it took 0.56-1.3 s: the
+    machine's speed under load varies more than this loop shows). Compare ratios."""
     started = time.process_time()
     total = 0
     for number in range(10_000_000):
