@@ -154,8 +154,9 @@ async def _sent_by_driver(conn: AsyncConnection, sql: str, params: tuple[Any, ..
     in autocommit (the statement is its own transaction either way): 156 µs of CPU
     against 423 µs through `exec_driver_sql` for a statement of 80 parameters (measured;
     the greenlet, the cursor adapter and the result machinery). SQLAlchemy's cursor
-    events still fire (round-trip counts, instrumentation) and its exceptions are still
-    what is raised, so nothing above this sees the difference."""
+    events still fire, with neither cursor nor execution context (the round-trip counts
+    listen to them; echo logging does not see the statement), and its exceptions are
+    still what is raised, so the code above this sees no difference."""
     sync = conn.sync_connection
     assert sync is not None, "a connection that is open"
     driver = sync.connection.driver_connection
