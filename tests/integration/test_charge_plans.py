@@ -2,8 +2,8 @@
 `payments` does not grow with the tenant's payments.
 
 Before migration 0012 the duplicate-order check (`tenant_id = … AND order_id = …`) was
-planned, on a young table, through an index on `tenant_id` alone, and its prepared
-statement kept that plan as the table grew: each charge read every payment of its
+planned, on a table nothing had analyzed yet, through an index on `tenant_id` alone, and
+went on being planned so as the table grew: each charge read every payment of its
 tenant, and PostgreSQL's CPU per charge grew with the table (issue 13).
 """
 
