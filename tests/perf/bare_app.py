@@ -93,6 +93,7 @@ def create_bare_app(database_url: str | None = None) -> Litestar:
         ),
         lifespan=[dispose_engine],
         openapi_config=None,
+        logging_config=None,  # as Kassa's; Litestar's own would reconfigure a shared process
         debug=False,
     )
 

@@ -8,7 +8,8 @@ and the driver's (asyncpg, the event loop) are counted: `time.process_time` over
 requests (the least of R runs is the nearest to the cost on a shared machine), then N
 more under cProfile, timed by CPU, for a top list.
 `python -m tests.perf.profile_path [receipt|bare|keyed|plain ...] [--requests N]
-[--repeat R] [--top K] [--dump PREFIX]`.
+[--repeat R] [--top K] [--dump PREFIX]`; `--ratios` runs bare, keyed and plain in turns
+instead and prints each charge's CPU ratio to bare, round by round.
 """
 
 from __future__ import annotations
@@ -173,6 +174,42 @@ async def bare(options: argparse.Namespace) -> None:
         await measure("bare", create_bare_app(url), lambda _: bare_charge, options)
 
 
+async def ratios(options: argparse.Namespace) -> None:
+    """Bare, keyed and plain in turns of `--requests`, `--repeat` rounds: each round's
+    charges against the bare endpoint of the same round, so the machine's drift (+27 %
+    within two minutes here) falls out of the ratio. Prints each charge's median ratio,
+    bare CPU / charge CPU, as the bench's "by server CPU" column does."""
+    async with postgres_database() as bare_url, postgres_database() as url:
+        await create_bare_table(bare_url)
+        setup = await prepare_kassa(url)
+        settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
+        kassa = create_app(build_container(settings))
+        paths: dict[str, tuple[ASGIApp, Callable[[str], MakeCall]]] = {
+            "bare": (create_bare_app(bare_url), lambda _: bare_charge),
+            "keyed charge": (kassa, lambda tag: kassa_charge(setup, tag, idempotent=True)),
+            "plain charge": (kassa, lambda tag: kassa_charge(setup, tag, idempotent=False)),
+        }
+        async with lifespan(paths["bare"][0]), lifespan(kassa):
+            for label, (app, make_call) in paths.items():
+                for request in requests(make_call, f"warm {label}", WARMUP):
+                    assert await call(app, request) < 300
+            cpu: dict[str, list[float]] = {label: [] for label in paths}
+            for run in range(options.repeat):
+                for label, (app, make_call) in paths.items():
+                    timed = requests(make_call, f"r{run} {label}", options.requests)
+                    started = time.process_time()
+                    for request in timed:
+                        assert await call(app, request) < 300
+                    cpu[label].append((time.process_time() - started) * 1000 / options.requests)
+    for label in ("keyed charge", "plain charge"):
+        each = [bare / mine for bare, mine in zip(cpu["bare"], cpu[label], strict=True)]
+        print(
+            f"{label}: ×{statistics.median(each):.2f} of bare by CPU (rounds "
+            f"{', '.join(f'×{r:.2f}' for r in each)}); median {statistics.median(cpu[label]):.3f}"
+            f" ms against {statistics.median(cpu['bare']):.3f} ms ({load_average()})"
+        )
+
+
 TARGETS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
     "receipt": receipt,
     "bare": bare,
@@ -188,7 +225,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of N (default 1)")
     parser.add_argument("--top", type=int, default=30, help="functions listed; 0: no profile")
     parser.add_argument("--dump", help="also save the profiles as DUMP.<target>.prof")
+    parser.add_argument(
+        "--ratios", action="store_true", help="bare, keyed and plain in turns: CPU ratios"
+    )
     args = parser.parse_args(argv)
+    if args.ratios:
+        asyncio.run(ratios(args))
+        return
     if unknown := set(args.targets) - set(TARGETS):
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     for name in args.targets or TARGETS:
