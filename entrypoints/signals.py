@@ -4,10 +4,11 @@ SIGTERM or SIGINT asks it to stop."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from entrypoints.start_up_heap import start_up_heap_frozen
 
 T = TypeVar("T")
 
@@ -18,17 +19,16 @@ async def run_until_signalled(
     """`work` until SIGTERM or SIGINT calls `stop`, which lets it finish what it holds
     first. `ready` is called once the signals are handled: from then on SIGTERM stops the
     work cleanly. Meanwhile what start-up made is out of the collector's sight
-    (`gc.freeze`, as the HTTP app does once started)."""
+    (`start_up_heap_frozen`, as in the HTTP app once started)."""
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
         loop.add_signal_handler(signum, stop)
     if ready is not None:
         ready()
-    gc.freeze()
     try:
-        return await work
+        with start_up_heap_frozen():
+            return await work
     finally:
-        gc.unfreeze()
         for signum in signals:
             loop.remove_signal_handler(signum)

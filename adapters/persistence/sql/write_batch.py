@@ -199,17 +199,13 @@ class _Template:
     # statement carries it itself (`version + 1`), else _OWN.
     bindings: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
 
-    def render(self, offset: int, wrap: Callable[[int], str] | None = None) -> str:
-        """The SQL with its parameters numbered from `offset` + 1; `wrap` may write one
-        (by its number) as an expression instead."""
-        found = []
-        for i, part in enumerate(self.parts):
-            if i % 2 == 0:
-                found.append(part)
-            else:
-                number = int(part) + offset
-                found.append(wrap(number) if wrap else f"${number}")
-        return "".join(found)
+    def render(self, offset: int, placeholder: Callable[[int], str]) -> str:
+        """The SQL with its parameters numbered from `offset` + 1, each written as
+        `placeholder` writes that number (`$n`, or an expression around it)."""
+        return "".join(
+            part if i % 2 == 0 else placeholder(int(part) + offset)
+            for i, part in enumerate(self.parts)
+        )
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
         found = []
