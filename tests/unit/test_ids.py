@@ -29,3 +29,19 @@ def test_the_time_digits_name_the_millisecond(monkeypatch: pytest.MonkeyPatch) -
     assert first[4:14] == same_millisecond[4:14] == "01M8KTZ73G"
     assert next_millisecond[4:14] == "01M8KTZ73H"  # one more millisecond, one more
     assert first[14:] != same_millisecond[14:]
+
+
+def test_the_random_digits_spell_every_bit_of_the_randomness(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each of the sixteen digits is five bits of the ten random bytes, first bits first."""
+    ids = UlidIdFactory()
+    randomness = bytes.fromhex("0123456789abcdef0011")
+    monkeypatch.setattr("os.urandom", lambda size: randomness[:size])
+
+    digits = ids.new("pay")[14:]
+
+    n = int.from_bytes(randomness)
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    assert digits == "".join(alphabet[n >> (75 - 5 * i) & 31] for i in range(16))
+    assert digits == "04HMASW9NF6YY00H"

@@ -44,7 +44,7 @@ class RowMapper(Generic[E]):
         self._plain = sorted((columns & fields.keys()) - self._to_columns.keys())
         self._readers = {name: _reader(hints[name]) for name in self._plain}
         # One C-level read of every plain field; enums then become their values.
-        self._plain_values = _getter(self._plain)
+        self._plain_values = values_of(self._plain)
         self._enums = tuple(name for name in self._plain if _enum(hints[name]) is not None)
         unwritten = columns - set(self._plain) - self._to_columns.keys() - set(supplied)
         required = {
@@ -75,7 +75,7 @@ class RowMapper(Generic[E]):
         return self._entity(**values)
 
 
-def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+def values_of(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     """The values of `names` of an object, as a tuple, however many they are."""
     if len(names) == 1:
         one = operator.attrgetter(names[0])

@@ -18,9 +18,10 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"A naive datetime cannot be stored: {value!r}.")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:  # Kassa's own clock gives UTC: nothing to convert
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"A naive datetime cannot be stored: {value!r}.")
+            value = value.astimezone(UTC)
         # SQLite stores text; dropping the (always UTC) offset keeps it sortable.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
