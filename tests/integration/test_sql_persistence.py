@@ -149,24 +149,36 @@ async def test_overlapping_saves_of_one_payment_let_only_the_first_win(uow, uniq
     assert (stored.status.value, stored.version) == ("requires_capture", 1)
 
 
+async def _terminate(postgres_url: str, backend: int) -> None:
+    admin = create_engine(postgres_url, pool_size=1)
+    try:
+        async with admin.connect() as conn:
+            ended = text("SELECT pg_terminate_backend(:pid, 5000)")
+            assert await conn.scalar(ended, {"pid": backend})
+    finally:
+        await admin.dispose()
+
+
 @pytest.mark.postgres
+@pytest.mark.parametrize("read_first", [False, True], ids=["alone", "after-a-read"])
 async def test_a_write_on_a_connection_the_server_closed_fails_once_then_the_next_goes_through(
-    postgres_url: str, publisher: RecordingEventPublisher, unique: str
+    postgres_url: str, publisher: RecordingEventPublisher, unique: str, read_first: bool
 ):
-    """A unit of work's writes go to the driver directly in autocommit; a connection the
-    server closed is still SQLAlchemy's error, and it is replaced rather than kept."""
+    """A unit of work's writes go to the driver directly in autocommit, on a connection
+    lent for the statement alone or on the one its reads used; a connection the server
+    closed is still SQLAlchemy's error, and it is replaced rather than kept."""
     engine = create_engine(postgres_url, pool_size=1)
     try:
         async with engine.connect() as conn:
             backend = await conn.scalar(text("SELECT pg_backend_pid()"))
-        admin = create_engine(postgres_url, pool_size=1)
-        async with admin.connect() as conn:
-            ended = text("SELECT pg_terminate_backend(:pid, 5000)")
-            assert await conn.scalar(ended, {"pid": backend})
-        await admin.dispose()
         first = new_payment(f"pay_{unique}_a", f"ten_{unique}")
+        if not read_first:
+            await _terminate(postgres_url, backend)
         with pytest.raises(DBAPIError):
             async with SqlUnitOfWork(engine, publisher) as work:
+                if read_first:  # the read checks the connection out, in autocommit
+                    assert await work.payments.get(first.tenant_id, first.id) is None
+                    await _terminate(postgres_url, backend)
                 await work.payments.add(first)
                 await work.commit()
         second = new_payment(f"pay_{unique}_b", f"ten_{unique}")

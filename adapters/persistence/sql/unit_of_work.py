@@ -131,8 +131,10 @@ class SqlUnitOfWork(RollbackUnlessCommitted):
         for handler in self._handlers:  # inside the transaction: they commit with it
             await handler.handle(self, list(self._seen))
         if self._batch:  # in the transaction, or alone: one statement is atomic
-            conn = await self._checked_out()
-            await self._batch.send(conn, autocommit=not self._in_transaction)
+            if self._conn is None:  # nothing read or locked: the statement is the work
+                await self._batch.send_alone(self._engine)
+            else:
+                await self._batch.send(self._conn, autocommit=not self._in_transaction)
         await self._release(commit=True)
         events: list[DomainEvent] = []
         for aggregate in self._seen:
