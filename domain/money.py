@@ -80,13 +80,15 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+        amount = self.amount
+        if type(amount) is not int and (isinstance(amount, bool) or not isinstance(amount, int)):
             raise InvalidAmountError("An amount is a whole number of minor units.")
-        if self.amount < 0:
+        if amount < 0:
             raise InvalidAmountError("An amount is never negative.")
-        code = self.currency.upper()
-        currency_exponent(code)
-        object.__setattr__(self, "currency", code)
+        if self.currency not in _EXPONENTS:  # most often already a known upper-case code
+            code = self.currency.upper()
+            currency_exponent(code)
+            object.__setattr__(self, "currency", code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

@@ -249,6 +249,8 @@ class _Template:
     # Per $1, $2, …: its parameter, its processor (or None), and its value when the
     # statement carries it itself (`version + 1`), else _OWN.
     bindings: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+    # The bindings that have a processor, by position: most (text, numbers) have none.
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def render(self, offset: int, placeholder: Callable[[int], str]) -> str:
         """The SQL with its parameters numbered from `offset` + 1, each written as
@@ -259,10 +261,9 @@ class _Template:
         )
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
-        found = []
-        for name, process, fixed in self.bindings:
-            value = params[name] if fixed is _OWN else fixed
-            found.append(value if process is None else process(value))
+        found = [params[name] if fixed is _OWN else fixed for name, _, fixed in self.bindings]
+        for position, process in self.processed:
+            found[position] = process(found[position])
         return found
 
 
@@ -284,7 +285,8 @@ def _template(
     )
     returning = counted and isinstance(statement, UpdateBase)
     sql = f"{compiled.string} RETURNING 1" if returning else compiled.string
-    return _Template(tuple(_PLACEHOLDER.split(sql)), bindings)
+    processed = tuple((i, process) for i, (_, process, _) in enumerate(bindings) if process)
+    return _Template(tuple(_PLACEHOLDER.split(sql)), bindings, processed)
 
 
 @functools.lru_cache(maxsize=512)
