@@ -3,8 +3,7 @@ outbox), so none is lost when a process dies after commit and none invented befo
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from application.ports.events import ResourceRenderer
@@ -41,11 +40,16 @@ class RecordMerchantEvents:
         made = []
         # The aggregate as it stands at commit: rendered once for all the events that
         # carry it whole (a charge's `payment.authorized` and `payment.succeeded`).
-        whole = functools.cache(lambda: self._whole(aggregate))
+        whole: dict[str, Any] | None = None
         for event in aggregate.events:
             event_type = merchant_event_type(event)
             if event_type is None:
                 continue
+            data = self._part(aggregate, event)
+            if data is None:
+                if whole is None:
+                    whole = self._whole(aggregate)
+                data = whole
             event_id = self._ids.new("evt")
             body = {
                 "id": event_id,
@@ -53,7 +57,7 @@ class RecordMerchantEvents:
                 "type": event_type,
                 "created": int(event.occurred_at.timestamp()),
                 "tenant_id": event.tenant_id,
-                "data": {"object": self._object(aggregate, event, whole)},
+                "data": {"object": data},
             }
             made.append(
                 MerchantEvent(
@@ -66,12 +70,11 @@ class RecordMerchantEvents:
             )
         return made
 
-    def _object(
-        self,
-        aggregate: Payment | Invoice | Receipt,
-        event: ev.DomainEvent,
-        whole: Callable[[], dict[str, Any]],
-    ) -> dict[str, Any]:
+    def _part(
+        self, aggregate: Payment | Invoice | Receipt, event: ev.DomainEvent
+    ) -> dict[str, Any] | None:
+        """The object of an event about part of a payment (a refund, a dispute); None
+        for an event that carries its aggregate whole."""
         if isinstance(aggregate, Payment):
             if isinstance(event, ev.RefundRequested | ev.PaymentRefunded | ev.RefundFailed):
                 for refund in aggregate.refunds:
@@ -79,7 +82,7 @@ class RecordMerchantEvents:
                         return self._renderer.refund(aggregate, refund)
             if isinstance(event, ev.DisputeOpened | ev.DisputeClosed):
                 return self._renderer.dispute(aggregate)
-        return whole()
+        return None
 
     def _whole(self, aggregate: Payment | Invoice | Receipt) -> dict[str, Any]:
         if isinstance(aggregate, Invoice):
