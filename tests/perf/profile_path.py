@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
-import functools
 import io
 import pstats
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -149,29 +149,33 @@ async def measure(
     print(out.getvalue())
 
 
-async def receipt(options: argparse.Namespace) -> None:
-    async with postgres_database() as url:
-        setup = await prepare_kassa(url)
-        app = create_app(build_container(setup.settings))
-        await measure("receipt", app, signed_event, options)
+Path = tuple[ASGIApp, Callable[[str], MakeCall]]  # the app, and its requests by tag
 
 
-async def charge(options: argparse.Namespace, *, idempotent: bool) -> None:
-    """The benchmark's charge: a new order each time, the fake gateway in memory."""
-    async with postgres_database() as url:
-        setup = await prepare_kassa(url)
-        settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
-        app = create_app(build_container(settings))
-        label = "keyed charge" if idempotent else "plain charge"
-        await measure(
-            label, app, lambda tag: kassa_charge(setup, tag, idempotent=idempotent), options
-        )
-
-
-async def bare(options: argparse.Namespace) -> None:
-    async with postgres_database() as url:
+async def path_on(name: str, url: str) -> Path:
+    """Path `name` (of PATHS) built on the fresh database at `url` as the benchmark builds
+    it: Kassa with the fake gateway's books in memory, or the bare endpoint."""
+    if name == "bare":
         await create_bare_table(url)
-        await measure("bare", create_bare_app(url), lambda _: bare_charge, options)
+        return create_bare_app(url), lambda _: bare_charge
+    setup = await prepare_kassa(url)
+    if name == "receipt":
+        return create_app(build_container(setup.settings)), signed_event
+    settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
+    keyed = name == "keyed"
+    return (
+        create_app(build_container(settings)),
+        lambda tag: kassa_charge(setup, tag, idempotent=keyed),
+    )
+
+
+PATHS = {"receipt": "receipt", "bare": "bare", "keyed": "keyed charge", "plain": "plain charge"}
+
+
+async def profiled(name: str, options: argparse.Namespace) -> None:
+    async with postgres_database() as url:
+        app, make_call = await path_on(name, url)
+        await measure(PATHS[name], app, make_call, options)
 
 
 async def ratios(options: argparse.Namespace) -> None:
@@ -179,17 +183,19 @@ async def ratios(options: argparse.Namespace) -> None:
     charges against the bare endpoint of the same round, so the machine's drift (+27 %
     within two minutes here) falls out of the ratio. Prints each charge's median ratio,
     bare CPU / charge CPU, as the bench's "by server CPU" column does."""
-    async with postgres_database() as bare_url, postgres_database() as url:
-        await create_bare_table(bare_url)
-        setup = await prepare_kassa(url)
-        settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
-        kassa = create_app(build_container(settings))
-        paths: dict[str, tuple[ASGIApp, Callable[[str], MakeCall]]] = {
-            "bare": (create_bare_app(bare_url), lambda _: bare_charge),
-            "keyed charge": (kassa, lambda tag: kassa_charge(setup, tag, idempotent=True)),
-            "plain charge": (kassa, lambda tag: kassa_charge(setup, tag, idempotent=False)),
+    async with (
+        postgres_database() as bare_url,
+        postgres_database() as keyed_url,
+        postgres_database() as plain_url,
+    ):
+        paths: dict[str, Path] = {
+            "bare": await path_on("bare", bare_url),
+            "keyed charge": await path_on("keyed", keyed_url),
+            "plain charge": await path_on("plain", plain_url),
         }
-        async with lifespan(paths["bare"][0]), lifespan(kassa):
+        async with contextlib.AsyncExitStack() as running:
+            for app, _ in paths.values():
+                await running.enter_async_context(lifespan(app))
             for label, (app, make_call) in paths.items():
                 for request in requests(make_call, f"warm {label}", WARMUP):
                     assert await call(app, request) < 300
@@ -210,17 +216,9 @@ async def ratios(options: argparse.Namespace) -> None:
         )
 
 
-TARGETS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
-    "receipt": receipt,
-    "bare": bare,
-    "keyed": functools.partial(charge, idempotent=True),
-    "plain": functools.partial(charge, idempotent=False),
-}
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("targets", nargs="*", help=f"of {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("targets", nargs="*", help=f"of {', '.join(PATHS)} (default: all)")
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of N (default 1)")
     parser.add_argument("--top", type=int, default=30, help="functions listed; 0: no profile")
@@ -232,10 +230,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.ratios:
         asyncio.run(ratios(args))
         return
-    if unknown := set(args.targets) - set(TARGETS):
+    if unknown := set(args.targets) - set(PATHS):
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
-    for name in args.targets or TARGETS:
-        asyncio.run(TARGETS[name](args))
+    for name in args.targets or PATHS:
+        asyncio.run(profiled(name, args))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class RowMapper(Generic[E]):
         row = dict(zip(self._plain, self._plain_values(entity), strict=True))
         for name in self._enums:  # drivers want `str`, not a subclass
             if (value := row[name]) is not None:
-                row[name] = value.value
+                row[name] = value._value_  # `.value` is a descriptor, several times slower
         row.update({name: value(entity) for name, value in self._to_columns.items()})
         row.update(supplied)
         return row
