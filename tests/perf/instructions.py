@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import uvloop
+
 from tests.perf.harness import postgres_database
 from tests.perf.profile_path import PATHS, WARMUP, call, lifespan, path_on, requests
 
@@ -115,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        asyncio.run(child(args.child, args.requests))
+        uvloop.run(child(args.child, args.requests))  # the server's loop, as uvicorn runs it
         return
     if unknown := set(args.targets) - set(PATHS):
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")

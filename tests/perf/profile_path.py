@@ -9,7 +9,8 @@ requests (the least of R runs is the nearest to the cost on a shared machine), t
 more under cProfile, timed by CPU, for a top list.
 `python -m tests.perf.profile_path [receipt|bare|keyed|plain ...] [--requests N]
 [--repeat R] [--top K] [--dump PREFIX]`; `--ratios` runs bare, keyed and plain in turns
-instead and prints each charge's CPU ratio to bare, round by round.
+instead and prints each charge's CPU ratio to bare, round by round. On uvloop, as uvicorn
+runs the server.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
+import uvloop
 
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
@@ -228,12 +230,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.ratios:
-        asyncio.run(ratios(args))
+        uvloop.run(ratios(args))
         return
     if unknown := set(args.targets) - set(PATHS):
         parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     for name in args.targets or PATHS:
-        asyncio.run(profiled(name, args))
+        uvloop.run(profiled(name, args))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
             "idempotency_key_invalid", f"Send {HEADER} once, not {len(keys)} times.", param=HEADER
         )
     key = keys[0]
-    if not 0 < len(key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
+    if not 0 < len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
         raise invalid_request(
             "idempotency_key_invalid",
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
