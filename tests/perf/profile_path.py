@@ -185,30 +185,24 @@ async def ratios(options: argparse.Namespace) -> None:
     charges against the bare endpoint of the same round, so the machine's drift (+27 %
     within two minutes here) falls out of the ratio. Prints each charge's median ratio,
     bare CPU / charge CPU, as the bench's "by server CPU" column does."""
-    async with (
-        postgres_database() as bare_url,
-        postgres_database() as keyed_url,
-        postgres_database() as plain_url,
-    ):
-        paths: dict[str, Path] = {
-            "bare": await path_on("bare", bare_url),
-            "keyed charge": await path_on("keyed", keyed_url),
-            "plain charge": await path_on("plain", plain_url),
-        }
-        async with contextlib.AsyncExitStack() as running:
-            for app, _ in paths.values():
-                await running.enter_async_context(lifespan(app))
+    async with contextlib.AsyncExitStack() as running:
+        paths: dict[str, Path] = {}
+        for name in ("bare", "keyed", "plain"):  # each on a database of its own
+            url = await running.enter_async_context(postgres_database())
+            paths[PATHS[name]] = await path_on(name, url)
+        for app, _ in paths.values():
+            await running.enter_async_context(lifespan(app))
+        for label, (app, make_call) in paths.items():
+            for request in requests(make_call, f"warm {label}", WARMUP):
+                assert await call(app, request) < 300
+        cpu: dict[str, list[float]] = {label: [] for label in paths}
+        for run in range(options.repeat):
             for label, (app, make_call) in paths.items():
-                for request in requests(make_call, f"warm {label}", WARMUP):
+                timed = requests(make_call, f"r{run} {label}", options.requests)
+                started = time.process_time()
+                for request in timed:
                     assert await call(app, request) < 300
-            cpu: dict[str, list[float]] = {label: [] for label in paths}
-            for run in range(options.repeat):
-                for label, (app, make_call) in paths.items():
-                    timed = requests(make_call, f"r{run} {label}", options.requests)
-                    started = time.process_time()
-                    for request in timed:
-                        assert await call(app, request) < 300
-                    cpu[label].append((time.process_time() - started) * 1000 / options.requests)
+                cpu[label].append((time.process_time() - started) * 1000 / options.requests)
     for label in ("keyed charge", "plain charge"):
         each = [bare / mine for bare, mine in zip(cpu["bare"], cpu[label], strict=True)]
         print(

@@ -118,7 +118,7 @@ def payment_resource(payment: Payment, *, with_secret: bool = False) -> PaymentR
     secret: str | UnsetType = UNSET
     if (with_secret or requires_action) and payment.client_secret:
         secret = payment.client_secret
-    refunds = payment.ledger  # one summing of the refunds for the three figures of it
+    ledger = payment.ledger  # the refunds summed once, for the three figures of them
     return PaymentResource(
         id=payment.id,
         tenant_id=payment.tenant_id,
@@ -129,13 +129,13 @@ def payment_resource(payment: Payment, *, with_secret: bool = False) -> PaymentR
         currency=payment.currency.lower(),
         capture_method=payment.capture_method,
         status=payment.status,
-        refund_status=refunds.status,
+        refund_status=ledger.status,
         dispute_status=payment.dispute_status,
         amount_capturable=payment.amount_capturable,
         amount_captured=payment.amount_captured,
-        amount_refunded=refunds.refunded,
+        amount_refunded=ledger.refunded,
         platform_fee=payment.platform_fee,
-        platform_fee_reversed=refunds.fee_reversed,
+        platform_fee_reversed=ledger.fee_reversed,
         gateway_fee=payment.gateway_fee,
         gateway_fee_source=payment.gateway_fee_source,
         net_amount=payment.net_amount,
