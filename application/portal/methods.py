@@ -22,6 +22,19 @@ def _gateway_customer(customer: Customer) -> str:
     return customer.gateway_customer_id
 
 
+def _kept(
+    methods: Sequence[SavedPaymentMethod], gateway_payment_method_id: str
+) -> SavedPaymentMethod | None:
+    return next(
+        (
+            m
+            for m in methods
+            if m.is_active and m.gateway_payment_method_id == gateway_payment_method_id
+        ),
+        None,
+    )
+
+
 class SavedMethods(CustomerGatewayUseCase):
     """One class, since every action shares the same collaborators and checks."""
 
@@ -30,15 +43,28 @@ class SavedMethods(CustomerGatewayUseCase):
             return await uow.payment_methods.for_customer(session.tenant_id, session.customer_id)
 
     async def add(
-        self, session: PortalSession, gateway_payment_method_id: str, set_as_default: bool
+        self,
+        session: PortalSession,
+        gateway_payment_method_id: str,
+        set_as_default: bool,
+        attach_key: str | None = None,
     ) -> SavedPaymentMethod:
+        """Attach the card at the gateway and keep it. A card the customer has kept
+        already (asked by its gateway id, or attached again under the same `attach_key`,
+        the gateway's idempotency key) is answered as it is, not kept twice."""
         async with self._uow_factory() as uow:
             customer = await load_customer(uow, session.tenant_id, session.customer_id)
             existing = await uow.payment_methods.for_customer(session.tenant_id, customer.id)
+        if (kept := _kept(existing, gateway_payment_method_id)) is not None:
+            return kept
         method_id = self._ids.new("spm")
         attached = await self._gateway.attach_payment_method(
-            _gateway_customer(customer), gateway_payment_method_id, f"kassa_{method_id}_attach"
+            _gateway_customer(customer),
+            gateway_payment_method_id,
+            attach_key or f"kassa_{method_id}_attach",
         )
+        if (kept := _kept(existing, attached.gateway_payment_method_id)) is not None:
+            return kept
         make_default = set_as_default or not existing
         if make_default:
             await self._gateway.set_default_payment_method(

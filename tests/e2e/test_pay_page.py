@@ -162,6 +162,20 @@ async def test_more_than_is_due_is_refused_next_to_the_form(portal: Portal) -> N
     assert await portal.api.stored_payments() == 0
 
 
+async def through_the_bank(portal: Portal, started: httpx.Response, outcome: str) -> str:
+    """Answer the bank's 3-D Secure page as the customer would; where it sends them."""
+    bank_page = started.headers["location"]
+    shown = await portal.api.client.get(bank_page, follow_redirects=False)
+    form = dict(re.findall(r"name=(\w+) value='([^']*)'", shown.text))
+    answered = await portal.api.client.post(
+        bank_page.split("?")[0],
+        data={"outcome": outcome, "return_url": form["return_url"]},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    return str(answered.headers["location"])
+
+
 async def test_three_d_secure_goes_through_the_banks_page_and_back(portal: Portal) -> None:
     customer = await portal.customer()
     invoice = await portal.invoice(customer, 5_000)
@@ -174,20 +188,39 @@ async def test_three_d_secure_goes_through_the_banks_page_and_back(portal: Porta
     shown = await portal.api.client.get(bank_page, follow_redirects=False)
     assert "Complete authentication" in shown.text
     assert shown.headers["referrer-policy"] == "no-referrer"
-    form = dict(re.findall(r"name=(\w+) value='([^']*)'", shown.text))
-    answered = await portal.api.client.post(
-        bank_page.split("?")[0],
-        data={"outcome": "complete", "return_url": form["return_url"]},
-        follow_redirects=False,
-    )
-    assert answered.status_code == 303
-    back = answered.headers["location"]
+    back = await through_the_bank(portal, started, "complete")
     assert back.startswith(f"/pay/{token}/return?payment_intent=pi_")
     confirmed = await portal.api.client.get(back, follow_redirects=False)
     assert confirmed.status_code == 303
     outcome = await open_page(portal, token, confirmed.headers["location"].split(token, 1)[1])
     assert "Payment received" in outcome.text
     assert (await portal.invoice_of(invoice))["status"] == "paid"
+
+
+def kept_cards(page: httpx.Response) -> list[str]:
+    return re.findall(r'class="card-name">(\w+ ending \d{4})', page.text)
+
+
+async def test_a_card_to_keep_is_kept_once_three_d_secure_goes_through(portal: Portal) -> None:
+    customer = await portal.customer()
+    invoice = await portal.invoice(customer, 5_000)
+    token = (await portal.issue(customer, invoice))["token"]
+    started = await submit(
+        portal, token, "/pay",
+        {"amount": "20.00", "method": "new", "card_number": "4000002760003184", "save": "1"},
+    )  # fmt: skip
+    back = await through_the_bank(portal, started, "complete")
+    assert back.startswith(f"/pay/{token}/return?save=1&payment_intent=pi_")
+    for _ in range(2):  # coming back twice (a reload) keeps the card once
+        assert (await portal.api.client.get(back, follow_redirects=False)).status_code == 303
+    assert kept_cards(await open_page(portal, token, "/cards")) == ["Visa ending 3184"]
+
+    failed = await submit(
+        portal, token, "/pay",
+        {"amount": "10.00", "method": "new", "card_number": "4000002760003184", "save": "1"},
+    )  # fmt: skip
+    await portal.api.client.get(await through_the_bank(portal, failed, "fail"))
+    assert kept_cards(await open_page(portal, token, "/cards")) == ["Visa ending 3184"]
 
 
 async def test_the_bank_page_sends_back_only_to_this_server(portal: Portal) -> None:

@@ -16,7 +16,7 @@ from adapters.documents.receipts import FpdfReceiptRenderer
 from application.errors import NotFoundError
 from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
-from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent, PortalPaymentCommand
+from application.portal.pay import CreatePortalIntent, PortalPaymentCommand
 from application.portal.pay_by_card import PayByCard, PayByCardCommand
 from application.portal.payments import PortalPayments
 from application.portal.view import PortalInvoiceView, ViewPortalInvoice
@@ -83,17 +83,19 @@ def _payment_path(token: str, payment: Payment) -> str:
     return f"/pay/{token}/payments/{payment.id}"
 
 
-def _next_step(visit: PageVisit, payment: Payment) -> str:
+def _next_step(visit: PageVisit, payment: Payment, save: bool = False) -> str:
     """Where the browser goes after a confirmation: the bank's page while 3-D Secure
-    waits (the fake gateway's comes back to `/return`), else the outcome."""
+    waits (the fake gateway's comes back to `/return`, with `save=1` when the card is to
+    be kept once it goes through), else the outcome."""
     token = visit.token
     action = payment.next_action or {}
     redirect = action.get("redirect_to_url") if action.get("type") == "redirect_to_url" else None
     url = redirect.get("url") if isinstance(redirect, dict) else None
     if payment.status is PaymentStatus.REQUIRES_ACTION and isinstance(url, str):
         if visit.settings.gateway == "fake":
+            back = f"/pay/{token}/return" + ("?save=1" if save else "")
             joiner = "&" if "?" in url else "?"
-            return f"{url}{joiner}{urlencode({'return_url': f'/pay/{token}/return'})}"
+            return f"{url}{joiner}{urlencode({'return_url': back})}"
         return url
     return _payment_path(token, payment)
 
@@ -104,7 +106,6 @@ class InvoicePagesController(Controller):
     dependencies = each_from_container(
         "view_portal_invoice",
         "create_portal_intent",
-        "confirm_portal_payment",
         "pay_by_card",
         "portal_payments",
         "saved_methods",
@@ -161,6 +162,7 @@ class InvoicePagesController(Controller):
         view = await _view(session, view_portal_invoice)
         if view is None:
             raise NotFoundError("There is no open invoice.", param="invoice")
+        save = False  # keep the card once the bank's 3-D Secure page sends them back
         try:
             card = chosen_card(visit.settings, form)
             amount = parse_amount(form.get("amount", ""), view.invoice.currency)
@@ -169,6 +171,7 @@ class InvoicePagesController(Controller):
             else:
                 command = PayByCardCommand(session, amount, card, bool(form.get("save")))
                 payment = await pay_by_card.execute(command)
+                save = command.saves_a_new_card
         except (FormError, *_AMOUNT_REFUSALS) as exc:
             error = exc if isinstance(exc, FormError) else _amount_error(exc, view)
             return await self._invoice_page(
@@ -179,18 +182,20 @@ class InvoicePagesController(Controller):
                 "stripe_pay.html", current="invoice", merchant_name=view.merchant_name,
                 payment=intent,
             )  # fmt: skip
-        return Redirect(_next_step(visit, payment), status_code=303)
+        return Redirect(_next_step(visit, payment, save), status_code=303)
 
     @get("/return", opt=bucket(PAY))
     async def back_from_the_bank(
         self,
         visit: NamedDependency[SkipValidation[PageVisit]],
-        confirm_portal_payment: NamedDependency[ConfirmPortalPayment],
+        pay_by_card: NamedDependency[PayByCard],
         payment_intent: FromQuery[str],
+        save: FromQuery[bool] = False,
     ) -> Redirect:
         """Where 3-D Secure (and Stripe.js) send the customer back: Kassa asks the gateway
-        how the payment ended, as `confirm` does, and shows it."""
-        payment = await confirm_portal_payment.execute(visit.session, payment_intent, None)
+        how the payment ended, as `confirm` does, keeps the card if the form asked, and
+        shows the outcome."""
+        payment = await pay_by_card.back_from_the_bank(visit.session, payment_intent, save)
         return Redirect(_next_step(visit, payment), status_code=303)
 
     @get("/payments/{payment_id:str}", opt=bucket(VIEW))
