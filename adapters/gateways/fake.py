@@ -40,6 +40,9 @@ class MemoryFakeGatewayState:
 
     def __init__(self) -> None:
         self.ledger = MemoryFakeLedger()
+        # Every event before this position is delivered; of those after it, these are.
+        # A poll reads from the first one not delivered, not from the start of the books.
+        self._undelivered_from = 0
         self._delivered: set[int] = set()
         self._retries: dict[int, tuple[int, datetime]] = {}  # position → (attempts, not before)
 
@@ -48,18 +51,22 @@ class MemoryFakeGatewayState:
 
     async def due_events(self, now: datetime, limit: int) -> list[tuple[int, str, int]]:
         due: list[tuple[int, str, int]] = []
-        for seq, event in enumerate(self.ledger.events):
+        events = self.ledger.events
+        for seq in range(self._undelivered_from, len(events)):
             if seq in self._delivered:
                 continue
             attempts, not_before = self._retries.get(seq, (0, now))
             if not_before > now or len(due) == limit:
                 break
-            due.append((seq, event.decode(), attempts))
+            due.append((seq, events[seq].decode(), attempts))
         return due
 
     async def mark_delivered(self, seq: int, now: datetime, error: str | None = None) -> None:
         self._delivered.add(seq)
         self._retries.pop(seq, None)
+        while self._undelivered_from in self._delivered:
+            self._delivered.remove(self._undelivered_from)
+            self._undelivered_from += 1
 
     async def retry_later(self, seq: int, at: datetime, error: str) -> None:
         attempts, _ = self._retries.get(seq, (0, at))
