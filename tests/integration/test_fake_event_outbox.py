@@ -15,6 +15,7 @@ from sqlalchemy import text
 from adapters.gateways.fake import MemoryFakeGatewayState
 from adapters.gateways.fake_sql import SqlFakeGatewayState, fake_gateway_engine
 from adapters.gateways.fake_sql import metadata as fake_gateway_tables
+from adapters.gateways.fake_state import FakeLedger
 from tests.support.databases import copy_sqlite
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -42,9 +43,11 @@ async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 async def emit(state: State, *names: str) -> None:
-    for name in names:
-        event = {"id": name, "object": "event", "type": "payment_intent.created"}
-        await state.run(lambda ledger, e=event: ledger.append_event(e), write=True)
+    def append(ledger: FakeLedger) -> None:
+        for name in names:
+            ledger.append_event({"id": name, "object": "event", "type": "payment_intent.created"})
+
+    await state.run(append, write=True)
 
 
 async def due_ids(state: State, now: datetime = NOW, limit: int = 10) -> list[str]:
