@@ -8,7 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from entrypoints.start_up_heap import start_up_heap_frozen
+from entrypoints.serving_heap import serving_heap
 
 T = TypeVar("T")
 
@@ -19,7 +19,8 @@ async def run_until_signalled(
     """`work` until SIGTERM or SIGINT calls `stop`, which lets it finish what it holds
     first. `ready` is called once the signals are handled: from then on SIGTERM stops the
     work cleanly. Meanwhile what start-up made is out of the collector's sight
-    (`start_up_heap_frozen`, as in the HTTP app once started)."""
+    and the young generation collected less often (`serving_heap`, as in the HTTP app
+    once started)."""
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
@@ -27,7 +28,7 @@ async def run_until_signalled(
     if ready is not None:
         ready()
     try:
-        with start_up_heap_frozen():
+        with serving_heap():
             return await work
     finally:
         for signum in signals:

@@ -47,7 +47,7 @@ from entrypoints.http.webhooks.controllers import WebhooksController
 from entrypoints.log_format import configure_logging
 from entrypoints.loops_leader import loops_leader_lifespan
 from entrypoints.mail_sender import mail_sender_lifespan
-from entrypoints.start_up_heap import start_up_heap_frozen
+from entrypoints.serving_heap import serving_heap
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -104,7 +104,7 @@ def create_app(container: Container) -> Litestar:
             event_delivery_lifespan,
             mail_sender_lifespan,
             fake_webhook_delivery_lifespan,
-            _freeze_start_up_heap,
+            _serving_heap,
         ],
         before_request=bind_route_ids,
         logging_config=None,  # configure_logging above: structlog over the standard library
@@ -147,9 +147,9 @@ def _openapi() -> OpenAPIConfig:
 
 
 @asynccontextmanager
-async def _freeze_start_up_heap(_app: Litestar) -> AsyncIterator[None]:
-    """Once started, until shutdown (`start_up_heap_frozen`)."""
-    with start_up_heap_frozen():
+async def _serving_heap(_app: Litestar) -> AsyncIterator[None]:
+    """Once started, until shutdown (`serving_heap`)."""
+    with serving_heap():
         yield
 
 

@@ -1,0 +1,35 @@
+"""The garbage collector while a process serves: what start-up made out of its sight, and
+its young generation collected at a pace that suits a server leaving no cyclic garbage."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Tracked objects allocated and not yet freed between two young collections (Python's
+# default: 700). Requests leave no cyclic garbage (tests/integration/test_cyclic_garbage.py),
+# so what reference counting does not free at once is the work still in flight, which the
+# default threshold collected, promoted and walked again: 697 young and 63 middle
+# collections over 3,300 keyed charges, 7 % of the server's time (measured under 32
+# concurrent charges). At 10,000: 4 collections, 14 ms; at 780 charges/s open loop, p99
+# 25 ms against 44-70 ms.
+YOUNG_THRESHOLD = 10_000
+
+
+@contextmanager
+def serving_heap() -> Iterator[None]:
+    """For the block: move what start-up made (modules, the app, pools, caches) out of
+    the collector's sight (`gc.freeze`), so its full collections walk only what the work
+    made since, and collect the young generation every YOUNG_THRESHOLD allocations.
+    Frozen, the full collections paused every request for 117-139 ms under load before
+    (a charge's p99 at half its capacity was 124 ms, its p90 4.4 ms), 18-23 ms after.
+    (No collection first: a full one costs as much as the pause avoided, at every start.)"""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
