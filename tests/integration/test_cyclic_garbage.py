@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import gc
 from collections.abc import Iterator
 
-import msgspec
 import pytest
 
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
-from tests.perf.kassa import KassaSetup, prepare_kassa
+from tests.perf.kassa import KassaSetup, in_process, prepare_kassa
 from tests.perf.payments_bench import kassa_charge
 from tests.perf.profile_path import call, lifespan, requests
 from tests.perf.webhook_bench import signed_event
@@ -32,9 +30,8 @@ MEASURED = 20
 
 @pytest.fixture
 async def setup(postgres_url: str, unique: str) -> KassaSetup:
-    found = await prepare_kassa(postgres_url, tenant_id=f"ten_gc_{unique}")
-    settings = msgspec.structs.replace(found.settings, fake_gateway_state="memory")
-    return dataclasses.replace(found, settings=settings)
+    """A tenant of its own on the session's database; the fake gateway in memory."""
+    return in_process(await prepare_kassa(postgres_url, tenant_id=f"ten_gc_{unique}"))
 
 
 @contextlib.contextmanager

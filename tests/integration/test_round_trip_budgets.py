@@ -16,16 +16,13 @@ Why each budget is what it is (see ARCHITECTURE.md, "Round trips"):
 
 from __future__ import annotations
 
-import dataclasses
-
-import msgspec
 import pytest
 from dependency_injector import providers
 
 from application.receipts.issue import IssueReceiptOnCapture
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
-from tests.perf.kassa import KassaSetup, prepare_kassa
+from tests.perf.kassa import KassaSetup, in_process, prepare_kassa
 from tests.perf.load import MakeCall
 from tests.perf.payments_bench import kassa_charge
 from tests.perf.portal_bench import issue_links, view
@@ -41,9 +38,7 @@ PORTAL_WARM_VIEW = 2
 @pytest.fixture
 async def setup(postgres_url: str, unique: str) -> KassaSetup:
     """A tenant of its own on the session's database; the fake gateway in memory."""
-    found = await prepare_kassa(postgres_url, tenant_id=f"ten_rt_{unique}")
-    settings = msgspec.structs.replace(found.settings, fake_gateway_state="memory")
-    return dataclasses.replace(found, settings=settings)
+    return in_process(await prepare_kassa(postgres_url, tenant_id=f"ten_rt_{unique}"))
 
 
 async def trips(container: Container, label: str, workload: MakeCall) -> RoundTrips:

@@ -7,11 +7,13 @@ banner and with uvicorn's own flags (access log off), which `kassa serve` cannot
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from litestar import Litestar
 
 from adapters.security.jwt_tokens import JwtAccessTokens
@@ -78,6 +80,13 @@ async def prepare_kassa(database_url: str, tenant_id: str = PERF_TENANT) -> Kass
         ttl=timedelta(hours=4),
     )
     return KassaSetup(database_url, port, env, settings, tenant_id, token)
+
+
+def in_process(setup: KassaSetup) -> KassaSetup:
+    """The setup for Kassa run in this process (profiles, the hot paths' tests): the fake
+    gateway's books in memory, as the benchmark's server keeps them."""
+    settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
+    return dataclasses.replace(setup, settings=settings)
 
 
 @asynccontextmanager

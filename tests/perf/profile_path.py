@@ -27,7 +27,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import msgspec
 import uvloop
 
 from entrypoints.container import build_container
@@ -35,7 +34,7 @@ from entrypoints.http.app import create_app
 from tests.perf.bare_app import create_bare_app, create_bare_table
 from tests.perf.clients import encode_call
 from tests.perf.harness import MakeCall, load_average, postgres_database
-from tests.perf.kassa import prepare_kassa
+from tests.perf.kassa import in_process, prepare_kassa
 from tests.perf.payments_bench import kassa_charge
 from tests.perf.webhook_bench import bare_charge, signed_event
 
@@ -163,10 +162,9 @@ async def path_on(name: str, url: str) -> Path:
     setup = await prepare_kassa(url)
     if name == "receipt":
         return create_app(build_container(setup.settings)), signed_event
-    settings = msgspec.structs.replace(setup.settings, fake_gateway_state="memory")
     keyed = name == "keyed"
     return (
-        create_app(build_container(settings)),
+        create_app(build_container(in_process(setup).settings)),
         lambda tag: kassa_charge(setup, tag, idempotent=keyed),
     )
 
