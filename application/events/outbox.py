@@ -4,7 +4,6 @@ outbox), so none is lost when a process dies after commit and none invented befo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from application.ports.events import ResourceRenderer
 from application.ports.system import IdFactory
@@ -40,7 +39,7 @@ class RecordMerchantEvents:
         made = []
         # The aggregate as it stands at commit: rendered once for all the events that
         # carry it whole (a charge's `payment.authorized` and `payment.succeeded`).
-        whole: dict[str, Any] | None = None
+        whole: object = None
         for event in aggregate.events:
             event_type = merchant_event_type(event)
             if event_type is None:
@@ -70,9 +69,7 @@ class RecordMerchantEvents:
             )
         return made
 
-    def _part(
-        self, aggregate: Payment | Invoice | Receipt, event: ev.DomainEvent
-    ) -> dict[str, Any] | None:
+    def _part(self, aggregate: Payment | Invoice | Receipt, event: ev.DomainEvent) -> object:
         """The object of an event about part of a payment (a refund, a dispute); None
         for an event that carries its aggregate whole."""
         if isinstance(aggregate, Payment):
@@ -84,7 +81,7 @@ class RecordMerchantEvents:
                 return self._renderer.dispute(aggregate)
         return None
 
-    def _whole(self, aggregate: Payment | Invoice | Receipt) -> dict[str, Any]:
+    def _whole(self, aggregate: Payment | Invoice | Receipt) -> object:
         if isinstance(aggregate, Invoice):
             return self._renderer.invoice(aggregate)
         if isinstance(aggregate, Receipt):

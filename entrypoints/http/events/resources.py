@@ -18,22 +18,26 @@ from domain.payment import Payment
 from domain.receipt import Receipt, ReceiptDocument
 from domain.refund import Refund
 from domain.webhook_endpoint import WebhookEndpoint
-from entrypoints.http.customers.resources import invoice_resource
-from entrypoints.http.payments.receipt_resources import receipt_resource
-from entrypoints.http.payments.resources import payment_resource, refund_resource
+from entrypoints.http.customers.resources import InvoiceResource, invoice_resource
+from entrypoints.http.payments.receipt_resources import ReceiptResource, receipt_resource
+from entrypoints.http.payments.resources import (
+    PaymentResource,
+    RefundResource,
+    payment_resource,
+    refund_resource,
+)
 
 
 class ApiResourceRenderer:
-    """The `ResourceRenderer` port over the HTTP API's resource functions."""
+    """The `ResourceRenderer` port over the HTTP API's resource functions: their structs,
+    which `encode` writes as they are (no dicts made of them first)."""
 
-    def payment(self, payment: Payment) -> dict[str, Any]:
-        rendered: dict[str, Any] = msgspec.to_builtins(payment_resource(payment))
-        rendered.pop("client_secret", None)  # an event is no place for the payer's secret
-        return rendered
+    def payment(self, payment: Payment) -> PaymentResource:
+        # An event is no place for the payer's secret.
+        return msgspec.structs.replace(payment_resource(payment), client_secret=UNSET)
 
-    def refund(self, payment: Payment, refund: Refund) -> dict[str, Any]:
-        rendered: dict[str, Any] = msgspec.to_builtins(refund_resource(payment, refund))
-        return rendered
+    def refund(self, payment: Payment, refund: Refund) -> RefundResource:
+        return refund_resource(payment, refund)
 
     def dispute(self, payment: Payment) -> dict[str, Any]:
         return {
@@ -45,13 +49,11 @@ class ApiResourceRenderer:
             "payment": self.payment(payment),
         }
 
-    def invoice(self, invoice: Invoice) -> dict[str, Any]:
-        rendered: dict[str, Any] = msgspec.to_builtins(invoice_resource(invoice))
-        return rendered
+    def invoice(self, invoice: Invoice) -> InvoiceResource:
+        return invoice_resource(invoice)
 
-    def receipt(self, receipt: Receipt) -> dict[str, Any]:
-        rendered: dict[str, Any] = msgspec.to_builtins(receipt_resource(ReceiptDocument(receipt)))
-        return rendered
+    def receipt(self, receipt: Receipt) -> ReceiptResource:
+        return receipt_resource(ReceiptDocument(receipt))
 
     def encode(self, document: dict[str, Any]) -> str:
         return msgspec.json.encode(document).decode()
