@@ -15,3 +15,18 @@ def test_the_block_freezes_start_up_and_collects_the_young_less_often() -> None:
         assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_overlapping_blocks_give_the_collector_back_when_the_last_ends() -> None:
+    """Two apps' lifespans in one process (a test's inside another's) may end in either
+    order: the collector is as it was once both have ended, not before."""
+    before = gc.get_threshold()
+    first, second = serving_heap(), serving_heap()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first ends first
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
