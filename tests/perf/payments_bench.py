@@ -108,11 +108,15 @@ async def main() -> None:
                     )
                     in_gateway = await _gateway_seconds(kassa.base_url) - in_gateway
                     fake_ms[label].append(in_gateway * 1000 / (plan.warmup + plan.requests))
-                    if number == 1:  # the latency runs once, after the first closed loop
-                        opened_runs = await _open_loops(setup, kassa.base_url, label, keyed, half,
-                                                        closed[label][-1], cpu, url)  # fmt: skip
-                        own.append(opened_runs[0])
-                        opened.append(opened_runs[1])
+                    if number == 1:  # the latency runs once, after the first closed loop:
+                        # at half its own rate before the overload, whose backlog outlives it
+                        calm = _open_loop(plan, closed[label][-1].throughput / 2)
+                        named = f"{label}, open loop {calm.rate:.0f}/s (half its own)"
+                        charges = _charges(setup, f"{label} h", keyed)
+                        own.append(await _load(kassa.base_url, charges, calm, named, cpu, url))
+                        named = f"{label}, open loop {half.rate:.0f}/s"
+                        charges = _charges(setup, f"{label} o", keyed)
+                        opened.append(await _load(kassa.base_url, charges, half, named, cpu, url))
             bares.append(await _bare(url, plan, f"{BARE}, after round {number}"))
         baselines = [Baseline.mean_of(*pair) for pair in itertools.pairwise(bares)]
         async with kassa_server(setup, workers=2) as kassa:
@@ -153,26 +157,6 @@ async def main() -> None:
     print("PostgreSQL round trips per request (in process, sequential, statement cache warm):")
     for trip in trips:
         print("  " + trip.describe())
-
-
-async def _open_loops(
-    setup: KassaSetup,
-    base_url: str,
-    label: str,
-    keyed: bool,
-    half: LoadPlan,
-    closed: LoadResult,
-    cpu: CpuProbe,
-    url: str,
-) -> tuple[LoadResult, LoadResult]:
-    """The path open loop at half its own closed-loop rate (before the overload, whose
-    backlog outlives it), then at half the bare endpoint's."""
-    calm = _open_loop(half, closed.throughput / 2)
-    named = f"{label}, open loop {calm.rate:.0f}/s (half its own)"
-    own = await _load(base_url, _charges(setup, f"{label} h", keyed), calm, named, cpu, url)
-    named = f"{label}, open loop {half.rate:.0f}/s"
-    paced = await _load(base_url, _charges(setup, f"{label} o", keyed), half, named, cpu, url)
-    return own, paced
 
 
 async def _bare(url: str, plan: LoadPlan, label: str) -> LoadResult:

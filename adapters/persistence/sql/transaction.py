@@ -23,8 +23,8 @@ from adapters.persistence.sql.write_batch import Write, WriteBatch, run_now
 class SqlTransaction:
     """One transaction on one connection, as the `WriteSource` its repositories use.
 
-    With SQLite's single pooled connection a unit of work that is open but idle
-    (waiting on a gateway) then blocks no one; `end` gives the connection back.
+    Commit and rollback give the connection back, so with SQLite's single pooled
+    connection a unit of work that is open but idle (waiting on a gateway) blocks no one.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
