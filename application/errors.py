@@ -62,6 +62,18 @@ class DuplicatePaymentError(ConflictError):
         )
 
 
+class CardKeptAlreadyError(ConflictError):
+    """The customer keeps this card already: one active saved method per card (gateway
+    payment method) and customer, held by the store against simultaneous keeps."""
+
+    code = "card_kept_already"
+
+    @classmethod
+    def card(cls, customer_id: str, gateway_payment_method_id: str) -> CardKeptAlreadyError:
+        """What every store says when a second active method would keep the same card."""
+        return cls(f"Customer {customer_id} keeps card {gateway_payment_method_id} already.")
+
+
 class PermissionDeniedError(DomainError):
     code = "forbidden"
 

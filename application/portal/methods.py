@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.customers.customers import CustomerGatewayUseCase, load_customer
-from application.errors import NotFoundError
+from application.errors import CardKeptAlreadyError, NotFoundError
 from application.portal.authenticate import PortalSession, record_portal_act
 from application.ports.unit_of_work import UnitOfWork
 from domain.customer import Customer, SavedPaymentMethod
@@ -51,7 +51,8 @@ class SavedMethods(CustomerGatewayUseCase):
     ) -> SavedPaymentMethod:
         """Attach the card at the gateway and keep it. A card the customer has kept
         already (asked by its gateway id, or attached again under the same `attach_key`,
-        the gateway's idempotency key) is answered as it is, not kept twice."""
+        the gateway's idempotency key, or kept meanwhile by a simultaneous ask, which the
+        store refuses to keep twice) is answered as it is, not kept twice."""
         async with self._uow_factory() as uow:
             customer = await load_customer(uow, session.tenant_id, session.customer_id)
             existing = await uow.payment_methods.for_customer(session.tenant_id, customer.id)
@@ -82,16 +83,24 @@ class SavedMethods(CustomerGatewayUseCase):
             created_at=self._clock.now(),
             is_default=make_default,
         )
+        try:
+            await self._keep(session, method)
+        except CardKeptAlreadyError:
+            if (kept := _kept(await self.list(session), method.gateway_payment_method_id)) is None:
+                raise  # kept, then removed meanwhile: the ask lost its race, say so
+            return kept
+        return method
+
+    async def _keep(self, session: PortalSession, method: SavedPaymentMethod) -> None:
         async with self._uow_factory() as uow:
-            if make_default:
+            if method.is_default:
                 await self._unset_other_defaults(uow, session, method.id)
             await uow.payment_methods.add(method)
             await record_portal_act(
                 self._audit, uow, session, "portal.method_added", "payment_method", method.id,
-                brand=method.brand, last4=method.last4, default=make_default,
+                brand=method.brand, last4=method.last4, default=method.is_default,
             )  # fmt: skip
             await uow.commit()
-        return method
 
     async def remove(self, session: PortalSession, method_id: str) -> SavedPaymentMethod:
         method = await self._load(session, method_id)

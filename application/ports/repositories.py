@@ -229,7 +229,10 @@ class InvoiceRepository(Protocol):
 
 
 class SavedPaymentMethodRepository(Protocol):
-    async def add(self, method: SavedPaymentMethod) -> None: ...
+    async def add(self, method: SavedPaymentMethod) -> None:
+        """Insert; CardKeptAlreadyError (here or at commit) when the customer keeps the
+        same gateway payment method already, not removed."""
+        ...
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None: ...
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from application.errors import ConflictError, StaleAggregateError
+from application.errors import CardKeptAlreadyError, ConflictError, StaleAggregateError
 from application.ports.repositories import Page, PageRequest
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.customer import Customer, SavedPaymentMethod
@@ -37,10 +37,13 @@ def invoice(
 def card(
     mid: str, tenant: str, customer_id: str = "cus_1", *, created: datetime = T0, **fields: Any
 ) -> SavedPaymentMethod:
-    defaults: dict[str, Any] = {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}
+    defaults: dict[str, Any] = {
+        "gateway_payment_method_id": f"pm_{mid}", "brand": "visa", "last4": "4242",
+        "exp_month": 12, "exp_year": 2030,
+    }  # fmt: skip
     return SavedPaymentMethod(
-        id=mid, tenant_id=tenant, customer_id=customer_id, gateway_payment_method_id=f"pm_{mid}",
-        created_at=created, **(defaults | fields),
+        id=mid, tenant_id=tenant, customer_id=customer_id, created_at=created,
+        **(defaults | fields),
     )  # fmt: skip
 
 
@@ -224,34 +227,89 @@ async def test_a_number_taken_in_the_same_unit_of_work_is_refused(uow_factory, u
     assert await get(uow_factory, Invoice, tenant, f"inv_{unique}_b") is None
 
 
-async def test_a_number_taken_by_a_concurrent_unit_of_work_committing_first_is_refused(
-    uow_factory, unique
-):
-    tenant, number = f"ten_{unique}", f"N-{unique}"
-    winner = invoice(f"inv_{unique}_a", tenant, number=number)
+async def refused_after_a_racing_commit(
+    uow_factory: UnitOfWorkFactory, winner: Aggregate, loser: Aggregate
+) -> pytest.ExceptionInfo[ConflictError]:
+    """Add `loser` while a unit of work that added `winner` is open; commit `winner`
+    first. The refusal of `loser`'s unit of work."""
     first_committed = asyncio.Event()
 
-    async def add_the_same_number() -> None:
+    async def add_the_loser() -> None:
         async with uow_factory() as uow:
             # SQL stores wait here for the first (PostgreSQL on the unique index, SQLite
             # for its one connection) and refuse; memory refuses at commit.
-            await uow.invoices.add(invoice(f"inv_{unique}_b", tenant, number=number))
+            await repository(uow, type(loser)).add(loser)
             await first_committed.wait()
             await uow.commit()
 
     async with uow_factory() as first:
-        await first.invoices.add(winner)
-        racing = asyncio.create_task(add_the_same_number())
+        await repository(first, type(winner)).add(winner)
+        racing = asyncio.create_task(add_the_loser())
         await asyncio.sleep(0.2)
         await first.commit()
         first_committed.set()
     with pytest.raises(ConflictError) as refused:
         await asyncio.wait_for(racing, 10)
+    return refused
+
+
+async def test_a_number_taken_by_a_concurrent_unit_of_work_committing_first_is_refused(
+    uow_factory, unique
+):
+    tenant, number = f"ten_{unique}", f"N-{unique}"
+    winner = invoice(f"inv_{unique}_a", tenant, number=number)
+
+    refused = await refused_after_a_racing_commit(
+        uow_factory, winner, invoice(f"inv_{unique}_b", tenant, number=number)
+    )
 
     assert_number_taken(refused)
     assert await get(uow_factory, Invoice, tenant, f"inv_{unique}_b") is None
     assert state(await get(uow_factory, Invoice, tenant, winner.id)) == state(winner)
     await add(uow_factory, invoice(f"inv_{unique}_c", tenant))  # nothing left locked
+
+
+async def test_a_card_the_customer_keeps_already_is_refused_while_a_removed_one_is_not(
+    uow_factory, unique
+):
+    tenant, cus = f"ten_{unique}", f"cus_{unique}"
+    kept = card(f"spm_{unique}_kept", tenant, cus, gateway_payment_method_id=f"pm_{unique}")
+    removed = card(
+        f"spm_{unique}_removed", tenant, cus, created=at(-1), deleted_at=at(0),
+        gateway_payment_method_id=f"pm_{unique}",
+    )  # fmt: skip
+    await add(uow_factory, removed, kept)
+    elsewhere = [  # the same card for another customer, another card for this one
+        card(f"spm_{unique}_other_cus", tenant, f"cus_{unique}_2",
+             gateway_payment_method_id=f"pm_{unique}"),
+        card(f"spm_{unique}_other_card", tenant, cus),
+    ]  # fmt: skip
+    await add(uow_factory, *elsewhere)
+
+    async with uow_factory() as uow:
+        with pytest.raises(CardKeptAlreadyError):
+            await uow.payment_methods.add(
+                card(f"spm_{unique}_twice", tenant, cus, gateway_payment_method_id=f"pm_{unique}")
+            )
+
+    assert await get(uow_factory, SavedPaymentMethod, tenant, f"spm_{unique}_twice") is None
+    async with uow_factory() as uow:
+        active = await uow.payment_methods.for_customer(tenant, cus)
+    assert ids(active) == [kept.id, f"spm_{unique}_other_card"]
+
+
+async def test_a_card_kept_by_a_concurrent_unit_of_work_committing_first_is_refused(
+    uow_factory, unique
+):
+    tenant, cus = f"ten_{unique}", f"cus_{unique}"
+    winner = card(f"spm_{unique}_a", tenant, cus, gateway_payment_method_id=f"pm_{unique}")
+    loser = card(f"spm_{unique}_b", tenant, cus, gateway_payment_method_id=f"pm_{unique}")
+
+    refused = await refused_after_a_racing_commit(uow_factory, winner, loser)
+
+    assert refused.type is CardKeptAlreadyError
+    async with uow_factory() as uow:
+        assert ids(await uow.payment_methods.for_customer(tenant, cus)) == [winner.id]
 
 
 # ---------------------------------------------------------------------- queries

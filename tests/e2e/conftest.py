@@ -161,9 +161,12 @@ async def kassa_container(
     )
     if store_kind == "postgresql":
         # The test client runs the app on a loop of its own: no pooled connection may pass
-        # from one loop to the other, so each unit of work connects afresh.
-        engine = create_async_engine(normalize_url(url), poolclass=NullPool)
-        container.engine.override(providers.Object(engine))
+        # from one loop to the other, so each unit of work, Kassa's or the fake gateway's,
+        # connects afresh.
+        for engine in (container.engine, container.fake_gateway_engine):
+            engine.override(
+                providers.Object(create_async_engine(normalize_url(url), poolclass=NullPool))
+            )
     for tenant_id, name in tenants.items():
         await container.create_tenant().execute(CreateTenantCommand(name=name, tenant_id=tenant_id))
     return container

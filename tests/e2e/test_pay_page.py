@@ -4,15 +4,18 @@ every bad state. The browser flows are in tests/browser."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from dependency_injector import providers
 
 from adapters.system.clock import FixedClock
+from domain.statuses import PaymentStatus
 from entrypoints.container import Container
 from entrypoints.http.paypage.safety import CSRF_COOKIE
 from tests.e2e.portal_fixtures import Portal, portal_container, portal_fixture  # noqa: F401
@@ -220,6 +223,42 @@ async def test_a_card_to_keep_is_kept_once_three_d_secure_goes_through(portal: P
         {"amount": "10.00", "method": "new", "card_number": "4000002760003184", "save": "1"},
     )  # fmt: skip
     await portal.api.client.get(await through_the_bank(portal, failed, "fail"))
+    assert kept_cards(await open_page(portal, token, "/cards")) == ["Visa ending 3184"]
+
+
+@pytest.mark.parametrize(
+    "store_kind", ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+async def test_two_returns_from_the_bank_at_once_keep_the_card_once(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await portal.link(5_000)
+    started = await submit(
+        portal, token, "/pay",
+        {"method": "new", "card_number": "4000002760003184", "save": "1"},
+    )  # fmt: skip
+    back = await through_the_bank(portal, started, "complete")
+    attach = portal.gateway.attach_payment_method
+    asked, both_asked = [], asyncio.Event()
+
+    async def attach_once_both_have_looked(*args: Any) -> Any:
+        # Both returns have found no kept card before either keeps one.
+        asked.append(args)
+        if len(asked) == 2:
+            both_asked.set()
+        await asyncio.wait_for(both_asked.wait(), 5)
+        return await attach(*args)
+
+    monkeypatch.setattr(portal.gateway, "attach_payment_method", attach_once_both_have_looked)
+    # Through the use case, on this loop: the test client answers one request at a time.
+    kassa = portal.api.container
+    session = await kassa.portal_authenticator().prove(token, None, None, None)
+    paid = parse_qs(urlsplit(back).query)["payment_intent"][0]
+    returns = await asyncio.gather(
+        *(kassa.pay_by_card().back_from_the_bank(session, paid, True) for _ in range(2))
+    )
+
+    assert [r.status for r in returns] == [PaymentStatus.SUCCEEDED] * 2 and len(asked) == 2
     assert kept_cards(await open_page(portal, token, "/cards")) == ["Visa ending 3184"]
 
 

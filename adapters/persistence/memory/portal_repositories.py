@@ -7,7 +7,7 @@ from datetime import datetime
 
 from adapters.persistence.memory.pagination import paginate
 from adapters.persistence.memory.repositories import Staging, fresh_copy, versioned_save
-from application.errors import ConflictError
+from application.errors import CardKeptAlreadyError, ConflictError
 from application.ports.repositories import Page, PageRequest
 from domain.customer import Customer, SavedPaymentMethod
 from domain.invoice import Invoice, InvoiceStatus
@@ -115,7 +115,22 @@ class InMemorySavedPaymentMethodRepository:
         self._table = staging.store.payment_methods
 
     async def add(self, method: SavedPaymentMethod) -> None:
+        """The SQL stores' unique index on active cards, checked now and at commit."""
+
+        card = (method.tenant_id, method.customer_id, method.gateway_payment_method_id)
+
+        def check() -> None:
+            if any(
+                (m.tenant_id, m.customer_id, m.gateway_payment_method_id) == card
+                and m.is_active
+                and m.id != method.id
+                for m in self._table.values()
+            ):
+                raise CardKeptAlreadyError.card(method.customer_id, card[2])
+
+        check()
         self._s.put(self._table, method.id, method, None)
+        self._s.checks.append(check)
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
         found = self._table.get(method_id)

@@ -63,11 +63,17 @@ def new_row(
 
 
 async def insert_new(
-    conn: AsyncConnection, table: Table, row: dict[str, Any], key: Sequence[str], what: str
+    conn: AsyncConnection,
+    table: Table,
+    row: dict[str, Any],
+    key: Sequence[str],
+    what: str,
+    *,
+    violation: Callable[[IntegrityError], Exception | None] | None = None,
 ) -> None:
     """`new_row` run at once: StaleAggregateError (`what` exists already) when the key is
     taken, and the transaction goes on."""
-    await run_now(conn, new_row(conn.dialect.name, table, row, key, what))
+    await run_now(conn, new_row(conn.dialect.name, table, row, key, what, violation=violation))
 
 
 def upserted_row(dialect: str, table: Table, row: dict[str, Any], key: Sequence[str]) -> Write:

@@ -286,6 +286,16 @@ Index(
     saved_payment_methods.c.customer_id,
     saved_payment_methods.c.created_at,
 )
+# One active saved method per card and customer: two returns from the bank at once keep it once.
+Index(
+    "uq_saved_payment_methods_active_card",
+    saved_payment_methods.c.tenant_id,
+    saved_payment_methods.c.customer_id,
+    saved_payment_methods.c.gateway_payment_method_id,
+    unique=True,
+    sqlite_where=saved_payment_methods.c.deleted_at.is_(None),
+    postgresql_where=saved_payment_methods.c.deleted_at.is_(None),
+)
 
 portal_tokens = Table(
     "portal_tokens",
