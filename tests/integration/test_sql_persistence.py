@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
-from adapters.persistence.sql.engine import create_engine
+from adapters.persistence.sql import write_batch
+from adapters.persistence.sql.engine import create_engine, fill_pool
 from adapters.persistence.sql.tables import payments
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError
@@ -188,5 +193,73 @@ async def test_a_write_on_a_connection_the_server_closed_fails_once_then_the_nex
         async with SqlUnitOfWork(engine, publisher) as work:
             assert await work.payments.get(second.tenant_id, second.id) is not None
             assert await work.payments.get(first.tenant_id, first.id) is None
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def greenlet_hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The calls a lone statement's check-out and check-in run in a greenlet."""
+    hops: list[object] = []
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(fn)
+        return await greenlet_spawn(fn, *args, **kwargs)
+
+    monkeypatch.setattr(write_batch, "greenlet_spawn", counted)
+    return hops
+
+
+async def _add_one(engine: AsyncEngine, publisher: RecordingEventPublisher, pid: str) -> None:
+    async with SqlUnitOfWork(engine, publisher) as work:
+        await work.payments.add(new_payment(pid, "ten_lent"))
+        await work.commit()
+
+
+@pytest.mark.postgres
+async def test_a_lone_statement_takes_an_idle_connection_without_a_greenlet(
+    postgres_url: str, publisher: RecordingEventPublisher, unique: str, greenlet_hops: list[object]
+):
+    engine = create_engine(postgres_url, pool_size=1)
+    try:
+        await fill_pool(engine)
+        for n in range(3):
+            await _add_one(engine, publisher, f"pay_{unique}_{n}")
+        assert greenlet_hops == [] and engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_lone_statement_connects_or_waits_in_a_greenlet_when_the_pool_must(
+    postgres_url: str, publisher: RecordingEventPublisher, unique: str, greenlet_hops: list[object]
+):
+    """A connection due for recycling is replaced in a greenlet (the check-out without one
+    gives it back, invalidated, before connecting; nothing is left unawaited), and with
+    every connection out the statement waits for one."""
+    recycling = create_engine(postgres_url, pool_size=1, pool_recycle=0)
+    try:
+        await fill_pool(recycling)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            for n in range(2):
+                await _add_one(recycling, publisher, f"pay_{unique}_r{n}")
+                gc.collect()  # a coroutine left unawaited would warn now
+        assert len(greenlet_hops) == 2 and [str(w.message) for w in warned] == []
+    finally:
+        await recycling.dispose()
+
+    greenlet_hops.clear()
+    engine = create_engine(postgres_url, pool_size=1)
+    try:
+        async with engine.connect() as holding:
+            waiting = asyncio.create_task(_add_one(engine, publisher, f"pay_{unique}_w"))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            await holding.scalar(text("SELECT 1"))
+        await asyncio.wait_for(waiting, 5)
+        assert len(greenlet_hops) == 1 and engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+        async with SqlUnitOfWork(engine, publisher) as work:
+            assert await work.payments.get("ten_lent", f"pay_{unique}_w") is not None
     finally:
         await engine.dispose()

@@ -6,12 +6,16 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 from sqlalchemy import URL, event, make_url
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import in_greenlet
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 FILL_TIMEOUT_S = 10.0
@@ -57,6 +61,17 @@ _JSON_CODEC: dict[str, Any] = {
 }
 
 
+def _connect_in_a_greenlet(*args: Any, **kwargs: Any) -> Awaitable[asyncpg.Connection]:
+    """asyncpg's connect, refused before it starts outside SQLAlchemy's greenlet. A
+    check-out tried without one (`write_batch._lent_at_once`) that finds it must
+    connect then fails before any coroutine exists (none is left unawaited) and hands
+    its pool entry back, and is made again in a greenlet, which connects."""
+    if not in_greenlet():
+        raise MissingGreenlet("A new connection is made in a greenlet.")
+    connecting: Awaitable[asyncpg.Connection] = asyncpg.connect(*args, **kwargs)
+    return connecting
+
+
 def create_engine(
     url: str | URL, pool_size: int = DEFAULT_POOL_SIZE, **overrides: Any
 ) -> AsyncEngine:
@@ -76,6 +91,7 @@ def create_engine(
             "pool_timeout": 30,
             "pool_recycle": 1800,
             "hide_parameters": True,
+            "connect_args": {"async_creator_fn": _connect_in_a_greenlet},
             **_JSON_CODEC,
         }
         return create_async_engine(parsed, **(options | overrides))
