@@ -88,6 +88,8 @@ class SavedMethods(CustomerGatewayUseCase):
         except CardKeptAlreadyError:
             if (kept := _kept(await self.list(session), method.gateway_payment_method_id)) is None:
                 raise  # kept, then removed meanwhile: the ask lost its race, say so
+            if make_default and not kept.is_default:  # as the gateway has it now
+                return await self.set_default(session, kept.id)
             return kept
         return method
 

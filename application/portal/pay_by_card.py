@@ -5,8 +5,10 @@ for next time when they asked and the payment went through, at once or once the 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
+from application.errors import CardKeptAlreadyError
 from application.portal.authenticate import PortalSession
 from application.portal.methods import SavedMethods
 from application.portal.pay import ConfirmPortalPayment, CreatePortalIntent, PortalPaymentCommand
@@ -61,4 +63,6 @@ class PayByCard:
         if payment.status is PaymentStatus.SUCCEEDED and payment.payment_method:
             # One attachment a payment: the gateway answers a second ask with the same card.
             attach_key = f"kassa_{payment.id}_keep_card"
-            await self._saved_methods.add(session, payment.payment_method, False, attach_key)
+            # Kept by a simultaneous return, then removed by the customer: it stays removed.
+            with contextlib.suppress(CardKeptAlreadyError):
+                await self._saved_methods.add(session, payment.payment_method, False, attach_key)

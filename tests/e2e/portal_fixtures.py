@@ -10,6 +10,7 @@ the customer holding one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from dependency_injector import providers
 
 from adapters.gateways.fake import FakePaymentGateway
 from adapters.system.clock import FixedClock
+from application.portal.authenticate import PortalSession
 from entrypoints.container import Container
 from entrypoints.fake_gateway_delivery import fake_webhook_delivery
 from tests.e2e.conftest import OTHER_TENANT, TENANT, Api, close_container, kassa_container
@@ -117,6 +119,29 @@ class Portal:
         assert deleted.status_code == 200, deleted.text
         clock.advance(timedelta(days=1, seconds=1))
         return good, expiring, revoked["token"]
+
+    def attach_once_both_have_looked(self, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+        """The gateway's attach made to wait for a second ask: two asks to keep the same
+        card, sent at once, have both found it not kept before either keeps it. The asks,
+        as they came."""
+        attach = self.gateway.attach_payment_method
+        asked: list[Any] = []
+        both_asked = asyncio.Event()
+
+        async def waiting(*args: Any) -> Any:
+            asked.append(args)
+            if len(asked) == 2:
+                both_asked.set()
+            await asyncio.wait_for(both_asked.wait(), 5)
+            return await attach(*args)
+
+        monkeypatch.setattr(self.gateway, "attach_payment_method", waiting)
+        return asked
+
+    async def session(self, token: str) -> PortalSession:
+        """The link's session, for a use case called on this loop: the test client answers
+        one request at a time, so simultaneous requests go through the use cases."""
+        return await self.api.container.portal_authenticator().prove(token, None, None, None)
 
     async def link(self, *amounts: int) -> str:
         """A new customer's invoice of `amounts` and a link to pay it: the token."""

@@ -238,21 +238,9 @@ async def test_two_returns_from_the_bank_at_once_keep_the_card_once(
         {"method": "new", "card_number": "4000002760003184", "save": "1"},
     )  # fmt: skip
     back = await through_the_bank(portal, started, "complete")
-    attach = portal.gateway.attach_payment_method
-    asked, both_asked = [], asyncio.Event()
-
-    async def attach_once_both_have_looked(*args: Any) -> Any:
-        # Both returns have found no kept card before either keeps one.
-        asked.append(args)
-        if len(asked) == 2:
-            both_asked.set()
-        await asyncio.wait_for(both_asked.wait(), 5)
-        return await attach(*args)
-
-    monkeypatch.setattr(portal.gateway, "attach_payment_method", attach_once_both_have_looked)
-    # Through the use case, on this loop: the test client answers one request at a time.
+    asked = portal.attach_once_both_have_looked(monkeypatch)
     kassa = portal.api.container
-    session = await kassa.portal_authenticator().prove(token, None, None, None)
+    session = await portal.session(token)
     paid = parse_qs(urlsplit(back).query)["payment_intent"][0]
     returns = await asyncio.gather(
         *(kassa.pay_by_card().back_from_the_bank(session, paid, True) for _ in range(2))

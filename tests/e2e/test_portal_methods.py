@@ -3,6 +3,8 @@ default, remove (detached there, kept here as removed), and the gateway's billin
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from adapters.gateways.fake_bank import FakeBank
@@ -70,6 +72,28 @@ async def test_a_new_card_can_become_the_default_at_once(portal: Portal) -> None
     amex = (await portal.act(token, "methods", card("pm_card_amex", default=True))).json()
     listed = (await portal.view(token, "methods")).json()["data"]
     assert [m["id"] for m in listed if m["is_default"]] == [amex["id"]]
+
+
+@pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
+async def test_a_card_asked_twice_at_once_is_kept_once_and_the_default_if_either_asked(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await portal.link()
+    visa = (await portal.act(token, "methods", card("pm_card_visa"))).json()
+    asked = portal.attach_once_both_have_looked(monkeypatch)
+    session = await portal.session(token)
+    methods = portal.api.container.saved_methods()
+
+    # One card at the gateway (one attachment, as Stripe attaches a `pm_…` twice); the
+    # first ask keeps it, the second asked for it to be the default.
+    plain, default = await asyncio.gather(
+        methods.add(session, "pm_card_mastercard", False, "kassa_one_attachment"),
+        methods.add(session, "pm_card_mastercard", True, "kassa_one_attachment"),
+    )
+
+    assert len(asked) == 2 and plain.id == default.id and default.is_default
+    listed = (await portal.view(token, "methods")).json()["data"]
+    assert [(m["id"], m["is_default"]) for m in listed] == [(visa["id"], False), (plain.id, True)]
 
 
 async def test_another_customers_card_is_not_found(portal: Portal) -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util.queue import AsyncAdaptedQueue
 
 from adapters.persistence.sql.engine import (
     SQLITE_BUSY_TIMEOUT_MS,
     create_engine,
     fill_pool,
+    lends_at_once,
     normalize_url,
 )
 from tests.support.databases import sqlite_url
@@ -121,3 +125,34 @@ async def test_sqlite_has_no_pool_to_fill(tmp_path: Path):
         assert await fill_pool(engine) == 0
     finally:
         await engine.dispose()
+
+
+async def test_sqlalchemys_async_pool_queue_hands_out_an_idle_item_without_awaiting():
+    """What `write_batch._lent_at_once` stands on (SQLAlchemy 2.1.9 and later): outside a
+    greenlet, a blocking get of an item that is there returns it, and raises
+    MissingGreenlet, taking nothing, when it would have to wait."""
+    queue: AsyncAdaptedQueue[str] = AsyncAdaptedQueue()
+    queue.put_nowait("idle connection")
+
+    assert queue.get(True, 1) == "idle connection"
+    with pytest.raises(MissingGreenlet):
+        queue.get(True, 1)
+    assert queue.empty()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "lends"),
+    [
+        ({}, True),
+        ({"pool_pre_ping": True}, False),
+        ({"max_overflow": 4}, False),
+        ({"connect_args": {"timeout": 5}}, True),
+        ({"connect_args": {"async_creator_fn": object()}}, False),
+    ],
+)
+def test_only_an_engine_whose_check_outs_never_await_lends_at_once(
+    overrides: dict[str, Any], lends: bool
+):
+    engine = create_engine("postgresql://kassa@127.0.0.1:1/kassa", **overrides)
+    assert lends_at_once(engine.sync_engine) is lends
+    assert not lends_at_once(create_engine("sqlite+aiosqlite://").sync_engine)

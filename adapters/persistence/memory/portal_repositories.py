@@ -128,9 +128,8 @@ class InMemorySavedPaymentMethodRepository:
             ):
                 raise CardKeptAlreadyError.card(method.customer_id, card[2])
 
-        check()
+        self._s.check_now_and_at_commit(check)
         self._s.put(self._table, method.id, method, None)
-        self._s.checks.append(check)
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
         found = self._table.get(method_id)

@@ -18,9 +18,8 @@ class InMemoryReceiptRepository:
             if any(r.payment_id == receipt.payment_id for r in self._table.values()):
                 raise StaleAggregateError(f"Payment {receipt.payment_id} has a receipt already.")
 
-        check()
+        self._s.check_now_and_at_commit(check)
         self._s.put(self._table, receipt.id, receipt, None)
-        self._s.checks.append(check)
         self._s.seen.append(receipt)
 
     async def for_payment(self, tenant_id: str, payment_id: str) -> Receipt | None:

@@ -58,6 +58,12 @@ class Staging:
             lock.release()
         self.held.clear()
 
+    def check_now_and_at_commit(self, check: Callable[[], None]) -> None:
+        """A unique index of the SQL stores: `check` raises now, or at commit if another
+        unit of work committed what it forbids meanwhile."""
+        check()
+        self.checks.append(check)
+
     def put(
         self, table: dict[Any, Any], key: Any, value: Any, expected_version: int | None
     ) -> None:
@@ -116,8 +122,7 @@ class InMemoryPaymentRepository:
                 ):
                     raise DuplicatePaymentError.order_claimed(payment.order_id)
 
-        check()
-        self._s.checks.append(check)
+        self._s.check_now_and_at_commit(check)
 
     async def get(
         self, tenant_id: str, payment_id: str, *, for_update: bool = False

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.sql.mapping import CUSTOMER, INVOICE, SAVED_PAYMENT_METHOD
 from adapters.persistence.sql.pagination import newest_first_page
 from adapters.persistence.sql.statements import (
     WriteSource,
     insert_new,
+    unique_violation,
     update_versioned,
 )
 from adapters.persistence.sql.tables import customers, invoices, saved_payment_methods
@@ -160,9 +160,11 @@ class SqlSavedPaymentMethodRepository:
         conn = await self._source.connection()
         row = SAVED_PAYMENT_METHOD.to_row(method)
         what = f"Payment method {method.id}"
-        await insert_new(
-            conn, saved_payment_methods, row, ["id"], what, violation=_card_kept_already(method)
+        kept_already = unique_violation(
+            _ACTIVE_CARD_VIOLATIONS,
+            lambda: CardKeptAlreadyError.card(method.customer_id, method.gateway_payment_method_id),
         )
+        await insert_new(conn, saved_payment_methods, row, ["id"], what, violation=kept_already)
 
     async def get(self, tenant_id: str, method_id: str) -> SavedPaymentMethod | None:
         conn = await self._source.single_statement()
@@ -193,14 +195,3 @@ class SqlSavedPaymentMethodRepository:
             .order_by(_methods.created_at, _methods.id)
         )
         return [SAVED_PAYMENT_METHOD.from_row(row) for row in rows.mappings()]
-
-
-def _card_kept_already(method: SavedPaymentMethod) -> Callable[[IntegrityError], Exception | None]:
-    """The unique index on a customer's active cards, spoken as the application's error."""
-
-    def spoken(exc: IntegrityError) -> Exception | None:
-        if any(name in str(exc.orig) for name in _ACTIVE_CARD_VIOLATIONS):
-            return CardKeptAlreadyError.card(method.customer_id, method.gateway_payment_method_id)
-        return None
-
-    return spoken

@@ -6,13 +6,14 @@ import asyncio
 import logging
 import sqlite3
 import time
+import weakref
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import msgspec
-from sqlalchemy import URL, event, make_url
+from sqlalchemy import URL, Engine, event, make_url
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import in_greenlet
@@ -72,6 +73,18 @@ def _connect_in_a_greenlet(*args: Any, **kwargs: Any) -> Awaitable[asyncpg.Conne
     return connecting
 
 
+# Engines whose idle connections are checked out and in without awaiting: no pre-ping (a
+# round trip), no overflow (an overflow connection is closed on return), and the connect
+# above. No pool listener of Kassa's awaits either.
+_LENDS_AT_ONCE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def lends_at_once(engine: Engine) -> bool:
+    """Whether an idle connection of `engine` is checked out and in without a greenlet
+    (`write_batch._lent_at_once`)."""
+    return engine in _LENDS_AT_ONCE
+
+
 def create_engine(
     url: str | URL, pool_size: int = DEFAULT_POOL_SIZE, **overrides: Any
 ) -> AsyncEngine:
@@ -85,16 +98,25 @@ def create_engine(
         # to a full pool, so 32 requests on a pool of 16 + 16 opened and closed a backend
         # every few requests (16 new backends a benchmark run). A fixed pool keeps them;
         # a transaction finding all of them busy waits for one (pool_timeout).
+        connect_args = {"async_creator_fn": _connect_in_a_greenlet}
+        connect_args |= overrides.pop("connect_args", {})
         options: dict[str, Any] = {
             "pool_size": pool_size,
             "max_overflow": 0,
             "pool_timeout": 30,
             "pool_recycle": 1800,
             "hide_parameters": True,
-            "connect_args": {"async_creator_fn": _connect_in_a_greenlet},
+            "connect_args": connect_args,
             **_JSON_CODEC,
-        }
-        return create_async_engine(parsed, **(options | overrides))
+        } | overrides
+        engine = create_async_engine(parsed, **options)
+        if (
+            options["max_overflow"] == 0
+            and not options.get("pool_pre_ping")
+            and connect_args["async_creator_fn"] is _connect_in_a_greenlet
+        ):
+            _LENDS_AT_ONCE.add(engine.sync_engine)
+        return engine
     ensure_sqlite_directory(parsed)
     # One connection: SQLite has one writer anyway, and several connections contending
     # for its lock made p99 latency ~1 s under load against ~60 ms with one.

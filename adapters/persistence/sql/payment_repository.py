@@ -28,6 +28,7 @@ from adapters.persistence.sql.statements import (
     WriteSource,
     hold_sqlite_write_lock,
     new_row,
+    unique_violation,
     upserted_row,
     versioned_update,
 )
@@ -47,6 +48,17 @@ from domain.statuses import PaymentStatus, RefundState, RefundStatus
 # How each database names a violation of the one unique index on (tenant_id, order_id).
 _ORDER_CLAIM_VIOLATIONS = ("uq_payments_order_claim", "payments.tenant_id, payments.order_id")
 _NEWEST_FIRST = (payments.c.created_at.desc(), payments.c.id.desc())
+
+
+def _order_claim(payment: Payment) -> Callable[[IntegrityError], Exception | None] | None:
+    """The unique index on claimed orders, spoken as the application's error."""
+    if not payment.order_claim:
+        return None
+    return unique_violation(
+        _ORDER_CLAIM_VIOLATIONS, lambda: DuplicatePaymentError.order_claimed(payment.order_id)
+    )
+
+
 # Built once, with bind parameters: an order's payments, newest first.
 _FOR_ORDER = (
     select(payments)
@@ -193,17 +205,6 @@ class SqlPaymentRepository:
         """A refund is never removed: each row is written in place or added."""
         for row in refund_rows(payment):
             await self._source.write(upserted_row(self._source.dialect, refunds, row, ["id"]))
-
-
-def _order_claim(payment: Payment) -> Callable[[IntegrityError], Exception | None]:
-    """The unique index on claimed orders, spoken as the application's error."""
-
-    def spoken(exc: IntegrityError) -> Exception | None:
-        if payment.order_claim and any(name in str(exc.orig) for name in _ORDER_CLAIM_VIOLATIONS):
-            return DuplicatePaymentError.order_claimed(payment.order_id)
-        return None
-
-    return spoken
 
 
 def _drifting(cutoffs: DriftCutoffs) -> ColumnElement[bool]:

@@ -38,6 +38,18 @@ class WriteSource(ConnectionSource, Protocol):
     async def write(self, write: Write) -> None: ...
 
 
+def unique_violation(
+    names: Sequence[str], error: Callable[[], Exception]
+) -> Callable[[IntegrityError], Exception | None]:
+    """A write's `violation` for one unique index, by how each database names it in the
+    error (`names`): that violation spoken as `error()`, any other left as it is."""
+
+    def spoken(exc: IntegrityError) -> Exception | None:
+        return error() if any(name in str(exc.orig) for name in names) else None
+
+    return spoken
+
+
 def new_row(
     dialect: str,
     table: Table,
@@ -72,7 +84,8 @@ async def insert_new(
     violation: Callable[[IntegrityError], Exception | None] | None = None,
 ) -> None:
     """`new_row` run at once: StaleAggregateError (`what` exists already) when the key is
-    taken, and the transaction goes on."""
+    taken, and the transaction goes on; another unique index's violation (`violation`
+    speaks it) ends a PostgreSQL transaction, as any failed statement does."""
     await run_now(conn, new_row(conn.dialect.name, table, row, key, what, violation=violation))
 
 

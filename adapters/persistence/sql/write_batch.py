@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util import greenlet_spawn
 
+from adapters.persistence.sql.engine import lends_at_once
+
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 _FAILED_CHECK = re.compile(r"kassa_expect: write (\d+) ")
 
@@ -206,12 +208,13 @@ def _lent_at_once(sync_engine: Engine) -> PoolProxiedConnection | None:
     """A connection idle in the pool, checked out without a greenlet: SQLAlchemy's async
     pool takes an idle one without awaiting, and the greenlet hop around a check-out cost
     more than the check-out and the statement together (measured in a loop of `SELECT
-    1`: 79-81 µs of CPU with the two hops, 39-44 µs without). None when the pool would
+    1`: 79-81 µs of CPU with the two hops, 39-44 µs without), on an engine built for it
+    (`engine.lends_at_once`) and SQLAlchemy 2.1.9 or later. None when the pool would
     have to wait or connect: it raises MissingGreenlet before it waits, and the engine's
     connect (`engine._connect_in_a_greenlet`) raises it before connecting, the pool
     entry handed back invalidated; the caller then checks out in a greenlet."""
     pool = sync_engine.pool
-    if not isinstance(pool, QueuePool) or pool.checkedin() == 0:
+    if not lends_at_once(sync_engine) or not isinstance(pool, QueuePool) or not pool.checkedin():
         return None
     try:
         return sync_engine.raw_connection()

@@ -49,7 +49,7 @@ class PortalMethodsController(Controller):
         status_code=201,
         opt=bucket(METHODS),
         summary="Save a card (attached at the gateway)",
-        responses=portal_responses(400, 401, 429, 502),
+        responses=portal_responses(400, 401, 409, 429, 502),
     )
     async def add_method(
         self,

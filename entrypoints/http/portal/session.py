@@ -117,7 +117,8 @@ _PORTAL_ERRORS = {
     "links all answer alike.",
     402: "`card_error`: declined; `payment_id` names the failed payment.",
     404: "`not_found`: no such payment, method or open invoice for this customer.",
-    409: "`conflict` `invoice_paid`: the link's invoice is paid; views go on until expiry.",
+    409: "`conflict`: `invoice_paid`, the link's invoice is paid (views go on until expiry); "
+    "`card_kept_already`, a simultaneous request kept the card, then it was removed.",
     429: "`rate_limit_error`: too many requests with this link, or too many invalid links "
     "from this address; see `Retry-After`.",
     502: "`gateway_error`: the gateway could not be reached.",

@@ -6,7 +6,7 @@ answers with the card kept first.
 Rows kept twice before this revision are folded first: of a customer's active rows for
 one card the default one stays (else the oldest), the others are removed as the portal
 removes a card (a soft delete). The card stays attached at the gateway, for the row that
-stays keeps it.
+stays keeps it. A downgrade drops the index and leaves those rows removed.
 
 Revision ID: 0013
 Revises: 0012
