@@ -26,7 +26,6 @@ from litestar.middleware.rate_limit import (
     get_remote_address,
 )
 from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from domain.portal_token import InvalidTokenError, split_token
@@ -78,7 +77,7 @@ class PortalRateLimitMiddleware(RateLimitMiddleware):
     async def set_cached_history(self, key: str, cache_object: CacheObject, store: Store) -> None:
         await super().set_cached_history(key, cache_object, store)
         self._writes += 1
-        if self._writes % _SWEEP_EVERY == 0 and isinstance(store, MemoryStore):
+        if self._writes % _SWEEP_EVERY == 0 and isinstance(store, CountingMemoryStore):
             await store.delete_expired()
 
 
