@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import Dialect, String, TypeDecorator, insert, select, text, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -19,7 +19,15 @@ from adapters.persistence.sql.engine import create_engine, fill_pool
 from adapters.persistence.sql.tables import payments
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
 from application.errors import StaleAggregateError
-from tests.contract.builders import T0, authorize, capture, new_payment, with_refunds_in_every_state
+from domain.invoice import Invoice, InvoiceLine
+from tests.contract.builders import (
+    T0,
+    authorize,
+    capture,
+    new_payment,
+    state,
+    with_refunds_in_every_state,
+)
 from tests.support.publishers import RecordingEventPublisher
 
 
@@ -263,3 +271,49 @@ async def test_a_lone_statement_connects_or_waits_in_a_greenlet_when_the_pool_mu
             assert await work.payments.get("ten_lent", f"pay_{unique}_w") is not None
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_lone_read_goes_to_the_driver_without_a_greenlet_and_reads_as_sqlalchemy_does(
+    postgres_url: str, publisher: RecordingEventPublisher, unique: str, greenlet_hops: list[object]
+):
+    engine = create_engine(postgres_url, pool_size=2)
+    tenant = f"ten_{unique}"
+    lines = [InvoiceLine("Plan ✓", 1, 4_900), InvoiceLine("Seats", 3, 1_000)]
+    invoice = Invoice(f"inv_{unique}", tenant, "cus_1", f"N-{unique}", "USD", lines, created_at=T0)
+    try:
+        await fill_pool(engine)
+        async with SqlUnitOfWork(engine, publisher) as work:
+            await work.invoices.add(invoice)
+            await work.commit()
+        greenlet_hops.clear()
+        async with SqlUnitOfWork(engine, publisher) as work:
+            lent = await work.invoices.for_portal(tenant, "cus_1", None)
+        assert greenlet_hops == []
+        async with SqlUnitOfWork(engine, publisher) as work:
+            await work.invoices.get(tenant, invoice.id)  # the unit of work has a connection now
+            through_sqlalchemy = await work.invoices.for_portal(tenant, "cus_1", None)
+        assert [state(i) for i in lent] == [state(i) for i in through_sqlalchemy]
+        assert lent[0].lines == lines and lent[0].created_at == T0
+        assert lent[0].created_at.tzinfo is UTC
+    finally:
+        await engine.dispose()
+
+
+def test_a_lone_read_refuses_what_it_would_read_otherwise_than_sqlalchemy():
+    dialect = create_engine("postgresql://kassa@127.0.0.1:1/kassa").dialect
+    with pytest.raises(TypeError, match="IN list"):
+        write_batch._read_template(select(payments).where(payments.c.id.in_(["a"])), (), dialect)
+    shouted = select(type_coerce(payments.c.id, _Shouted()).label("id"))
+    with pytest.raises(TypeError, match="result processing"):
+        write_batch._read_template(shouted, (), dialect)
+
+
+class _Shouted(TypeDecorator[str]):
+    """A type SQLAlchemy converts on the way out, which asyncpg alone would not."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.upper() if value is not None else None

@@ -122,10 +122,8 @@ class SqlInvoiceRepository:
     async def for_portal(
         self, tenant_id: str, customer_id: str, invoice_id: str | None
     ) -> Sequence[Invoice]:
-        conn = await self._source.single_statement()
         params = {"tenant_id": tenant_id, "customer_id": customer_id, "invoice_id": invoice_id}
-        rows = await conn.execute(_FOR_PORTAL, params)
-        return [INVOICE.from_row(row) for row in rows.mappings()]
+        return [INVOICE.from_row(row) for row in await self._source.rows(_FOR_PORTAL, params)]
 
     async def open_for_customer(self, tenant_id: str, customer_id: str) -> Sequence[Invoice]:
         conn = await self._source.single_statement()

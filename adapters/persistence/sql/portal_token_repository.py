@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 
 from adapters.persistence.sql.mapping import PORTAL_TOKEN, PORTAL_TOKEN_USE
 from adapters.persistence.sql.pagination import newest_first_page
@@ -32,9 +32,13 @@ _USE_VALUES = {
     "last_user_agent": bindparam("used_agent"),
 }
 _RECORD_USE = update(portal_tokens).where(_tokens.id == bindparam("token_id")).values(_USE_VALUES)
-# PortalToken.is_viewable as SQL: active or used, and not expired.
+# PortalToken.is_viewable as SQL: active or used, and not expired (no IN list: the
+# statement goes to the driver as compiled once, which an expanding IN is not).
 _VIEWABLE = (
-    _tokens.status.in_([PortalTokenStatus.ACTIVE.value, PortalTokenStatus.USED.value]),
+    or_(
+        _tokens.status == PortalTokenStatus.ACTIVE.value,
+        _tokens.status == PortalTokenStatus.USED.value,
+    ),
     _tokens.expires_at > bindparam("used_at"),
 )
 _USE_BY_SELECTOR = (
@@ -93,10 +97,9 @@ class SqlPortalTokenRepository:
     ) -> PortalToken | None:
         """`record_use` of a viewable link by selector, RETURNING the row: the warm path's
         one statement, which stands on its own (see the port)."""
-        conn = await self._source.single_statement()
-        rows = await conn.execute(_USE_BY_SELECTOR, _use(now, ip, user_agent) | {"sel": selector})
-        found = rows.mappings().one_or_none()
-        return PORTAL_TOKEN.from_row(found) if found is not None else None
+        params = _use(now, ip, user_agent) | {"sel": selector}
+        found = await self._source.rows(_USE_BY_SELECTOR, params)
+        return PORTAL_TOKEN.from_row(found[0]) if found else None
 
     async def for_invoice(self, invoice_id: str) -> Sequence[PortalToken]:
         conn = await self._source.connection()

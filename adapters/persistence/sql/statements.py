@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Select, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import UpdateBase
 
 from adapters.persistence.sql.write_batch import Write, run_now
 from application.errors import StaleAggregateError
@@ -34,6 +35,10 @@ class WriteSource(ConnectionSource, Protocol):
     def dialect(self) -> str: ...
 
     async def single_statement(self) -> AsyncConnection: ...
+
+    async def rows(
+        self, statement: Select[Any] | UpdateBase, params: Mapping[str, Any]
+    ) -> Sequence[Mapping[Any, Any]]: ...
 
     async def write(self, write: Write) -> None: ...
 

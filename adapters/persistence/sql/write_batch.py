@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.util import greenlet_spawn
 
 from adapters.persistence.sql.engine import lends_at_once
+from adapters.persistence.sql.types import UtcDateTime
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 _FAILED_CHECK = re.compile(r"kassa_expect: write (\d+) ")
@@ -177,15 +178,52 @@ async def _sent_by_driver(conn: AsyncConnection, sql: str, params: tuple[Any, ..
     assert sync is not None, "a connection that is open"
     driver = sync.connection.driver_connection
     assert driver is not None, "a connection checked out"
-    return await _driver_row(driver, sync.dispatch, sync, sql, params, conn.invalidate)
+    return await _on_driver(driver, sync.dispatch, sync, sql, params, conn.invalidate)
 
 
-async def _sent_on_lent(engine: AsyncEngine, sql: str, params: tuple[Any, ...]) -> Any:
+async def read_on_lent(
+    engine: AsyncEngine, statement: Select[Any] | UpdateBase, params: Mapping[str, Any]
+) -> list[Any]:
+    """A statement that stands on its own (a read, or an UPDATE … RETURNING that is its
+    own transaction) on a lent connection (`_sent_on_lent`), PostgreSQL only: its rows as
+    asyncpg gives them, which read by column name as SQLAlchemy's mappings do, without
+    SQLAlchemy's result around them. Its columns must want no result processing that
+    asyncpg's codecs (and the JSON codec SQLAlchemy sets on each connection) do not do
+    already (`_read_template` checks once per statement)."""
+    template = _read_template(statement, tuple(params), engine.dialect)
+    sql = template.render(0, _numbered)
+    found: list[Any] = await _sent_on_lent(engine, sql, tuple(template.values(params)), rows=True)
+    return found
+
+
+@functools.lru_cache(maxsize=128)
+def _read_template(
+    statement: Select[Any] | UpdateBase, keys: tuple[str, ...], dialect: Dialect
+) -> _Template:
+    if any(bind.expanding for bind in statement.compile(dialect=dialect).binds.values()):
+        raise TypeError("An IN list is compiled per call: write its equalities with or_().")
+    for column in statement.exported_columns:
+        kind = column.type
+        if isinstance(kind, UtcDateTime):
+            continue  # asyncpg gives timestamptz in UTC, as the decorator would
+        if kind.dialect_impl(dialect).result_processor(dialect, None) is not None:
+            raise TypeError(f"{column} needs SQLAlchemy's result processing: read it so.")
+    return _template(statement, keys, dialect, False)
+
+
+def _numbered(number: int) -> str:
+    return f"${number}"
+
+
+async def _sent_on_lent(
+    engine: AsyncEngine, sql: str, params: tuple[Any, ...], *, rows: bool = False
+) -> Any:
     """One statement on a connection the pool lends the driver for it alone, outside any
     transaction (asyncpg's own autocommit), where a unit of work's `AsyncConnection`
-    takes four greenlet hops (connect, autocommit, commit, close). The cursor events
-    carry no connection. Check-out and check-in take no greenlet hop either while a
-    connection sits idle in the pool (`_lent_at_once`)."""
+    takes four greenlet hops (connect, autocommit, commit, close): its one row, or with
+    `rows` all of them. The cursor events carry no connection. Check-out and check-in
+    take no greenlet hop either while a connection sits idle in the pool
+    (`_lent_at_once`)."""
     sync_engine = engine.sync_engine
     pooled = _lent_at_once(sync_engine)
     if pooled is None:
@@ -197,7 +235,9 @@ async def _sent_on_lent(engine: AsyncEngine, sql: str, params: tuple[Any, ...]) 
         async def invalidate() -> None:
             await greenlet_spawn(pooled.invalidate)
 
-        return await _driver_row(driver, sync_engine.dispatch, None, sql, params, invalidate)
+        return await _on_driver(
+            driver, sync_engine.dispatch, None, sql, params, invalidate, rows=rows
+        )
     finally:
         # Never awaits: the connection is idle (asyncpg's adapter awaits a rollback only
         # inside a transaction it began, and there is none), and the pool's queue has room.
@@ -222,23 +262,25 @@ def _lent_at_once(sync_engine: Engine) -> PoolProxiedConnection | None:
         return None
 
 
-async def _driver_row(
+async def _on_driver(
     driver: Any,
     dispatch: Any,
     connection: Connection | None,
     sql: str,
     params: tuple[Any, ...],
     invalidate: Callable[[], Awaitable[None]],
+    *,
+    rows: bool = False,
 ) -> Any:
-    """The statement's one row from asyncpg. SQLAlchemy's cursor events still fire (on
-    `dispatch`, the connection's or the engine's), with neither cursor nor execution
-    context (the round-trip counts listen to them; echo logging does not see the
-    statement), and its exceptions are still what is raised, so the code above this
-    sees no difference. A connection the server closed is invalidated, not handed out
-    again."""
+    """The statement's one row from asyncpg (with `rows`, all of them). SQLAlchemy's
+    cursor events still fire (on `dispatch`, the connection's or the engine's), with
+    neither cursor nor execution context (the round-trip counts listen to them; echo
+    logging does not see the statement), and its exceptions are still what is raised,
+    so the code above this sees no difference. A connection the server closed is
+    invalidated, not handed out again."""
     dispatch.before_cursor_execute(connection, None, sql, params, None, False)
     try:
-        row = await driver.fetchrow(sql, *params)
+        found = await (driver.fetch if rows else driver.fetchrow)(sql, *params)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         gone = driver.is_closed()
         if gone:
@@ -250,7 +292,7 @@ async def _driver_row(
         )
         raise kind(sql, params, exc, hide_parameters=True, connection_invalidated=gone) from exc
     dispatch.after_cursor_execute(connection, None, sql, params, None, False)
-    return row
+    return found
 
 
 def _with_taken(value: Any, taken: Mapping[str, str]) -> Any:
