@@ -128,7 +128,7 @@ async def test_sqlite_has_no_pool_to_fill(tmp_path: Path):
 
 
 async def test_sqlalchemys_async_pool_queue_hands_out_an_idle_item_without_awaiting():
-    """What `write_batch._lent_at_once` stands on (SQLAlchemy 2.1.9 and later): outside a
+    """What `driver._lent_at_once` stands on (SQLAlchemy 2.1.9 and later): outside a
     greenlet, a blocking get of an item that is there returns it, and raises
     MissingGreenlet, taking nothing, when it would have to wait."""
     queue: AsyncAdaptedQueue[str] = AsyncAdaptedQueue()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
-from adapters.persistence.sql import write_batch
+from adapters.persistence.sql import driver
 from adapters.persistence.sql.engine import create_engine, fill_pool
 from adapters.persistence.sql.tables import payments
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
@@ -214,7 +214,7 @@ def greenlet_hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         hops.append(fn)
         return await greenlet_spawn(fn, *args, **kwargs)
 
-    monkeypatch.setattr(write_batch, "greenlet_spawn", counted)
+    monkeypatch.setattr(driver, "greenlet_spawn", counted)
     return hops
 
 
@@ -303,10 +303,10 @@ async def test_a_lone_read_goes_to_the_driver_without_a_greenlet_and_reads_as_sq
 def test_a_lone_read_refuses_what_it_would_read_otherwise_than_sqlalchemy():
     dialect = create_engine("postgresql://kassa@127.0.0.1:1/kassa").dialect
     with pytest.raises(TypeError, match="IN list"):
-        write_batch._read_template(select(payments).where(payments.c.id.in_(["a"])), (), dialect)
+        driver._read_template(select(payments).where(payments.c.id.in_(["a"])), (), dialect)
     shouted = select(type_coerce(payments.c.id, _Shouted()).label("id"))
     with pytest.raises(TypeError, match="result processing"):
-        write_batch._read_template(shouted, (), dialect)
+        driver._read_template(shouted, (), dialect)
 
 
 class _Shouted(TypeDecorator[str]):

@@ -64,7 +64,7 @@ _JSON_CODEC: dict[str, Any] = {
 
 def _connect_in_a_greenlet(*args: Any, **kwargs: Any) -> Awaitable[asyncpg.Connection]:
     """asyncpg's connect, refused before it starts outside SQLAlchemy's greenlet. A
-    check-out tried without one (`write_batch._lent_at_once`) that finds it must
+    check-out tried without one (`driver._lent_at_once`) that finds it must
     connect then fails before any coroutine exists (none is left unawaited) and hands
     its pool entry back, and is made again in a greenlet, which connects."""
     if not in_greenlet():
@@ -81,7 +81,7 @@ _LENDS_AT_ONCE: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 def lends_at_once(engine: Engine) -> bool:
     """Whether an idle connection of `engine` is checked out and in without a greenlet
-    (`write_batch._lent_at_once`)."""
+    (`driver._lent_at_once`)."""
     return engine in _LENDS_AT_ONCE
 
 

@@ -22,8 +22,9 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import UpdateBase
 
+from adapters.persistence.sql.driver import read_on_lent
 from adapters.persistence.sql.engine import lends_at_once
-from adapters.persistence.sql.write_batch import Write, WriteBatch, read_on_lent, run_now
+from adapters.persistence.sql.write_batch import Write, WriteBatch, run_now
 
 
 class SqlTransaction:
