@@ -18,8 +18,11 @@ from adapters.persistence.sql import driver
 from adapters.persistence.sql.engine import create_engine, fill_pool
 from adapters.persistence.sql.tables import payments
 from adapters.persistence.sql.unit_of_work import SqlUnitOfWork
+from adapters.persistence.sql.webhook_queue import SqlWebhookQueue
 from application.errors import StaleAggregateError
+from domain.gateway_events import EventKind
 from domain.invoice import Invoice, InvoiceLine
+from domain.webhook_event import WebhookEvent
 from tests.contract.builders import (
     T0,
     authorize,
@@ -317,3 +320,21 @@ class _Shouted(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return value.upper() if value is not None else None
+
+
+@pytest.mark.postgres
+async def test_webhook_receipt_takes_no_greenlet_hop_and_says_whether_it_stored(
+    postgres_url: str, unique: str, greenlet_hops: list[object]
+):
+    engine = create_engine(postgres_url, pool_size=1)
+    event = WebhookEvent.receive(
+        id=f"evt_{unique}", gateway="stripe", type="payment_intent.succeeded",
+        payload=b'{"id": 1}\x00\xff', now=T0, kind=EventKind.ACTIONABLE,
+    )  # fmt: skip
+    try:
+        await fill_pool(engine)
+        queue = SqlWebhookQueue(engine)
+        assert [await queue.receive(event), await queue.receive(event)] == [True, False]
+        assert greenlet_hops == []
+    finally:
+        await engine.dispose()

@@ -32,6 +32,9 @@ _INSERT_ONCE = {
     "postgresql": postgresql.insert(webhook_events).on_conflict_do_nothing(index_elements=_KEY),
     "sqlite": sqlite.insert(webhook_events).on_conflict_do_nothing(index_elements=_KEY),
 }
+# The same on PostgreSQL through the driver (`SqlWebhookQueue.receive`): a row back when
+# the event was stored, none when it was there already.
+INSERT_ONCE_RETURNING = _INSERT_ONCE["postgresql"].returning(_events.id)
 
 _UNFINISHED = {
     s.value for s in (WebhookStatus.PENDING, WebhookStatus.FAILED, WebhookStatus.PROCESSING)

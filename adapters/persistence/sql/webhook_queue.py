@@ -1,5 +1,6 @@
 """The webhook queue on SQL: receipt and claim, each a single statement committed on its
-own. On PostgreSQL both run in autocommit (no BEGIN, no COMMIT: one round trip each);
+own. On PostgreSQL both run in autocommit (no BEGIN, no COMMIT: one round trip each),
+receipt straight to the driver on a lent connection;
 SQLite claims inside a write transaction (its claim is two statements under the lock)."""
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
-from adapters.persistence.sql.webhook_inbox import SqlWebhookInbox, insert_once
+from adapters.persistence.sql.driver import read_on_lent
+from adapters.persistence.sql.engine import lends_at_once
+from adapters.persistence.sql.mapping import WEBHOOK_EVENT
+from adapters.persistence.sql.webhook_inbox import (
+    INSERT_ONCE_RETURNING,
+    SqlWebhookInbox,
+    insert_once,
+)
 from domain.webhook_event import WebhookEvent
 
 
@@ -30,8 +38,12 @@ class SqlWebhookQueue:
         # Shares the engine's pool; only the connections' isolation level differs.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._claim_in_one = engine.dialect.name == "postgresql"
+        self._lends = self._claim_in_one and lends_at_once(engine.sync_engine)
 
     async def receive(self, event: WebhookEvent) -> bool:
+        if self._lends:  # PostgreSQL: to the driver on a lent connection, no greenlet hop
+            row = WEBHOOK_EVENT.to_row(event)
+            return bool(await read_on_lent(self._engine, INSERT_ONCE_RETURNING, row))
         # Check-out, insert and return in one greenlet hop, where the async API takes
         # three; autocommit set on the connection itself (the pool resets it on return),
         # not by the option engine's connect event, which also makes SQLAlchemy dispatch
