@@ -40,7 +40,7 @@ class SqlTransaction:
         # PostgreSQL: writes wait here, and the transaction begins when first needed.
         self._batch = WriteBatch() if engine.dialect.name == "postgresql" else None
         self._in_transaction = self._batch is None
-        self._lends = self._batch is not None and lends_at_once(engine.sync_engine)
+        self._lends = lends_at_once(engine.sync_engine)  # PostgreSQL engines only
 
     @property
     def dialect(self) -> str:

@@ -38,7 +38,7 @@ class SqlWebhookQueue:
         # Shares the engine's pool; only the connections' isolation level differs.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._claim_in_one = engine.dialect.name == "postgresql"
-        self._lends = self._claim_in_one and lends_at_once(engine.sync_engine)
+        self._lends = lends_at_once(engine.sync_engine)  # PostgreSQL engines only
 
     async def receive(self, event: WebhookEvent) -> bool:
         if self._lends:  # PostgreSQL: to the driver on a lent connection, no greenlet hop

@@ -50,10 +50,10 @@ def _kept_twice() -> list[str]:
         .where(_methods.c.deleted_at.is_(None))
         .order_by(*card, _methods.c.is_default.desc(), _methods.c.created_at, _methods.c.id)
     )
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, ...]] = set()
     folded = []
     for method_id, *key in rows:
-        if (owner := (key[0], key[1], key[2])) in seen:
+        if (owner := tuple(key)) in seen:
             folded.append(method_id)
         seen.add(owner)
     return folded
