@@ -7,7 +7,7 @@ another. Requests are built (and signed) before the clock starts, so only the ap
 and the driver's (asyncpg, the event loop) are counted: `time.process_time` over N
 requests (the least of R runs is the nearest to the cost on a shared machine), then N
 more under cProfile, timed by CPU, for a top list.
-`python -m tests.perf.profile_path [receipt|bare|keyed|plain ...] [--requests N]
+`python -m tests.perf.profile_path [receipt|bare|keyed|plain|portal ...] [--requests N]
 [--repeat R] [--top K] [--dump PREFIX]`; `--ratios` runs bare, keyed and plain in turns
 instead and prints each charge's CPU ratio to bare, round by round. On uvloop, as uvicorn
 runs the server.
@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 import uvloop
 
 from entrypoints.container import build_container
@@ -36,6 +37,7 @@ from tests.perf.clients import encode_call
 from tests.perf.harness import MakeCall, load_average, postgres_database
 from tests.perf.kassa import in_process, prepare_kassa
 from tests.perf.payments_bench import kassa_charge
+from tests.perf.portal_bench import BENCH_VIEW_RATE_LIMIT, WARM_LINKS, issue_links, view
 from tests.perf.webhook_bench import bare_charge, signed_event
 
 ASGIApp = Callable[..., Any]
@@ -162,6 +164,12 @@ async def path_on(name: str, url: str) -> Path:
     setup = await prepare_kassa(url)
     if name == "receipt":
         return create_app(build_container(setup.settings)), signed_event
+    if name == "portal":  # a warm link's invoice, the view budget raised as the bench does
+        links = await issue_links(setup, WARM_LINKS)
+        settings = msgspec.structs.replace(
+            in_process(setup).settings, portal_view_rate_limit=BENCH_VIEW_RATE_LIMIT
+        )
+        return create_app(build_container(settings)), lambda _: view(links)
     keyed = name == "keyed"
     return (
         create_app(build_container(in_process(setup).settings)),
@@ -169,7 +177,13 @@ async def path_on(name: str, url: str) -> Path:
     )
 
 
-PATHS = {"receipt": "receipt", "bare": "bare", "keyed": "keyed charge", "plain": "plain charge"}
+PATHS = {
+    "receipt": "receipt",
+    "bare": "bare",
+    "keyed": "keyed charge",
+    "plain": "plain charge",
+    "portal": "portal warm view",
+}
 
 
 async def profiled(name: str, options: argparse.Namespace) -> None:

@@ -4,7 +4,9 @@ With asyncpg every statement is one round trip once its prepared statement is ca
 (the warm-up sees to that); BEGIN is sent with a transaction's first statement, COMMIT
 and ROLLBACK are one each; a pool check-out costs none (no pre-ping). On an AUTOCOMMIT
 connection SQLAlchemy still fires its begin/commit/rollback events, but nothing is sent
-(the driver starts no transaction), so those are not counted.
+(the driver starts no transaction), so those are not counted. On PostgreSQL the WAL
+written per request is read beside them (`pg_current_wal_insert_lsn`, cluster-wide: what
+else writes meanwhile counts too, so it is read where nothing else runs, as in the bench).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from tests.perf.harness import BenchError, MakeCall
 
@@ -39,6 +42,7 @@ class RoundTrips:
     rollbacks: float
     checkouts: float
     by_statement: Sequence[tuple[str, float]]  # "SELECT tenants" → per request
+    wal_bytes: float | None = None  # PostgreSQL's WAL per request (None: another database)
 
     @property
     def total(self) -> float:
@@ -50,6 +54,8 @@ class RoundTrips:
             f"{self.statements:g} statements + {self.commits:g} COMMIT + "
             f"{self.rollbacks:g} ROLLBACK; {self.checkouts:g} pool check-outs"
         )
+        if self.wal_bytes is not None:
+            head += f"; {self.wal_bytes:,.0f} bytes of WAL"
         detail = ", ".join(f"{name} ×{n:g}" for name, n in self.by_statement)
         return f"{head}\n    {detail}"
 
@@ -143,10 +149,14 @@ async def count_round_trips(
     must answer 2xx."""
     tally = _Tally(engine)
     found: list[RoundTrips] = []
+    on_postgres = engine.dialect.name == "postgresql"
     async with AsyncTestClient(app=app) as client:
         for label, make_call in workloads.items():
+            wal_at = 0
             for number in range(warmup + samples):
                 if number == warmup:
+                    if on_postgres:  # read before the tally starts
+                        wal_at = await _wal_position(engine)
                     tally.clear()
                 call = make_call(number)
                 response = await client.request(
@@ -158,5 +168,24 @@ async def count_round_trips(
                 )
                 if not 200 <= response.status_code < 300:
                     raise BenchError(f"{label}: {response.status_code} {response.text[:300]}")
-            found.append(tally.per_request(label, samples))
+            trips = tally.per_request(label, samples)
+            if on_postgres:  # read once the tally is taken
+                wal_bytes = await _wal_position(engine) - wal_at
+                trips = replace(trips, wal_bytes=round(wal_bytes / samples))
+            found.append(trips)
     return found
+
+
+async def _wal_position(engine: AsyncEngine) -> int:
+    """Where PostgreSQL's WAL insert position stands, in bytes: on a connection of its
+    own (the app's pool serves the test client's event loop, not this one)."""
+    url = engine.url.render_as_string(hide_password=False)
+    reader = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with reader.connect() as conn:
+            position = await conn.scalar(
+                text("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")
+            )
+    finally:
+        await reader.dispose()
+    return int(position)
