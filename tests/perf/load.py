@@ -168,7 +168,7 @@ async def run_load(
         )
         if plan.warmup > 0:
             await _phase(senders, make_call, first, plan.warmup, plan, label)
-        sessions = await backends.sessions() if backends else (0, 0)
+        sessions = await backends.sessions() if backends else (0, frozenset[int]())
         pids = {"client": [os.getpid()], **(await cpu() if cpu is not None else {})}
         if backends is not None:  # a backend opened later (a new one) is left out
             pids["postgres"] = await backends.backend_pids()
@@ -176,9 +176,8 @@ async def run_load(
         result = await _phase(senders, make_call, first + plan.warmup, plan.requests, plan, label)
         after = {name: cpu_seconds(ids) for name, ids in pids.items()}
         if backends is not None:
-            made, open_now = await backends.sessions()
-            result.new_backends = made - sessions[0]
-            result.churned_backends = result.new_backends - (open_now - sessions[1])
+            counted = backends.counted(sessions, await backends.sessions())
+            result.new_backends, result.churned_backends = counted
     for name in pids:
         spent = sum(after[name].get(pid, 0.0) - was for pid, was in before[name].items())
         result.cpu_ms[name] = spent * 1000 / max(result.requests, 1)

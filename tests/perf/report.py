@@ -83,6 +83,9 @@ def churn_line(results: Sequence[LoadResult]) -> str:
     """The pool's verdict: backends opened and closed again while recording (0: no churn;
     a backend opened and kept is the pool growing to its size)."""
     churned = sum(r.churned_backends or 0 for r in results)
-    return f"  PostgreSQL backends opened and closed again while recording: {churned} " + verdict(
-        churned == 0
+    where = ", ".join(f"{r.label}: {r.churned_backends}" for r in results if r.churned_backends)
+    return (
+        f"  PostgreSQL backends opened and closed again while recording: {churned} "
+        + verdict(churned == 0)
+        + (f" ({where})" if where else "")
     )

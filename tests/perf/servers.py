@@ -199,7 +199,7 @@ STATS_SETTLE_S = 1.2
 
 class BackendCounter:
     """PostgreSQL backends (sessions) made to one database between two readings, from
-    pg_stat_database.sessions, and how many of them are still open then (pg_stat_activity),
+    pg_stat_database.sessions, and which of them are still open then (pg_stat_activity),
     over a connection of its own opened first (so it does not count itself). A new backend
     still open at the end is the pool growing to its size; one closed again is churn:
     0 during a recorded phase means the pool did not churn."""
@@ -217,18 +217,25 @@ class BackendCounter:
         if self._conn is not None:
             await self._conn.close()
 
-    async def sessions(self) -> tuple[int, int]:
+    async def sessions(self) -> tuple[int, frozenset[int]]:
         """Sessions ever made to the database, once pending statistics are flushed, and
-        the sessions open now."""
+        the backends open now (by pid: one that was open before and closes meanwhile, a
+        server stopped just before, say, is not churn)."""
         assert self._conn is not None
         await asyncio.sleep(STATS_SETTLE_S)
         made = await self._conn.fetchval(
             "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
         )
-        open_now = await self._conn.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        )
-        return int(made or 0), int(open_now or 0)
+        return int(made or 0), frozenset(await self.backend_pids())
+
+    @staticmethod
+    def counted(
+        before: tuple[int, frozenset[int]], after: tuple[int, frozenset[int]]
+    ) -> tuple[int, int]:
+        """Between two `sessions()` readings: the backends made, and those of them closed
+        again (made, but not among the backends open at the end that were not before)."""
+        made = after[0] - before[0]
+        return made, made - len(after[1] - before[1])
 
     async def backend_pids(self) -> list[int]:
         """The backends connected to the database now, but this counter's own."""
