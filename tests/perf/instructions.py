@@ -12,7 +12,7 @@ with instrumentation off, so start-up, migrations and the warm-up cost nothing; 
 child is ready, this process switches instrumentation on (`callgrind_control`), lets the
 child send its N requests (as `profile_path` sends them: built and signed beforehand),
 dumps the counts and reads their total. Paths run two at a time (valgrind uses one core).
-`python -m tests.perf.instructions [bare|keyed|plain|receipt ...] [--requests N]`;
+`python -m tests.perf.instructions [bare|keyed|plain|receipt|portal ...] [--requests N]`;
 needs `valgrind` (Debian's package).
 """
 
